@@ -1,0 +1,96 @@
+"""Commands: what someone asks the queue to do. Each may be accepted (events) or rejected (a reason)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from queue_server.engine.setup import OfficeSetup, Outcome
+
+
+@dataclass(frozen=True)
+class Command:
+    pass
+
+
+@dataclass(frozen=True)
+class ConfigureOffice(Command):
+    setup: OfficeSetup
+
+
+@dataclass(frozen=True)
+class IssueTicket(Command):
+    service_id: str
+    priority: str | None = None
+    """A priority category code from the office setup, or None for a normal ticket."""
+    device_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CallNext(Command):
+    """Call the next ticket for this counter; a ticket still in service there is finished first."""
+
+    counter_id: str
+
+
+@dataclass(frozen=True)
+class Recall(Command):
+    counter_id: str
+
+
+@dataclass(frozen=True)
+class SkipTicket(Command):
+    """The called citizen did not come (no-show); they may be re-queued within the grace period."""
+
+    counter_id: str
+
+
+@dataclass(frozen=True)
+class Requeue(Command):
+    ticket_id: str
+
+
+@dataclass(frozen=True)
+class Transfer(Command):
+    """Send the ticket in service at a counter to another service and/or counter; the visit keeps its id."""
+
+    counter_id: str
+    to_service_id: str | None = None
+    to_counter_id: str | None = None
+    to_front: bool = False
+
+
+@dataclass(frozen=True)
+class FinishService(Command):
+    counter_id: str
+    outcome: Outcome | None = None
+    dossier_code: str | None = None
+
+
+@dataclass(frozen=True)
+class RateService(Command):
+    """A rating from the counter's buttons: for the service in progress or the one just finished."""
+
+    counter_id: str
+    level: str
+    ticket_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PauseCounter(Command):
+    counter_id: str
+
+
+@dataclass(frozen=True)
+class ResumeCounter(Command):
+    counter_id: str
+
+
+@dataclass(frozen=True)
+class SignIn(Command):
+    counter_id: str
+    staff_id: str
+
+
+@dataclass(frozen=True)
+class SignOut(Command):
+    counter_id: str

@@ -1,0 +1,138 @@
+"""Events: facts the queue has accepted. State is the replay of them; statistics read only them.
+
+Every event carries ``at``, the office server's clock when it was decided (never a device's clock).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from queue_server.engine.setup import OfficeSetup, Outcome
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class OfficeConfigured(Event):
+    setup: OfficeSetup
+
+
+@dataclass(frozen=True, kw_only=True)
+class DayStarted(Event):
+    """A new local day: numbering restarts; tickets still waiting from earlier days expire."""
+
+    day: date
+    expired_ticket_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketIssued(Event):
+    ticket_id: str
+    service_id: str
+    number: int
+    label: str
+    day: date
+    priority: str | None = None
+    device_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketCalled(Event):
+    ticket_id: str
+    counter_id: str
+    service_id: str
+    staff_id: str | None
+    segment: int
+    """1 for the first call of a visit; +1 after each transfer or re-queue (one rating per segment)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketRecalled(Event):
+    ticket_id: str
+    counter_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketSkipped(Event):
+    ticket_id: str
+    counter_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketRequeued(Event):
+    ticket_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketTransferred(Event):
+    ticket_id: str
+    from_counter_id: str
+    to_service_id: str
+    to_counter_id: str | None
+    to_front: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class ServiceFinished(Event):
+    ticket_id: str
+    counter_id: str
+    staff_id: str | None
+    segment: int
+    outcome: Outcome | None
+    dossier_code: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TicketRated(Event):
+    ticket_id: str
+    counter_id: str
+    staff_id: str | None
+    segment: int
+    level: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CounterPaused(Event):
+    counter_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CounterResumed(Event):
+    counter_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class StaffSignedIn(Event):
+    counter_id: str
+    staff_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class StaffSignedOut(Event):
+    counter_id: str
+    staff_id: str
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.__name__: cls
+    for cls in (
+        OfficeConfigured,
+        DayStarted,
+        TicketIssued,
+        TicketCalled,
+        TicketRecalled,
+        TicketSkipped,
+        TicketRequeued,
+        TicketTransferred,
+        ServiceFinished,
+        TicketRated,
+        CounterPaused,
+        CounterResumed,
+        StaffSignedIn,
+        StaffSignedOut,
+    )
+}
