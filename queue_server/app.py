@@ -1,0 +1,146 @@
+"""Composition root of the office server: config -> store -> broker -> service -> MQTT link.
+
+Nothing connects at import time; ``OfficeServer.start`` wires everything, ``stop`` undoes it in reverse.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import signal
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from queue_server.brokers.credentials import hash_password
+from queue_server.config import Settings
+from queue_server.contract.topics import SERVER_USERNAME
+from queue_server.mqtt.server_link import ServerLink
+from queue_server.service import DeviceInfo, OfficeService
+from queue_server.store.devices import DeviceRegistry
+from queue_server.store.event_store import EventStore
+
+logger = logging.getLogger(__name__)
+
+
+def sqlite_parent(url: str) -> Path | None:
+    """The folder a ``sqlite:///relative/or//absolute`` URL needs, so a fresh office starts without set-up."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and ":memory:" not in url:
+        return Path(url[len(prefix) :]).parent
+    return None
+
+
+def open_store(settings: Settings) -> EventStore:
+    url = settings.store.url.get_secret_value()
+    parent = sqlite_parent(url)
+    if parent is not None:
+        parent.mkdir(parents=True, exist_ok=True)
+    store = EventStore(url, settings.office.id)
+    store.migrate()
+    return store
+
+
+def server_password(settings: Settings) -> str:
+    """The server's broker password: from config, or generated once and kept in data_dir (mode 0600)."""
+    if settings.broker.server_password is not None:
+        return settings.broker.server_password.get_secret_value()
+    path = settings.server.data_dir / "server.secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fp:
+            fp.write(secrets.token_urlsafe(24))
+    return path.read_text().strip()
+
+
+class OfficeServer:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store: EventStore | None = None
+        self.broker: Any = None
+        self.link: ServerLink | None = None
+        self._stopped = threading.Event()
+        self._server_hash = ""
+
+    def broker_accounts(self) -> dict[str, str]:
+        """Username -> password hash for every active device, plus the server itself."""
+        assert self.store is not None
+        accounts = {d.device_id: d.password_hash for d in DeviceRegistry(self.store).list(include_revoked=False)}
+        accounts[SERVER_USERNAME] = self._server_hash
+        return accounts
+
+    def device_info(self, device_id: str) -> DeviceInfo | None:
+        assert self.store is not None
+        device = DeviceRegistry(self.store).get(device_id)
+        if device is None or not device.active:
+            return None
+        return DeviceInfo(device.device_id, device.kind.value, device.counter_id)
+
+    def start(self) -> OfficeServer:
+        settings = self.settings
+        settings.server.data_dir.mkdir(parents=True, exist_ok=True)
+        self.store = open_store(settings)
+        password = server_password(settings)
+        self._server_hash = hash_password(password)
+        if settings.broker.kind == "embedded":
+            from queue_server.brokers.embedded import EmbeddedBroker
+
+            self.broker = EmbeddedBroker(
+                office_id=settings.office.id,
+                port=settings.broker.port,
+                host=settings.broker.host,
+                accounts_provider=self.broker_accounts,
+            )
+            self.broker.start()
+            logger.info("embedded broker listening on %s:%s", settings.broker.host, settings.broker.port)
+        service = OfficeService(
+            setup=settings.office_setup(),
+            store=self.store,
+            devices=self.device_info,
+            clock=lambda: datetime.now(UTC),
+            new_id=lambda: secrets.token_urlsafe(12),
+            max_payload_bytes=settings.server.max_payload_bytes,
+        )
+        initial = service.start()
+        self.service = service
+        self.link = ServerLink(
+            service,
+            host=settings.broker.host,
+            port=settings.broker.port,
+            username=SERVER_USERNAME,
+            password=password,
+            max_batch=settings.server.max_batch,
+        )
+        self.link.start(initial)
+        return self
+
+    def stop(self) -> None:
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        if self.link is not None:
+            self.link.stop()
+        if self.broker is not None:
+            self.broker.stop()
+        if self.store is not None:
+            self.store.close()
+
+    def run_forever(self) -> None:
+        """Run until SIGINT/SIGTERM (systemd stops us with SIGTERM)."""
+        done = threading.Event()
+
+        def _on_signal(signum: int, frame: FrameType | None) -> None:
+            logger.info("signal %d: stopping", signum)
+            done.set()
+
+        signal.signal(signal.SIGTERM, _on_signal)
+        signal.signal(signal.SIGINT, _on_signal)
+        self.start()
+        try:
+            done.wait()
+        finally:
+            self.stop()

@@ -1,0 +1,153 @@
+"""``motcua``: the office server's command line (server, config, devices, events, stats, bench, demo)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from queue_server import logs
+from queue_server.config import ConfigError, Settings, load_settings, show
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(args.config)
+
+
+def cmd_server(args: argparse.Namespace) -> int:
+    from queue_server.app import OfficeServer
+
+    settings = _settings(args)
+    logs.configure(settings.server.log_level)
+    OfficeServer(settings).run_forever()
+    return 0
+
+
+def cmd_config_show(args: argparse.Namespace) -> int:
+    print(show(_settings(args)), end="")
+    return 0
+
+
+def cmd_device(args: argparse.Namespace) -> int:
+    from queue_server import provisioning
+
+    settings = _settings(args)
+    logs.configure("WARNING")
+    if args.device_cmd == "add":
+        password = provisioning.add_device(settings, args.device_id, args.kind, args.counter)
+        print(f"device {args.device_id} ({args.kind}) added.")
+        print(f"username: {args.device_id}\npassword: {password}")
+        print("The password is shown once; put it in the device's config now.")
+    elif args.device_cmd == "list":
+        for device in provisioning.list_devices(settings):
+            state = "revoked " + device.revoked_at.isoformat() if device.revoked_at else "active"
+            print(f"{device.device_id:<20} {device.kind.value:<8} {device.counter_id or '-':<10} {state}")
+    else:
+        provisioning.revoke_device(settings, args.device_id)
+        print(f"device {args.device_id} revoked.")
+    return 0
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    from queue_server.app import open_store
+    from queue_server.store.jsonl import export_jsonl, import_jsonl
+
+    settings = _settings(args)
+    store = open_store(settings)
+    try:
+        if args.events_cmd == "export":
+            with _open_out(args.output) as fp:
+                count = export_jsonl(store, fp)
+            print(f"exported {count} events", file=sys.stderr)
+        else:
+            with open(args.file, encoding="utf-8") as fp:
+                count = import_jsonl(store, fp)
+            print(f"imported {count} new events", file=sys.stderr)
+    finally:
+        store.close()
+    return 0
+
+
+def _open_out(path: str | None):  # type: ignore[no-untyped-def]
+    import contextlib
+
+    if path in (None, "-"):
+        return contextlib.nullcontext(sys.stdout)
+    return open(path, "w", encoding="utf-8")
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from queue_server.app import open_store
+    from queue_server.stats import day_summary, format_summary
+
+    settings = _settings(args)
+    store = open_store(settings)
+    try:
+        print(format_summary(day_summary(store, settings.office_setup(), args.day)))
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from queue_server.bench.run import main as bench_main
+
+    return int(bench_main(quick=args.quick))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from queue_server.demo import run_demo
+
+    return run_demo(args.config, seconds=args.seconds)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="motcua", description="motcua office queue server")
+    parser.add_argument("--config", type=Path, default=None, help="config file (default /etc/motcua/motcua.toml)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("server", help="run the office server").set_defaults(func=cmd_server)
+    config = sub.add_parser("config", help="configuration").add_subparsers(dest="config_cmd", required=True)
+    config.add_parser("show", help="print the effective configuration, secrets masked").set_defaults(
+        func=cmd_config_show
+    )
+    device = sub.add_parser("device", help="device credentials").add_subparsers(dest="device_cmd", required=True)
+    add = device.add_parser("add", help="register a device and print its password once")
+    add.add_argument("device_id")
+    add.add_argument("--kind", choices=["kiosk", "counter", "display", "console"], required=True)
+    add.add_argument("--counter", default=None, help="the counter a counter unit belongs to")
+    device.add_parser("list", help="list devices")
+    revoke = device.add_parser("revoke", help="revoke a device's credentials")
+    revoke.add_argument("device_id")
+    for p in (add, revoke, device.choices["list"]):
+        p.set_defaults(func=cmd_device)
+    events = sub.add_parser("events", help="event log").add_subparsers(dest="events_cmd", required=True)
+    export = events.add_parser("export", help="write the event log as JSON Lines (docs/events.md)")
+    export.add_argument("--output", "-o", default=None)
+    imp = events.add_parser("import", help="add events from a JSON Lines file (idempotent)")
+    imp.add_argument("file")
+    for p in (export, imp):
+        p.set_defaults(func=cmd_events)
+    stats = sub.add_parser("stats", help="one day's figures from the event log")
+    stats.add_argument("--day", default=None, help="YYYY-MM-DD, local (default: today)")
+    stats.set_defaults(func=cmd_stats)
+    bench = sub.add_parser("bench", help="benchmarks through real Mosquitto; prints a table")
+    bench.add_argument("--quick", action="store_true", help="fewer requests (a smoke run)")
+    bench.set_defaults(func=cmd_bench)
+    demo = sub.add_parser("demo", help="the whole office on embedded defaults with simulated devices")
+    demo.add_argument("--seconds", type=float, default=None, help="stop after this long (default: until Ctrl-C)")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ConfigError as exc:
+        print(f"motcua: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,241 @@
+"""The office server's configuration: one typed schema, a shipped defaults file, an override file.
+
+Unknown keys are rejected with a "did you mean", secrets are masked when shown (``motcua config show``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from queue_server.engine.setup import (
+    DEFAULT_PRIORITY_CATEGORIES,
+    AreaClass,
+    Counter,
+    OfficeLevel,
+    OfficeSetup,
+    PriorityPolicy,
+    RatingLevel,
+    Service,
+    Staff,
+)
+
+DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
+SYSTEM_FILE = Path("/etc/motcua/motcua.toml")
+ID = r"^[a-z0-9][a-z0-9-]{0,39}$"
+
+
+class ConfigError(Exception):
+    """The configuration is unreadable or invalid; the message says where and why."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OfficeSection(_Strict):
+    id: str = Field(pattern=ID)
+    name: str
+    level: OfficeLevel = OfficeLevel.COMMUNE_CENTRE
+    area_class: AreaClass = AreaClass.URBAN
+    utc_offset_minutes: int = 420
+
+
+class QueueSection(_Strict):
+    priority_policy: PriorityPolicy = PriorityPolicy.INTERLEAVE
+    interleave_every: int = Field(default=2, ge=1)
+    priority_categories: list[str] = list(DEFAULT_PRIORITY_CATEGORIES)
+    no_show_grace_seconds: int = Field(default=900, ge=0)
+    rating_window_seconds: int = Field(default=120, ge=0)
+    number_width: int = Field(default=3, ge=1, le=6)
+
+
+class ServiceEntry(_Strict):
+    id: str = Field(pattern=ID)
+    prefix: str = Field(pattern=r"^[A-Z]{1,2}$")
+    name_vi: str
+    name_en: str = ""
+
+
+class CounterEntry(_Strict):
+    id: str = Field(pattern=ID)
+    number: int = Field(ge=1)
+    services: list[str]
+    name: str = ""
+
+
+class StaffEntry(_Strict):
+    id: str = Field(pattern=ID)
+    name: str
+
+
+class RatingEntry(_Strict):
+    code: str = Field(pattern=r"^[a-z_]{1,32}$")
+    label_vi: str
+    label_en: str
+    satisfied: bool
+
+
+class BrokerSection(_Strict):
+    kind: Literal["embedded", "mosquitto"] = "embedded"
+    host: str = "127.0.0.1"
+    port: int = Field(default=18830, ge=1, le=65535)
+    server_password: SecretStr | None = None
+    """Generated into data_dir on first start when not given."""
+    mosquitto_dir: Path | None = None
+    """Where motcua writes Mosquitto's password and ACL files (kind = "mosquitto")."""
+    mosquitto_pid_file: Path | None = None
+
+
+class StoreSection(_Strict):
+    url: SecretStr = SecretStr("sqlite:///var/motcua/office.db")
+    """A database URL may hold a password: it is masked like one."""
+
+
+class ServerSection(_Strict):
+    data_dir: Path = Path("var/motcua")
+    max_payload_bytes: int = Field(default=4096, ge=256)
+    max_batch: int = Field(default=256, ge=1)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class Settings(BaseSettings):
+    """Files give the values; ``MOTCUA_<SECTION>__<KEY>`` environment variables override them (for secrets)."""
+
+    model_config = SettingsConfigDict(extra="forbid", frozen=True, env_prefix="MOTCUA_", env_nested_delimiter="__")
+
+    office: OfficeSection
+    queue: QueueSection = QueueSection()
+    services: list[ServiceEntry]
+    counters: list[CounterEntry]
+    staff: list[StaffEntry] = []
+    rating_scale: list[RatingEntry] = []
+    broker: BrokerSection = BrokerSection()
+    store: StoreSection = StoreSection()
+    server: ServerSection = ServerSection()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (env_settings, init_settings)
+
+    def office_setup(self) -> OfficeSetup:
+        """The engine's view of this office (recorded as an event whenever it changes)."""
+        scale = tuple(RatingLevel(r.code, r.label_vi, r.label_en, r.satisfied) for r in self.rating_scale)
+        extra: dict[str, Any] = {"rating_scale": scale} if scale else {}
+        return OfficeSetup(
+            office_id=self.office.id,
+            name=self.office.name,
+            level=self.office.level,
+            area_class=self.office.area_class,
+            services=tuple(Service(s.id, s.prefix, s.name_vi, s.name_en) for s in self.services),
+            counters=tuple(Counter(c.id, c.number, tuple(c.services), c.name) for c in self.counters),
+            staff=tuple(Staff(s.id, s.name) for s in self.staff),
+            priority_policy=self.queue.priority_policy,
+            interleave_every=self.queue.interleave_every,
+            priority_categories=tuple(self.queue.priority_categories),
+            no_show_grace_seconds=self.queue.no_show_grace_seconds,
+            rating_window_seconds=self.queue.rating_window_seconds,
+            utc_offset_minutes=self.office.utc_offset_minutes,
+            number_width=self.queue.number_width,
+            **extra,
+        )
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Defaults, overlaid by ``path`` (or /etc/motcua/motcua.toml when it exists); tables merge, lists replace."""
+    data = _read(DEFAULTS_FILE)
+    override = path if path is not None else (SYSTEM_FILE if SYSTEM_FILE.exists() else None)
+    if override is not None:
+        data = _merge(data, _read(override))
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc, override or DEFAULTS_FILE)) from None
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fp:
+            return tomllib.load(fp)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _explain(exc: ValidationError, source: Path) -> str:
+    lines = [f"{source}: invalid configuration"]
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error["loc"])
+        message = error["msg"]
+        if error["type"] == "extra_forbidden":
+            key = str(error["loc"][-1])
+            known = _known_keys(error["loc"][:-1])
+            close = difflib.get_close_matches(key, known, n=1)
+            message = f"unknown key '{key}'" + (f" (did you mean '{close[0]}'?)" if close else "")
+        lines.append(f"  {where}: {message}")
+    return "\n".join(lines)
+
+
+def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
+    model: Any = Settings
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return []
+        annotation = field.annotation
+        args = getattr(annotation, "__args__", None)
+        model = args[0] if args and isinstance(args[0], type) else annotation
+    return list(getattr(model, "model_fields", {}))
+
+
+def show(settings: Settings) -> str:
+    """The effective configuration as TOML-like text, secrets as ********."""
+    data = settings.model_dump(mode="json")
+    data["store"]["url"] = "********"
+    if settings.broker.server_password is not None:
+        data["broker"]["server_password"] = "********"
+    out: list[str] = []
+    for section, value in data.items():
+        if isinstance(value, list):
+            for item in value:
+                out.append(f"\n[[{section}]]")
+                out.extend(f"{k} = {_toml(v)}" for k, v in item.items())
+        else:
+            out.append(f"\n[{section}]")
+            out.extend(f"{k} = {_toml(v)}" for k, v in value.items() if v is not None)
+    return "\n".join(out).lstrip() + "\n"
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'

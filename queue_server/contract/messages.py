@@ -1,0 +1,174 @@
+"""Request and reply payloads (JSON, ``"v": 1``), and their mapping to engine commands.
+
+A request::
+
+    {"v": 1, "id": "k01-000042", "type": "issue_ticket", "body": {"service_id": "ho-tich"}}
+
+Its reply on the device's ``res`` topic carries the same ``id``; a retried request gets the same reply.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from queue_server.engine import commands as cmd
+from queue_server.engine.setup import Outcome
+
+SCHEMA_VERSION = 1
+QOS = 1
+"""Every message is QoS 1; delivery is guaranteed by the device outbox, not by QoS."""
+REQUEST_ID_PATTERN = r"^[A-Za-z0-9_.:-]{8,64}$"
+
+
+class ErrorCode(StrEnum):
+    """Errors found before the engine sees a request (the engine's own are ``engine.errors.Reason``)."""
+
+    MALFORMED = "malformed"
+    TOO_LARGE = "too_large"
+    SCHEMA_VERSION = "schema_version"
+    INVALID_REQUEST = "invalid_request"
+    UNKNOWN_DEVICE = "unknown_device"
+    FORBIDDEN = "forbidden"
+    WRONG_OFFICE = "wrong_office"
+    INTERNAL = "internal"
+
+
+class ContractError(Exception):
+    def __init__(self, code: ErrorCode, message: str, request_id: str | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.request_id = code, message, request_id
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_max_length=64)
+
+
+class IssueBody(_Body):
+    service_id: str
+    priority: str | None = None
+
+
+class CounterBody(_Body):
+    counter_id: str
+
+
+class TransferBody(CounterBody):
+    to_service_id: str | None = None
+    to_counter_id: str | None = None
+    to_front: bool = False
+
+
+class FinishBody(CounterBody):
+    outcome: Outcome | None = None
+    dossier_code: str | None = None
+
+
+class RateBody(CounterBody):
+    level: str
+    ticket_id: str | None = None
+
+
+class RequeueBody(_Body):
+    ticket_id: str
+
+
+class SignInBody(CounterBody):
+    staff_id: str
+
+
+RequestType = Literal[
+    "issue_ticket", "call_next", "recall", "skip", "requeue", "transfer", "finish", "rate",
+    "pause", "resume", "sign_in", "sign_out",
+]  # fmt: skip
+
+_BODIES: dict[str, tuple[type[_Body], Callable[[Any, str], cmd.Command]]] = {
+    "issue_ticket": (IssueBody, lambda b, d: cmd.IssueTicket(b.service_id, b.priority, d)),
+    "call_next": (CounterBody, lambda b, d: cmd.CallNext(b.counter_id)),
+    "recall": (CounterBody, lambda b, d: cmd.Recall(b.counter_id)),
+    "skip": (CounterBody, lambda b, d: cmd.SkipTicket(b.counter_id)),
+    "requeue": (RequeueBody, lambda b, d: cmd.Requeue(b.ticket_id)),
+    "transfer": (
+        TransferBody,
+        lambda b, d: cmd.Transfer(b.counter_id, b.to_service_id, b.to_counter_id, b.to_front),
+    ),
+    "finish": (FinishBody, lambda b, d: cmd.FinishService(b.counter_id, b.outcome, b.dossier_code)),
+    "rate": (RateBody, lambda b, d: cmd.RateService(b.counter_id, b.level, b.ticket_id)),
+    "pause": (CounterBody, lambda b, d: cmd.PauseCounter(b.counter_id)),
+    "resume": (CounterBody, lambda b, d: cmd.ResumeCounter(b.counter_id)),
+    "sign_in": (SignInBody, lambda b, d: cmd.SignIn(b.counter_id, b.staff_id)),
+    "sign_out": (CounterBody, lambda b, d: cmd.SignOut(b.counter_id)),
+}
+KIOSK_TYPES = frozenset({"issue_ticket"})
+COUNTER_TYPES = frozenset(_BODIES) - KIOSK_TYPES
+ALL_TYPES = frozenset(_BODIES)
+
+
+class RequestEnvelope(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    v: int
+    id: str = Field(pattern=REQUEST_ID_PATTERN)
+    type: RequestType
+    body: dict[str, Any] = {}
+    sent_at: str | None = Field(None, max_length=40)
+    """The device's own clock, for its logs only: never used for statistics (Pis have no RTC)."""
+
+
+def parse_request(payload: bytes, max_bytes: int) -> tuple[RequestEnvelope, _Body]:
+    """Validate a request payload; raises ``ContractError`` with the request id when it could be read."""
+    if len(payload) > max_bytes:
+        raise ContractError(ErrorCode.TOO_LARGE, f"payload of {len(payload)} bytes exceeds {max_bytes}")
+    try:
+        raw = json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ContractError(ErrorCode.MALFORMED, f"not JSON: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ContractError(ErrorCode.MALFORMED, "payload must be a JSON object")
+    request_id = raw.get("id") if isinstance(raw.get("id"), str) and len(raw["id"]) <= 64 else None
+    if raw.get("v") != SCHEMA_VERSION:
+        raise ContractError(
+            ErrorCode.SCHEMA_VERSION,
+            f"schema version {raw.get('v')!r} unsupported; use {SCHEMA_VERSION}",
+            request_id,
+        )
+    try:
+        envelope = RequestEnvelope.model_validate(raw)
+        body_type, _ = _BODIES[envelope.type]
+        body = body_type.model_validate(envelope.body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "payload"
+        raise ContractError(ErrorCode.INVALID_REQUEST, f"{where}: {first['msg']}", request_id) from None
+    return envelope, body
+
+
+def to_command(envelope: RequestEnvelope, body: _Body, device_id: str) -> cmd.Command:
+    return _BODIES[envelope.type][1](body, device_id)
+
+
+def counter_of(body: _Body) -> str | None:
+    """The counter a request acts on, for the per-device permission check."""
+    return body.counter_id if isinstance(body, CounterBody) else None
+
+
+def ok_reply(request_id: str, result: dict[str, Any], at: str) -> dict[str, Any]:
+    return {"v": SCHEMA_VERSION, "id": request_id, "ok": True, "result": result, "at": at}
+
+
+def error_reply(request_id: str | None, code: str, message: str, at: str) -> dict[str, Any]:
+    return {
+        "v": SCHEMA_VERSION,
+        "id": request_id,
+        "ok": False,
+        "error": {"code": code, "message": message},
+        "at": at,
+    }
+
+
+def encode(message: dict[str, Any]) -> bytes:
+    return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()

@@ -1,0 +1,163 @@
+"""``make demo``: the whole office on the embedded defaults (amqtt in-process, SQLite), with simulated devices.
+
+A simulated kiosk issues tickets, simulated counter units call, finish and rate them, and a simulated hall display
+prints what a waiting citizen would see. Devices are provisioned on first run; their passwords are kept in the
+demo's data folder (a demo convenience: a real office provisions each device with ``motcua device add``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+from pathlib import Path
+from typing import Any
+
+from queue_server import logs
+from queue_server.app import OfficeServer, open_store
+from queue_server.brokers.credentials import hash_password, new_password
+from queue_server.config import Settings, load_settings
+from queue_server.contract import topics
+from queue_server.mqtt.device_link import DeviceLink
+from queue_server.store.devices import DeviceRegistry
+
+logger = logging.getLogger("motcua.demo")
+OUTCOMES = ["dossier_received", "dossier_received", "result_returned", "guidance_only"]
+RATINGS = ["very_satisfied", "satisfied", "satisfied", "very_satisfied", "dissatisfied"]
+
+
+def demo_devices(settings: Settings) -> dict[str, dict[str, Any]]:
+    """kiosk-01 and one counter unit per counter, created once; returns id -> {password, kind, counter}."""
+    path = settings.server.data_dir / "demo-devices.json"
+    known: dict[str, dict[str, Any]] = json.loads(path.read_text()) if path.exists() else {}
+    wanted: dict[str, tuple[str, str | None]] = {"kiosk-01": ("kiosk", None), "board-01": ("display", None)}
+    wanted |= {f"counter-{c.number}": ("counter", c.id) for c in settings.counters}
+    store = open_store(settings)
+    try:
+        registry = DeviceRegistry(store)
+        for device_id, (kind, counter) in wanted.items():
+            if device_id in known and registry.get(device_id) is not None:
+                continue
+            password = new_password()
+            if registry.get(device_id) is None:
+                registry.add(device_id, kind, hash_password(password), counter)
+            else:
+                registry.set_password_hash(device_id, hash_password(password))
+            known[device_id] = {"password": password, "kind": kind, "counter": counter}
+    finally:
+        store.close()
+    path.write_text(json.dumps(known, indent=2))
+    path.chmod(0o600)
+    return known
+
+
+def _link(settings: Settings, device_id: str, password: str, **kwargs: Any) -> DeviceLink:
+    return DeviceLink(
+        office_id=settings.office.id,
+        device_id=device_id,
+        password=password,
+        host=settings.broker.host,
+        port=settings.broker.port,
+        outbox_path=settings.server.data_dir / f"outbox-{device_id}.db",
+        **kwargs,
+    ).start()
+
+
+def _kiosk(settings: Settings, link: DeviceLink, stop: threading.Event) -> None:
+    services = [s.id for s in settings.services]
+    names = {s.id: s.name_vi for s in settings.services}
+    while not stop.wait(random.uniform(1.0, 3.0)):
+        service = random.choice(services)
+        priority = "elderly_60" if random.random() < 0.15 else None
+        reply = link.request("issue_ticket", {"service_id": service, "priority": priority}, timeout=5)
+        if reply and reply["ok"]:
+            t = reply["result"]["ticket"]
+            tag = " (ưu tiên)" if priority else ""
+            logger.info(
+                "Ki-ốt: phát số %s%s – %s, %d người đang chờ trước",
+                t["label"],
+                tag,
+                names[service],
+                t["people_ahead"],
+            )
+        elif reply:
+            logger.warning("Ki-ốt: lỗi %s", reply["error"])
+
+
+def _counter(link: DeviceLink, counter_id: str, number: int, stop: threading.Event) -> None:
+    while not stop.wait(random.uniform(3.0, 8.0)):
+        reply = link.request("call_next", {"counter_id": counter_id}, timeout=5)
+        if not reply or not reply["ok"]:
+            continue
+        label = reply["result"]["ticket"]["label"]
+        logger.info("Quầy %d: mời số %s", number, label)
+        if stop.wait(random.uniform(2.0, 6.0)):
+            return
+        link.request("finish", {"counter_id": counter_id, "outcome": random.choice(OUTCOMES)}, timeout=5)
+        if random.random() < 0.8:
+            link.request("rate", {"counter_id": counter_id, "level": random.choice(RATINGS)}, timeout=5)
+
+
+def _board(settings: Settings, topic: str, data: dict[str, Any]) -> None:
+    if topic == topics.board_state(settings.office.id) and data.get("recent"):
+        latest = data["recent"][0]
+        logger.info("Bảng gọi số: %s → Quầy %s", latest["label"], latest["counter_number"])
+    elif topic == topics.waiting_state(settings.office.id):
+        logger.info("Đang chờ: %s", ", ".join(f"{k} {v}" for k, v in data["waiting"].items()))
+
+
+def run_demo(config: Path | None, seconds: float | None = None) -> int:
+    settings = load_settings(config)
+    logs.configure("INFO")
+    devices = demo_devices(settings)
+    server = OfficeServer(settings).start()
+    stop = threading.Event()
+    links: list[DeviceLink] = []
+    threads: list[threading.Thread] = []
+    try:
+        if server.link is not None:
+            server.link.wait_connected(10)
+        kiosk = _link(settings, "kiosk-01", devices["kiosk-01"]["password"])
+        board = _link(
+            settings,
+            "board-01",
+            devices["board-01"]["password"],
+            on_state=lambda t, d: _board(settings, t, d),
+            state_topics=(topics.board_state(settings.office.id), topics.waiting_state(settings.office.id)),
+        )
+        links += [kiosk, board]
+        threads.append(threading.Thread(target=_kiosk, args=(settings, kiosk, stop), daemon=True))
+        for counter in settings.counters:
+            device_id = f"counter-{counter.number}"
+            link = _link(settings, device_id, devices[device_id]["password"])
+            links.append(link)
+            threads.append(
+                threading.Thread(target=_counter, args=(link, counter.id, counter.number, stop), daemon=True)
+            )
+        for thread in threads:
+            thread.start()
+        logger.info(
+            "motcua demo: %s – broker %s:%s, dữ liệu %s. Ctrl-C để dừng.",
+            settings.office.name,
+            settings.broker.host,
+            settings.broker.port,
+            settings.server.data_dir,
+        )
+        stop.wait(seconds) if seconds else _wait_for_interrupt(stop)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=10)
+        for link in links:
+            link.close()
+        server.stop()
+    return 0
+
+
+def _wait_for_interrupt(stop: threading.Event) -> None:
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        logger.info("dừng / stopping")

@@ -1,0 +1,40 @@
+"""paho-mqtt 2.x clients as motcua uses them: VERSION2 callbacks, credentials, a last will, reconnect with backoff."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+RECONNECT_MIN_DELAY = 1
+RECONNECT_MAX_DELAY = 5
+"""Short delays: offices run on a LAN, and a reconnect is what ends a broker restart for every device."""
+
+
+def make_client(
+    client_id: str,
+    username: str,
+    password: str,
+    *,
+    will_topic: str | None = None,
+    clean_session: bool = True,
+) -> mqtt.Client:
+    client = mqtt.Client(
+        CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        clean_session=clean_session,
+        protocol=mqtt.MQTTv311,
+    )
+    client.username_pw_set(username, password)
+    if will_topic is not None:
+        client.will_set(will_topic, json.dumps({"v": 1, "online": False}), qos=1, retain=True)
+    client.reconnect_delay_set(RECONNECT_MIN_DELAY, RECONNECT_MAX_DELAY)
+    client.max_inflight_messages_set(200)
+    client.max_queued_messages_set(0)
+    return client
+
+
+def online_payload(**extra: Any) -> bytes:
+    return json.dumps({"v": 1, "online": True, **extra}).encode()

@@ -1,0 +1,207 @@
+"""A device's link to the office server: requests through the outbox, replies and retained state back.
+
+Used by kiosks, counter units, displays and the simulators alike. Every request is resent (same id) until the
+server's reply arrives; ``request`` blocks for a reply, ``submit`` returns at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+
+from queue_server.contract import topics
+from queue_server.contract.messages import SCHEMA_VERSION, encode
+from queue_server.mqtt.client import make_client, online_payload
+from queue_server.mqtt.outbox import Outbox
+
+logger = logging.getLogger(__name__)
+Reply = dict[str, Any]
+
+
+class DeviceLink:
+    def __init__(
+        self,
+        *,
+        office_id: str,
+        device_id: str,
+        password: str,
+        host: str,
+        port: int,
+        outbox_path: Path | str,
+        resend_interval: float = 2.0,
+        on_reply: Callable[[Reply], None] | None = None,
+        on_state: Callable[[str, dict[str, Any]], None] | None = None,
+        state_topics: tuple[str, ...] = (),
+        durable_outbox: bool = True,
+    ) -> None:
+        self.office_id, self.device_id = office_id, device_id
+        self.resend_interval = resend_interval
+        self.on_reply, self.on_state = on_reply, on_state
+        self._state_topics = state_topics
+        self._outbox = Outbox(outbox_path, durable=durable_outbox)
+        self._waiters: dict[str, tuple[threading.Event, list[Reply]]] = {}
+        self._sent_at: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._connected = threading.Event()
+        self._stopping = threading.Event()
+        self._reply_topic = topics.reply(office_id, device_id)
+        self._host, self._port = host, port
+        self._client = make_client(
+            f"{office_id}-{device_id}",
+            device_id,
+            password,
+            will_topic=topics.device_status(office_id, device_id),
+        )
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+        self._client.on_message = self._on_message
+        self._resender = threading.Thread(target=self._resend_loop, name=f"{device_id}-resend", daemon=True)
+
+    # -- lifecycle --------------------------------------------------------------------------------------------
+    def start(self) -> DeviceLink:
+        self._client.connect_async(self._host, self._port, keepalive=15)
+        self._client.loop_start()
+        self._resender.start()
+        return self
+
+    def __enter__(self) -> DeviceLink:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
+        if self._connected.is_set():
+            self._client.publish(
+                topics.device_status(self.office_id, self.device_id),
+                json.dumps({"v": 1, "online": False}),
+                qos=1,
+                retain=True,
+            )
+        self._client.disconnect()
+        self._client.loop_stop()
+        if self._resender.is_alive():
+            self._resender.join(timeout=5)
+        self._outbox.close()
+
+    @property
+    def connected(self) -> bool:
+        return self._connected.is_set()
+
+    def wait_connected(self, timeout: float) -> bool:
+        return self._connected.wait(timeout)
+
+    def pending(self) -> int:
+        return self._outbox.count()
+
+    # -- requests ---------------------------------------------------------------------------------------------
+    def submit(self, request_type: str, body: dict[str, Any], request_id: str | None = None) -> str:
+        """Store the request durably, send it if connected; the resender keeps trying until it is answered."""
+        request_id = request_id or f"{self.device_id}-{uuid.uuid4().hex[:20]}"
+        payload = encode(
+            {
+                "v": SCHEMA_VERSION,
+                "id": request_id,
+                "type": request_type,
+                "body": body,
+                "sent_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+        )
+        self._outbox.add(request_id, payload)
+        if self._connected.is_set():
+            self._send(request_id, payload)
+        return request_id
+
+    def request(self, request_type: str, body: dict[str, Any], timeout: float = 10.0) -> Reply | None:
+        """Submit and wait for the reply; None on timeout (the request stays in the outbox and will be sent)."""
+        request_id = f"{self.device_id}-{uuid.uuid4().hex[:20]}"
+        done = threading.Event()
+        box: list[Reply] = []
+        with self._lock:
+            self._waiters[request_id] = (done, box)
+        try:
+            self.submit(request_type, body, request_id)
+            done.wait(timeout)
+            return box[0] if box else None
+        finally:
+            with self._lock:
+                self._waiters.pop(request_id, None)
+
+    # -- paho callbacks ---------------------------------------------------------------------------------------
+    def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        if reason.is_failure:
+            logger.error("device=%s broker refused connection: %s", self.device_id, reason)
+            return
+        client.subscribe([(self._reply_topic, 1), *[(t, 1) for t in self._state_topics]])
+        client.publish(topics.device_status(self.office_id, self.device_id), online_payload(), qos=1, retain=True)
+        self._connected.set()
+        self._flush(force=True)
+
+    def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        self._connected.clear()
+        if not self._stopping.is_set():
+            logger.warning("device=%s lost the broker (%s); reconnecting", self.device_id, reason)
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        try:
+            data = json.loads(message.payload)
+        except ValueError:
+            logger.error("device=%s unreadable message on %s", self.device_id, message.topic)
+            return
+        if message.topic == self._reply_topic:
+            self._handle_reply(data)
+        elif self.on_state is not None:
+            try:
+                self.on_state(message.topic, data)
+            except Exception:
+                logger.exception("device=%s state handler failed", self.device_id)
+
+    def _handle_reply(self, reply: Reply) -> None:
+        request_id = reply.get("id")
+        if not isinstance(request_id, str):
+            logger.error("device=%s server error without request id: %s", self.device_id, reply.get("error"))
+            return
+        self._sent_at.pop(request_id, None)
+        if not self._outbox.remove(request_id):
+            return  # a reply to a resend that was already answered
+        with self._lock:
+            waiter = self._waiters.get(request_id)
+        if waiter is not None:
+            waiter[1].append(reply)
+            waiter[0].set()
+        if self.on_reply is not None:
+            try:
+                self.on_reply(reply)
+            except Exception:
+                logger.exception("device=%s reply handler failed", self.device_id)
+
+    def _send(self, request_id: str, payload: bytes) -> None:
+        self._sent_at[request_id] = time.monotonic()
+        self._client.publish(topics.request(self.office_id, self.device_id), payload, qos=1)
+
+    def _flush(self, force: bool = False) -> None:
+        """Send what is unanswered: everything after a reconnect, else what has waited a full interval."""
+        due = time.monotonic() - self.resend_interval
+        for request_id, payload in self._outbox.pending():
+            if force or self._sent_at.get(request_id, 0.0) <= due:
+                self._send(request_id, payload)
+
+    def _resend_loop(self) -> None:
+        while not self._stopping.wait(self.resend_interval):
+            if self._connected.is_set():
+                try:
+                    self._flush()
+                except Exception:
+                    logger.exception("device=%s resend failed", self.device_id)

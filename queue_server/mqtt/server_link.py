@@ -1,0 +1,113 @@
+"""The office server's MQTT adapter: requests from the broker into the service, its publishes back out.
+
+paho's network thread only enqueues; one worker thread drains the queue in batches so that a burst of requests
+shares one durable commit (group commit), and publishes replies only after that commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from typing import Any
+
+import paho.mqtt.client as mqtt
+
+from queue_server.contract import topics
+from queue_server.mqtt.client import make_client
+from queue_server.service import OfficeService, Publish
+
+logger = logging.getLogger(__name__)
+_STOP = object()
+
+
+class ServerLink:
+    def __init__(
+        self,
+        service: OfficeService,
+        *,
+        host: str,
+        port: int,
+        username: str,
+        password: str,
+        max_batch: int = 256,
+    ) -> None:
+        self.service, self.max_batch = service, max_batch
+        self.office_id = service.office_id
+        self._host, self._port = host, port
+        self._inbox: queue.Queue[Any] = queue.Queue()
+        self._connected = threading.Event()
+        self._client = make_client(
+            f"motcua-server-{self.office_id}",
+            username,
+            password,
+            will_topic=topics.server_status(self.office_id),
+            clean_session=False,
+        )
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+        self._client.on_message = self._on_message
+        self._worker = threading.Thread(target=self._work, name="motcua-ingest", daemon=True)
+        self._started = False
+
+    def start(self, initial: list[Publish]) -> None:
+        self._initial = initial
+        self._client.connect_async(self._host, self._port, keepalive=15)
+        self._client.loop_start()
+        self._worker.start()
+        self._started = True
+
+    def wait_connected(self, timeout: float) -> bool:
+        return self._connected.wait(timeout)
+
+    def stop(self) -> None:
+        if not self._started:
+            return
+        self._started = False
+        self._inbox.put(_STOP)
+        self._worker.join(timeout=10)
+        self._client.disconnect()
+        self._client.loop_stop()
+
+    def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        if reason.is_failure:
+            logger.error("broker refused the server: %s", reason)
+            return
+        client.subscribe(topics.all_requests(self.office_id), qos=1)
+        # Retained state is re-sent on every connect: a broker that restarted without persistence is right again.
+        self._inbox.put(("republish", None))
+        self._connected.set()
+        logger.info("connected to broker %s:%s", self._host, self._port)
+
+    def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+        self._connected.clear()
+        if self._started:
+            logger.warning("lost the broker (%s); reconnecting", reason)
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        self._inbox.put((message.topic, message.payload))
+
+    def _work(self) -> None:
+        while True:
+            first = self._inbox.get()
+            if first is _STOP:
+                return
+            items = [first]
+            while len(items) < self.max_batch:
+                try:
+                    items.append(self._inbox.get_nowait())
+                except queue.Empty:
+                    break
+            stop = _STOP in items
+            requests = [item for item in items if item is not _STOP and item[0] != "republish"]
+            try:
+                publishes = self.service.handle(requests) if requests else []
+                if any(item is not _STOP and item[0] == "republish" for item in items):
+                    publishes = self._initial + self.service.retained_state(only_changed=False) + publishes
+            except Exception:
+                logger.exception("batch of %d messages failed; devices will resend", len(requests))
+                publishes = []
+            for publish in publishes:
+                self._client.publish(publish.topic, publish.payload, qos=publish.qos, retain=publish.retain)
+            if stop:
+                return

@@ -1,0 +1,247 @@
+"""The office's queue service: requests in, durable events, replies and retained state out.
+
+Broker-agnostic (the MQTT adapter feeds it raw messages and publishes what it returns), so the same path serves
+MQTT devices, the web console and tests. Requests are handled in batches: every decision of a batch is committed
+in one transaction (one fsync) *before* any reply leaves; a failed commit answers nobody, and devices resend.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from queue_server.contract import messages as msg
+from queue_server.contract import topics
+from queue_server.engine import commands as cmd
+from queue_server.engine import events as ev
+from queue_server.engine.decide import decide
+from queue_server.engine.errors import CommandRejected
+from queue_server.engine.setup import OfficeSetup
+from queue_server.engine.state import QueueState
+from queue_server.store.event_store import Commit, EventStore, StoredEvent
+from queue_server.views import retained_views
+
+logger = logging.getLogger(__name__)
+REPLY_CACHE_SIZE = 20_000
+
+
+@dataclass(frozen=True)
+class Publish:
+    topic: str
+    payload: bytes
+    retain: bool = False
+    qos: int = msg.QOS
+
+
+@dataclass(frozen=True)
+class DeviceInfo:
+    """What the server knows of a device: its kind bounds what it may ask (a kiosk only issues tickets)."""
+
+    device_id: str
+    kind: str
+    counter_id: str | None = None
+
+
+@dataclass
+class _Pending:
+    device_id: str
+    request_id: str
+    reply: dict[str, Any]
+    events: list[ev.Event]
+
+
+class OfficeService:
+    def __init__(
+        self,
+        *,
+        setup: OfficeSetup,
+        store: EventStore,
+        devices: Callable[[str], DeviceInfo | None],
+        clock: Callable[[], datetime],
+        new_id: Callable[[], str],
+        max_payload_bytes: int = 4096,
+    ) -> None:
+        self.setup, self.store, self.devices = setup, store, devices
+        self.clock, self.new_id, self.max_payload_bytes = clock, new_id, max_payload_bytes
+        self.office_id = setup.office_id
+        self.state = QueueState()
+        self._replies: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        self._published: dict[str, dict[str, Any]] = {}
+        self._last_now: datetime | None = None
+
+    # -- start-up ---------------------------------------------------------------------------------------------
+    def start(self) -> list[Publish]:
+        """Rebuild the state from the store, record a changed office setup, and return the retained state."""
+        self.state = QueueState.replay(stored.event for stored in self.store.events())
+        logger.info("replayed %d events", self.state.event_count)
+        if self.state.setup != self.setup:
+            pending = self._decide(None, None, cmd.ConfigureOffice(self.setup))
+            self.store.commit([Commit(None, None, pending.events, pending.reply)])
+            logger.info("office setup recorded (%s)", "changed" if self.state.event_count > 1 else "first start")
+        return [Publish(topics.server_status(self.office_id), msg.encode({"v": 1, "online": True}), retain=True)]
+
+    def retained_state(self, only_changed: bool = True) -> list[Publish]:
+        out = []
+        stamp = self._stamp()
+        for topic, view in retained_views(self.state, self.office_id).items():
+            if only_changed and self._published.get(topic) == view:
+                continue
+            self._published[topic] = view
+            out.append(Publish(topic, msg.encode({**view, "at": stamp}), retain=True))
+        return out
+
+    # -- requests ---------------------------------------------------------------------------------------------
+    def handle(self, messages: Sequence[tuple[str, bytes]]) -> list[Publish]:
+        """Handle a batch of raw request messages; returns replies, events and retained state to publish."""
+        out: list[Publish] = []
+        batch: list[_Pending] = []
+        in_batch: dict[tuple[str, str], _Pending] = {}
+        duplicates: list[tuple[str, _Pending]] = []
+        for topic, payload in messages:
+            parsed = self._admit(topic, payload, out)
+            if parsed is None:
+                continue
+            device, envelope, command = parsed
+            key = (device.device_id, envelope.id)
+            if key in in_batch:
+                duplicates.append((device.device_id, in_batch[key]))
+                continue
+            earlier = self._known_reply(key)
+            if earlier is not None:
+                out.append(Publish(topics.reply(self.office_id, device.device_id), msg.encode(earlier)))
+                continue
+            pending = self._decide(device.device_id, envelope.id, command)
+            in_batch[key] = pending
+            batch.append(pending)
+        stored = self._commit(batch) if batch else []
+        if stored is None:
+            return out  # only refusals and earlier replies: nothing new was committed, so nobody else is answered
+        for pending in batch:
+            self._remember((pending.device_id, pending.request_id), pending.reply)
+            out.append(Publish(topics.reply(self.office_id, pending.device_id), msg.encode(pending.reply)))
+        for device_id, pending in duplicates:
+            out.append(Publish(topics.reply(self.office_id, device_id), msg.encode(pending.reply)))
+        if batch:
+            out.extend(self.event_publishes(stored))
+            out.extend(self.retained_state())
+        return out
+
+    def execute(self, command: cmd.Command, device_id: str | None = None) -> dict[str, Any]:
+        """One command from inside the server (web console, CLI): same engine, same durable commit."""
+        pending = self._decide(device_id, None, command)
+        if self._commit([pending]) is None:
+            raise RuntimeError("the event store did not commit; nothing was changed")
+        return pending.reply
+
+    def _admit(
+        self, topic: str, payload: bytes, out: list[Publish]
+    ) -> tuple[DeviceInfo, msg.RequestEnvelope, cmd.Command] | None:
+        where = topics.parse_request_topic(topic)
+        if where is None:
+            logger.warning("ignored message on unexpected topic %r", topic[:200])
+            return None
+        office, device_id = where
+        try:
+            if office != self.office_id:
+                raise msg.ContractError(msg.ErrorCode.WRONG_OFFICE, f"this server is office {self.office_id}")
+            device = self.devices(device_id)
+            if device is None:
+                raise msg.ContractError(msg.ErrorCode.UNKNOWN_DEVICE, "device not registered or revoked")
+            envelope, body = msg.parse_request(payload, self.max_payload_bytes)
+            self._authorise(device, envelope, body)
+            return device, envelope, msg.to_command(envelope, body, device_id)
+        except msg.ContractError as exc:
+            logger.warning("device=%s rejected request: %s: %s", device_id, exc.code.value, exc.message)
+            reply = msg.error_reply(exc.request_id, exc.code.value, exc.message, self._stamp())
+            if topics.valid_id(device_id):
+                out.append(Publish(topics.reply(self.office_id, device_id), msg.encode(reply)))
+            return None
+
+    @staticmethod
+    def _authorise(device: DeviceInfo, envelope: msg.RequestEnvelope, body: Any) -> None:
+        allowed = {"kiosk": msg.KIOSK_TYPES, "counter": msg.COUNTER_TYPES, "console": msg.ALL_TYPES}
+        if envelope.type not in allowed.get(device.kind, frozenset()):
+            raise msg.ContractError(
+                msg.ErrorCode.FORBIDDEN, f"a {device.kind} may not send {envelope.type}", envelope.id
+            )
+        counter = msg.counter_of(body)
+        if device.kind == "counter" and counter is not None and counter != device.counter_id:
+            raise msg.ContractError(
+                msg.ErrorCode.FORBIDDEN, f"this device belongs to counter {device.counter_id}", envelope.id
+            )
+
+    def _known_reply(self, key: tuple[str, str]) -> dict[str, Any] | None:
+        reply = self._replies.get(key)
+        if reply is None:
+            reply = self.store.find_reply(*key)
+            if reply is not None:
+                self._remember(key, reply)
+        return reply
+
+    def _remember(self, key: tuple[str, str], reply: dict[str, Any]) -> None:
+        self._replies[key] = reply
+        if len(self._replies) > REPLY_CACHE_SIZE:
+            self._replies.popitem(last=False)
+
+    def _decide(self, device_id: str | None, request_id: str | None, command: cmd.Command) -> _Pending:
+        now = self._now()
+        try:
+            events = decide(self.state, command, now, self.new_id)
+        except CommandRejected as exc:
+            logger.info("device=%s %s rejected: %s", device_id, type(command).__name__, exc)
+            reply = msg.error_reply(request_id, exc.reason.value, exc.detail, now.isoformat())
+            return _Pending(device_id or "", request_id or "", reply, [])
+        for event in events:
+            self.state.apply(event)
+        reply = msg.ok_reply(request_id or "", self._result(events), now.isoformat())
+        return _Pending(device_id or "", request_id or "", reply, events)
+
+    def _commit(self, batch: list[_Pending]) -> list[list[StoredEvent]] | None:
+        commits = [Commit(p.device_id or None, p.request_id or None, p.events, p.reply) for p in batch]
+        try:
+            return self.store.commit(commits)
+        except Exception:
+            logger.exception("commit of %d requests failed; nobody is answered, state rebuilt from store", len(batch))
+            self.state = QueueState.replay(stored.event for stored in self.store.events())
+            return None
+
+    def event_publishes(self, stored: Iterable[list[StoredEvent]]) -> list[Publish]:
+        """Committed events for the province bridge, in the JSON Lines schema of docs/events.md."""
+        from queue_server.store.jsonl import record_to_dict
+
+        topic = topics.event_stream(self.office_id)
+        return [Publish(topic, msg.encode(record_to_dict(e))) for group in stored for e in group]
+
+    def _result(self, events: list[ev.Event]) -> dict[str, Any]:
+        result: dict[str, Any] = {"events": [type(e).__name__ for e in events]}
+        for event in events:
+            if isinstance(event, ev.TicketIssued):
+                result["ticket"] = {
+                    "ticket_id": event.ticket_id,
+                    "label": event.label,
+                    "number": event.number,
+                    "service_id": event.service_id,
+                    "priority": event.priority,
+                    "day": event.day.isoformat(),
+                    "people_ahead": self.state.people_ahead(event.ticket_id),
+                }
+            elif isinstance(event, ev.TicketCalled | ev.TicketRecalled | ev.TicketRated | ev.TicketSkipped):
+                ticket = self.state.tickets.get(event.ticket_id)
+                result["ticket"] = {"ticket_id": event.ticket_id, "label": ticket.label if ticket else None}
+                result["counter_id"] = event.counter_id
+        return result
+
+    def _now(self) -> datetime:
+        """Server time, never going backwards within a run (statistics rely on event order)."""
+        now = self.clock()
+        if self._last_now is not None and now < self._last_now:
+            now = self._last_now
+        self._last_now = now
+        return now
+
+    def _stamp(self) -> str:
+        return self._now().isoformat()

@@ -1,0 +1,160 @@
+"""The office service on a real SQLite store: raw request messages in, replies and retained state out."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from queue_server.config import load_settings
+from queue_server.contract import topics
+from queue_server.service import DeviceInfo, OfficeService, Publish
+from queue_server.store.event_store import EventStore
+
+OFFICE = "tuan-giao"
+DEVICES = {
+    "kiosk-01": DeviceInfo("kiosk-01", "kiosk"),
+    "counter-1": DeviceInfo("counter-1", "counter", "quay-1"),
+    "tool-01": DeviceInfo("tool-01", "console"),
+}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[EventStore]:
+    store = EventStore(f"sqlite:///{tmp_path}/office.db", OFFICE)
+    store.migrate()
+    yield store
+    store.close()
+
+
+def make_service(store: EventStore, clock: Clock | None = None) -> OfficeService:
+    ids = (f"t{i:04d}" for i in itertools.count())
+    service = OfficeService(
+        setup=load_settings().office_setup(),
+        store=store,
+        devices=DEVICES.get,
+        clock=clock or Clock(),
+        new_id=lambda: next(ids),
+    )
+    service.start()
+    return service
+
+
+def request(device: str, request_id: str, kind: str, **body: object) -> tuple[str, bytes]:
+    payload = {"v": 1, "id": request_id, "type": kind, "body": body}
+    return topics.request(OFFICE, device), json.dumps(payload).encode()
+
+
+def replies(publishes: list[Publish], device: str) -> list[dict[str, object]]:
+    return [json.loads(p.payload) for p in publishes if p.topic == topics.reply(OFFICE, device)]
+
+
+def test_issue_and_call_reply_and_update_retained_state(store: EventStore) -> None:
+    service = make_service(store)
+    out = service.handle([request("kiosk-01", "req-00000001", "issue_ticket", service_id="ho-tich")])
+    [reply] = replies(out, "kiosk-01")
+    assert reply["ok"] is True and reply["id"] == "req-00000001"
+    assert reply["result"]["ticket"]["label"] == "A001"  # type: ignore[index]
+    waiting = [json.loads(p.payload) for p in out if p.topic == topics.waiting_state(OFFICE)]
+    assert waiting[0]["waiting"]["ho-tich"] == 1
+    assert all(p.retain for p in out if "/state/" in p.topic)
+
+    out = service.handle([request("counter-1", "req-00000002", "call_next", counter_id="quay-1")])
+    assert replies(out, "counter-1")[0]["result"]["ticket"]["label"] == "A001"  # type: ignore[index]
+    counter = [json.loads(p.payload) for p in out if p.topic == topics.counter_state(OFFICE, "quay-1")]
+    assert counter[0]["serving"]["label"] == "A001"
+    board = [json.loads(p.payload) for p in out if p.topic == topics.board_state(OFFICE)]
+    assert board[0]["recent"][0] == {**board[0]["recent"][0], "label": "A001", "counter_number": 1}
+
+
+def test_retried_request_gets_the_original_reply_and_is_applied_once(store: EventStore) -> None:
+    service = make_service(store)
+    msg = request("kiosk-01", "req-00000001", "issue_ticket", service_id="ho-tich")
+    first = replies(service.handle([msg, msg]), "kiosk-01")
+    again = replies(service.handle([msg]), "kiosk-01")
+    assert first[0] == first[1] == again[0]
+    restarted = make_service(store)  # the reply cache is empty after a restart: the store answers
+    assert replies(restarted.handle([msg]), "kiosk-01")[0] == first[0]
+    issued = [s for s in store.events() if type(s.event).__name__ == "TicketIssued"]
+    assert len(issued) == 1
+
+
+def test_state_survives_a_restart(store: EventStore) -> None:
+    service = make_service(store)
+    for i in range(3):
+        service.handle([request("kiosk-01", f"req-0000000{i}", "issue_ticket", service_id="dat-dai")])
+    restarted = make_service(store)
+    assert restarted.state == service.state
+    out = restarted.handle([request("kiosk-01", "req-00000009", "issue_ticket", service_id="dat-dai")])
+    assert replies(out, "kiosk-01")[0]["result"]["ticket"]["label"] == "C004"  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("topic_device", "payload", "code"),
+    [
+        ("kiosk-01", b"not json", "malformed"),
+        ("kiosk-01", b"[1, 2]", "malformed"),
+        ("kiosk-01", b'{"v": 9, "id": "req-00000001", "type": "issue_ticket"}', "schema_version"),
+        ("kiosk-01", b'{"v": 1, "id": "req-00000001", "type": "launch"}', "invalid_request"),
+        ("kiosk-01", b'{"v": 1, "id": "req-00000001", "type": "issue_ticket", "body": {}}', "invalid_request"),
+        ("kiosk-01", b"{" + b" " * 5000 + b"}", "too_large"),
+        ("ghost-01", b'{"v": 1, "id": "req-00000001", "type": "issue_ticket"}', "unknown_device"),
+        ("kiosk-01", b'{"v": 1, "id": "req-00000001", "type": "call_next", "body": {"counter_id": "quay-1"}}',
+         "forbidden"),
+        ("counter-1", b'{"v": 1, "id": "req-00000001", "type": "call_next", "body": {"counter_id": "quay-2"}}',
+         "forbidden"),
+        ("tool-01", b'{"v": 1, "id": "req-00000001", "type": "call_next", "body": {"counter_id": "quay-9"}}',
+         "unknown_counter"),
+        ("tool-01", b'{"v": 1, "id": "req-00000001", "type": "call_next", "body": {"counter_id": "quay-1"}}',
+         "nothing_waiting"),
+    ],
+)  # fmt: skip
+def test_bad_requests_get_an_error_reply_and_change_nothing(
+    store: EventStore, topic_device: str, payload: bytes, code: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")
+    service = make_service(store)
+    before = store.last_seq()
+    good = request("kiosk-01", "req-00000077", "issue_ticket", service_id="ho-tich")
+    out = service.handle([(topics.request(OFFICE, topic_device), payload), good])
+    [error] = replies(out, topic_device) if topic_device != "kiosk-01" else replies(out, "kiosk-01")[:1]
+    assert error["ok"] is False and error["error"]["code"] == code  # type: ignore[index]
+    assert any(topic_device in r.getMessage() or code in r.getMessage() for r in caplog.records)
+    # the good request in the same batch is still served
+    assert replies(out, "kiosk-01")[-1]["result"]["ticket"]["label"] == "A001"  # type: ignore[index]
+    assert store.last_seq() > before
+
+
+def test_request_for_another_office_is_refused(store: EventStore) -> None:
+    service = make_service(store)
+    topic = topics.request("other-office", "kiosk-01")
+    out = service.handle([(topic, b'{"v": 1, "id": "req-00000001", "type": "issue_ticket", "body": {}}')])
+    assert replies(out, "kiosk-01")[0]["error"]["code"] == "wrong_office"  # type: ignore[index]
+
+
+def test_failed_commit_answers_nobody_and_keeps_state_consistent(store: EventStore) -> None:
+    service = make_service(store)
+    service.handle([request("kiosk-01", "req-00000001", "issue_ticket", service_id="ho-tich")])
+    before = copy.deepcopy(service.state)
+
+    def broken(batch: object) -> object:
+        raise OSError("disk full")
+
+    service.store.commit = broken  # type: ignore[method-assign]
+    out = service.handle([request("kiosk-01", "req-00000002", "issue_ticket", service_id="ho-tich")])
+    assert replies(out, "kiosk-01") == []
+    assert service.state == before
