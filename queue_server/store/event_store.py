@@ -1,0 +1,256 @@
+"""The durable event log of one office, and the replies already given to devices' requests.
+
+The server decides a batch of requests, hands the results to ``EventStore.commit`` and answers the devices
+only after it returns: by then the events *and* the replies are committed in one transaction (group commit,
+one fsync for many requests). A device that retries a request gets the stored reply back (``find_reply``)
+instead of having the command applied twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import Engine, Row, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from queue_server.engine.codec import DecodeError, event_from_dict, event_to_dict
+from queue_server.engine.events import Event
+from queue_server.store import db
+from queue_server.store.schema import events as events_table
+from queue_server.store.schema import requests as requests_table
+
+log = logging.getLogger(__name__)
+
+IMPORT_CHUNK = 1000
+
+
+class StoreError(Exception):
+    """The store refused an operation; nothing was written."""
+
+
+class DuplicateRequestError(StoreError):
+    """A (device_id, request_id) was committed twice: the caller should have answered from ``find_reply``."""
+
+    def __init__(self, keys: Sequence[tuple[str, str]]) -> None:
+        shown = ", ".join(f"{d}/{r}" for d, r in keys[:5])
+        more = f" and {len(keys) - 5} more" if len(keys) > 5 else ""
+        super().__init__(f"request already committed (device/request): {shown}{more}")
+        self.keys = list(keys)
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    seq: int
+    """Position in this store's log; not portable between stores (use ``event_id``)."""
+    event_id: str
+    """Global identity of the event, kept across export/import and used for exactly-once upload."""
+    office_id: str
+    device_id: str | None
+    request_id: str | None
+    event: Event
+
+
+@dataclass(frozen=True)
+class Commit:
+    """The result of handling one request: its events (none if rejected) and the reply sent for it."""
+
+    device_id: str | None
+    request_id: str | None
+    events: Sequence[Event]
+    reply: dict[str, Any]
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class EventStore:
+    """Append-only event log on SQLite or PostgreSQL (SQLAlchemy URL), for the office ``office_id``.
+
+    Several offices may share one database: each store reads only its own office's events. Only one process
+    should write a given office's log, so ``seq`` grows in commit order.
+    """
+
+    def __init__(self, url: str, office_id: str) -> None:
+        self.office_id = office_id
+        self._engine = db.make_engine(url)
+        self._closed = False
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine, for other tables kept in the same database (e.g. the device registry)."""
+        return self._engine
+
+    def migrate(self) -> None:
+        """Create or upgrade the tables (Alembic ``upgrade head``)."""
+        db.upgrade(self._engine)
+
+    def commit(self, batch: Sequence[Commit]) -> list[list[StoredEvent]]:
+        """Store a batch of handled requests in ONE transaction; return the stored events of each commit.
+
+        Returns only after the COMMIT, so the caller may answer the devices. Raises ``DuplicateRequestError``
+        (and stores nothing) if a (device_id, request_id) pair is already stored or repeated in the batch.
+        """
+        if not batch:
+            return []
+        received_at = datetime.now(UTC)
+        request_rows: list[dict[str, Any]] = []
+        event_rows: list[dict[str, Any]] = []
+        keys: set[tuple[str, str]] = set()
+        for item in batch:
+            if item.device_id is not None and item.request_id is not None:
+                key = (item.device_id, item.request_id)
+                if key in keys:
+                    raise DuplicateRequestError([key])
+                keys.add(key)
+                request_rows.append(
+                    {
+                        "device_id": item.device_id,
+                        "request_id": item.request_id,
+                        "received_at": received_at,
+                        "reply": _dumps(item.reply),
+                    }
+                )
+            for event in item.events:
+                event_rows.append(self._row(str(uuid.uuid4()), item.device_id, item.request_id, event))
+        seqs: Sequence[int] = []
+        try:
+            with self._engine.begin() as conn:
+                if request_rows:
+                    conn.execute(insert(requests_table), request_rows)
+                if event_rows:
+                    stmt = insert(events_table).returning(events_table.c.seq, sort_by_parameter_order=True)
+                    seqs = conn.execute(stmt, event_rows).scalars().all()
+        except IntegrityError as exc:
+            existing = [k for k in sorted(keys) if self.find_reply(*k) is not None]
+            if existing:
+                raise DuplicateRequestError(existing) from exc
+            raise
+        return self._stored(batch, event_rows, seqs)
+
+    def _stored(
+        self, batch: Sequence[Commit], rows: list[dict[str, Any]], seqs: Sequence[int]
+    ) -> list[list[StoredEvent]]:
+        out: list[list[StoredEvent]] = []
+        index = 0
+        for item in batch:
+            stored = []
+            for event in item.events:
+                row = rows[index]
+                stored.append(
+                    StoredEvent(seqs[index], row["event_id"], self.office_id, item.device_id, item.request_id, event)
+                )
+                index += 1
+            out.append(stored)
+        return out
+
+    def _row(self, event_id: str, device_id: str | None, request_id: str | None, event: Event) -> dict[str, Any]:
+        if event.at.tzinfo is None or event.at.utcoffset() is None:
+            raise StoreError(f"{type(event).__name__} has a naive time {event.at}; events carry UTC server time")
+        body = event_to_dict(event)
+        return {
+            "event_id": event_id,
+            "office_id": self.office_id,
+            "type": body["type"],
+            "at": event.at,
+            "device_id": device_id,
+            "request_id": request_id,
+            "payload": _dumps(body),
+        }
+
+    def find_reply(self, device_id: str, request_id: str) -> dict[str, Any] | None:
+        """The reply already sent for this request, or None if the request is new."""
+        stmt = select(requests_table.c.reply).where(
+            requests_table.c.device_id == device_id, requests_table.c.request_id == request_id
+        )
+        with self._engine.connect() as conn:
+            text = conn.execute(stmt).scalar_one_or_none()
+        if text is None:
+            return None
+        reply = json.loads(text)
+        assert isinstance(reply, dict)
+        return reply
+
+    def events(self, after_seq: int = 0, batch_size: int = 5000) -> Iterator[StoredEvent]:
+        """This office's events with ``seq > after_seq``, in seq order.
+
+        Read in pages of ``batch_size`` on short transactions, so a long replay holds no lock or snapshot
+        between pages (it would stall SQLite's WAL checkpoints) and memory stays bounded.
+        """
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        t = events_table
+        last = after_seq
+        while True:
+            stmt = (
+                select(t.c.seq, t.c.event_id, t.c.office_id, t.c.device_id, t.c.request_id, t.c.payload)
+                .where(t.c.office_id == self.office_id, t.c.seq > last)
+                .order_by(t.c.seq)
+                .limit(batch_size)
+            )
+            with self._engine.connect() as conn:
+                rows = conn.execute(stmt).all()
+            for row in rows:
+                yield _decode(row)
+            if len(rows) < batch_size:
+                return
+            last = rows[-1].seq
+
+    def last_seq(self) -> int:
+        """The highest seq of this office's events, 0 if there are none."""
+        stmt = select(func.max(events_table.c.seq)).where(events_table.c.office_id == self.office_id)
+        with self._engine.connect() as conn:
+            value = conn.execute(stmt).scalar_one_or_none()
+        return int(value or 0)
+
+    def import_events(self, records: Iterable[StoredEvent]) -> int:
+        """Add events made elsewhere, keeping their event_id; those already stored are skipped.
+
+        One transaction for all of them: if ``records`` raises part-way (e.g. a corrupt input line), nothing
+        is imported. Each record gets a new seq (in input order); its ``seq`` field is ignored. Returns how
+        many events were added.
+        """
+        added = 0
+        iterator = iter(records)
+        with self._engine.begin() as conn:
+            while chunk := list(islice(iterator, IMPORT_CHUNK)):
+                ids = [r.event_id for r in chunk]
+                stmt = select(events_table.c.event_id).where(events_table.c.event_id.in_(ids))
+                known = set(conn.execute(stmt).scalars())
+                rows = []
+                for record in chunk:
+                    if record.office_id != self.office_id:
+                        raise StoreError(
+                            f"event {record.event_id} belongs to office {record.office_id!r}, "
+                            f"this store is {self.office_id!r}"
+                        )
+                    if record.event_id in known:
+                        continue
+                    known.add(record.event_id)
+                    rows.append(self._row(record.event_id, record.device_id, record.request_id, record.event))
+                if rows:
+                    conn.execute(insert(events_table), rows)
+                    added += len(rows)
+        log.info("imported %d events into office %s", added, self.office_id)
+        return added
+
+    def close(self) -> None:
+        """Release pooled connections; safe to call more than once."""
+        if not self._closed:
+            self._closed = True
+            self._engine.dispose()
+
+
+def _decode(row: Row[*tuple[Any, ...]]) -> StoredEvent:
+    try:
+        event = event_from_dict(json.loads(row.payload))
+    except (ValueError, DecodeError) as exc:
+        raise DecodeError(f"stored event seq {row.seq} ({row.event_id}) is unreadable: {exc}") from exc
+    return StoredEvent(row.seq, row.event_id, row.office_id, row.device_id, row.request_id, event)
