@@ -156,10 +156,15 @@ class OfficeService:
             return device, envelope, msg.to_command(envelope, body, device_id)
         except msg.ContractError as exc:
             logger.warning("device=%s rejected request: %s: %s", device_id, exc.code.value, exc.message)
-            reply = msg.error_reply(exc.request_id, exc.code.value, exc.message, self._stamp())
-            if topics.valid_id(device_id):
-                out.append(Publish(topics.reply(self.office_id, device_id), msg.encode(reply)))
-            return None
+            error = exc
+        except Exception:
+            # One unreadable message must never cost the rest of its batch.
+            logger.exception("device=%s request could not be read", device_id)
+            error = msg.ContractError(msg.ErrorCode.INTERNAL, "the server could not read this request")
+        reply = msg.error_reply(error.request_id, error.code.value, error.message, self._stamp())
+        if topics.valid_id(device_id):
+            out.append(Publish(topics.reply(self.office_id, device_id), msg.encode(reply)))
+        return None
 
     @staticmethod
     def _authorise(device: DeviceInfo, envelope: msg.RequestEnvelope, body: Any) -> None:

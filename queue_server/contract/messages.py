@@ -127,6 +127,8 @@ def parse_request(payload: bytes, max_bytes: int) -> tuple[RequestEnvelope, _Bod
         raw = json.loads(payload)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ContractError(ErrorCode.MALFORMED, f"not JSON: {exc}") from None
+    except RecursionError:
+        raise ContractError(ErrorCode.MALFORMED, "JSON nested too deeply") from None
     if not isinstance(raw, dict):
         raise ContractError(ErrorCode.MALFORMED, "payload must be a JSON object")
     request_id = raw.get("id") if isinstance(raw.get("id"), str) and len(raw["id"]) <= 64 else None

@@ -23,7 +23,9 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
 def valid_id(value: str) -> bool:
-    return bool(ID_PATTERN.match(value))
+    # fullmatch: with match(), "$" also accepts a trailing newline ("kiosk-01\n"), which would end up in
+    # Mosquitto's passwd file as a broken line.
+    return bool(ID_PATTERN.fullmatch(value))
 
 
 def request(office: str, device: str) -> str:
@@ -91,7 +93,12 @@ def server_patterns(office: str) -> list[str]:
 
 
 def topic_matches(topic_filter: str, topic: str) -> bool:
-    """MQTT wildcard match (``+`` one level, ``#`` the rest)."""
+    """MQTT wildcard match (``+`` one level, ``#`` the rest, including the parent level itself).
+
+    As the spec says (4.7.2), a filter starting with a wildcard does not match ``$``-topics such as ``$SYS``.
+    """
+    if topic.startswith("$") and topic_filter[:1] in ("+", "#"):
+        return False
     f_parts, t_parts = topic_filter.split("/"), topic.split("/")
     for i, part in enumerate(f_parts):
         if part == "#":
@@ -101,20 +108,61 @@ def topic_matches(topic_filter: str, topic: str) -> bool:
     return len(f_parts) == len(t_parts)
 
 
+def _valid_topic_name(topic: str) -> bool:
+    """A topic one may publish to: not empty, no wildcards, no NUL (MQTT 4.7.3)."""
+    return bool(topic) and not any(c in topic for c in "+#\0")
+
+
+def _valid_filter(topic_filter: str) -> bool:
+    """A well-formed filter: ``+`` and ``#`` fill a whole level, ``#`` only last (MQTT 4.7.1)."""
+    if not topic_filter or "\0" in topic_filter:
+        return False
+    levels = topic_filter.split("/")
+    for i, level in enumerate(levels):
+        if ("+" in level and level != "+") or ("#" in level and (level != "#" or i != len(levels) - 1)):
+            return False
+    return True
+
+
+def _filter_within(topic_filter: str, allowed: str) -> bool:
+    """True if every topic ``topic_filter`` can match is also matched by ``allowed`` (no widening)."""
+    f_parts, a_parts = topic_filter.split("/"), allowed.split("/")
+    for i, level in enumerate(a_parts):
+        if level == "#":
+            return True
+        if i >= len(f_parts) or f_parts[i] == "#":
+            return False
+        if level != "+" and f_parts[i] != level:  # a "+" in the filter is wider than a literal level
+            return False
+    return len(f_parts) == len(a_parts)
+
+
+def _allowed(patterns: list[str], username: str) -> list[str] | None:
+    """``patterns`` with ``%u`` filled in; None for a username unsafe in a topic (``/``, ``+``, ``#``)."""
+    if not valid_id(username):
+        return None
+    return [p.replace("%u", username) for p in patterns]
+
+
 def may_publish(office: str, username: str, topic: str) -> bool:
+    """May ``username`` publish to ``topic``? The embedded broker's equivalent of the Mosquitto ACL."""
+    if not _valid_topic_name(topic):
+        return False
     if username == SERVER_USERNAME:
         return any(topic_matches(p, topic) for p in server_patterns(office))
-    return any(topic == p.replace("%u", username) for p in device_publish_patterns(office))
+    allowed = _allowed(device_publish_patterns(office), username)
+    return allowed is not None and topic in allowed
 
 
 def may_subscribe(office: str, username: str, topic_filter: str) -> bool:
-    """A filter is allowed only if it is one of the allowed filters or narrower (no widening wildcards)."""
+    """A filter is allowed only if it is one of the allowed filters or narrower (no widening wildcards).
+
+    A plain topic is a filter too, so this also answers "may this user receive a message on that topic".
+    """
+    if not _valid_filter(topic_filter):
+        return False
     if username == SERVER_USERNAME:
-        return any(topic_matches(p, topic_filter) for p in server_patterns(office))
-    for pattern in device_read_patterns(office):
-        allowed = pattern.replace("%u", username)
-        if allowed == topic_filter or (
-            allowed.endswith("/#") and topic_filter.startswith(allowed[:-1]) and "+" not in topic_filter
-        ):
-            return True
-    return False
+        allowed: list[str] | None = server_patterns(office)
+    else:
+        allowed = _allowed(device_read_patterns(office), username)
+    return allowed is not None and any(_filter_within(topic_filter, a) for a in allowed)

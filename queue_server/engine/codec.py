@@ -56,7 +56,7 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 
 
-def from_jsonable(tp: Any, value: Any) -> Any:  # noqa: PLR0911 - one branch per supported type
+def from_jsonable(tp: Any, value: Any) -> Any:
     origin = typing.get_origin(tp)
     if origin in (types.UnionType, typing.Union):
         args = typing.get_args(tp)

@@ -6,7 +6,7 @@ The caller commits the events durably, then applies them to the state (see ``que
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from queue_server.engine import commands as cmd
@@ -23,20 +23,32 @@ def decide(state: QueueState, command: cmd.Command, now: datetime, new_id: NewId
         return [ev.OfficeConfigured(at=now, setup=_validated(command.setup))]
     if state.setup is None:
         raise CommandRejected(Reason.OFFICE_NOT_CONFIGURED)
-    day = (now + timedelta(minutes=state.setup.utc_offset_minutes)).date()
+    day = local_day(now, state.setup.utc_offset_minutes)
     prelude: list[ev.Event] = []
     if state.day is None or day > state.day:
         expired = tuple(
             t.id for t in state.tickets.values() if t.status in (TicketStatus.WAITING, TicketStatus.NO_SHOW)
         )
         prelude.append(ev.DayStarted(at=now, day=day, expired_ticket_ids=expired))
+    else:
+        # A clock stepped back across midnight must not file tickets under a day whose numbering is closed.
+        day = state.day
     handler = _HANDLERS[type(command)]
-    return prelude + handler(_Ctx(state, state.setup, now, new_id, bool(prelude)), command)
+    return prelude + handler(_Ctx(state, state.setup, now, new_id, bool(prelude), day), command)
+
+
+def local_day(now: datetime, utc_offset_minutes: int) -> date:
+    """The office's calendar day at ``now`` (naive datetimes are taken as UTC)."""
+    if now.tzinfo is not None:
+        now = now.astimezone(UTC).replace(tzinfo=None)
+    return (now + timedelta(minutes=utc_offset_minutes)).date()
 
 
 class _Ctx:
-    def __init__(self, state: QueueState, setup: OfficeSetup, now: datetime, new_id: NewId, new_day: bool):
+    def __init__(self, state: QueueState, setup: OfficeSetup, now: datetime, new_id: NewId, new_day: bool, day: date):
         self.state, self.setup, self.now, self.new_id, self.new_day = state, setup, now, new_id, new_day
+        self.day = day
+        """The local day the command belongs to (never earlier than the state's day)."""
 
     def counter(self, counter_id: str) -> tuple[Counter, CounterState]:
         counter = self.setup.counter(counter_id)
@@ -69,6 +81,19 @@ def _validated(setup: OfficeSetup) -> OfficeSetup:
         problems.append("empty rating scale")
     if setup.interleave_every < 1:
         problems.append("interleave_every must be at least 1")
+    if any(not s.prefix for s in setup.services):
+        problems.append("empty service prefix")
+    if setup.number_width < 1:
+        problems.append("number_width must be at least 1")  # a negative width breaks every label
+    if setup.no_show_grace_seconds < 0 or setup.rating_window_seconds < 0:
+        problems.append("grace and rating window must not be negative")
+    rating_codes = [r.code for r in setup.rating_scale]
+    if len(set(rating_codes)) != len(rating_codes):
+        problems.append("duplicate rating level code")
+    if len({s.id for s in setup.staff}) != len(setup.staff):
+        problems.append("duplicate staff id")
+    if not -12 * 60 <= setup.utc_offset_minutes <= 14 * 60:
+        problems.append("utc_offset_minutes outside -12h..+14h")
     if problems:
         raise CommandRejected(Reason.INVALID_SETUP, "; ".join(problems))
     return setup
@@ -81,7 +106,6 @@ def _issue(c: _Ctx, command: cmd.IssueTicket) -> list[ev.Event]:
     if command.priority is not None and command.priority not in c.setup.priority_categories:
         raise CommandRejected(Reason.UNKNOWN_PRIORITY, command.priority)
     number = 1 if c.new_day else c.state.last_number.get(service.id, 0) + 1
-    day = (c.now + timedelta(minutes=c.setup.utc_offset_minutes)).date()
     label = f"{service.prefix}{number:0{c.setup.number_width}d}"
     return [
         ev.TicketIssued(
@@ -90,7 +114,7 @@ def _issue(c: _Ctx, command: cmd.IssueTicket) -> list[ev.Event]:
             service_id=service.id,
             number=number,
             label=label,
-            day=day,
+            day=c.day,
             priority=command.priority,
             device_id=command.device_id,
         )
@@ -246,10 +270,15 @@ def _resume(c: _Ctx, command: cmd.ResumeCounter) -> list[ev.Event]:
 
 
 def _sign_in(c: _Ctx, command: cmd.SignIn) -> list[ev.Event]:
-    counter, _ = c.counter(command.counter_id)
+    counter, state = c.counter(command.counter_id)
     if all(s.id != command.staff_id for s in c.setup.staff):
         raise CommandRejected(Reason.UNKNOWN_STAFF, command.staff_id)
-    return [ev.StaffSignedIn(at=c.now, counter_id=counter.id, staff_id=command.staff_id)]
+    out: list[ev.Event] = []
+    if state.staff_id is not None and state.staff_id != command.staff_id:
+        # Someone else takes over the counter: close the previous session in the log, as statistics read it.
+        out.append(ev.StaffSignedOut(at=c.now, counter_id=counter.id, staff_id=state.staff_id))
+    out.append(ev.StaffSignedIn(at=c.now, counter_id=counter.id, staff_id=command.staff_id))
+    return out
 
 
 def _sign_out(c: _Ctx, command: cmd.SignOut) -> list[ev.Event]:

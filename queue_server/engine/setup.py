@@ -104,7 +104,7 @@ class OfficeSetup:
     """How long after a service ends its rating is still accepted."""
     rating_scale: tuple[RatingLevel, ...] = DEFAULT_RATING_SCALE
     utc_offset_minutes: int = 420
-    """Asia/Ho_Chi_Minh is UTC+7 all year (no DST since 1975); a fixed offset keeps the engine free of tz files."""
+    """Asia/Ho_Chi_Minh is UTC+7 all year (no DST since 1975); a fixed offset needs no tz files."""
     number_width: int = 3
 
     def service(self, service_id: str) -> Service | None:

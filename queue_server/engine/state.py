@@ -160,16 +160,12 @@ def _called(s: QueueState, e: ev.TicketCalled) -> None:
         counter.normals_since_priority += 1
     else:
         counter.normals_since_priority = 0
-    s.recent_calls = [RecentCall(e.ticket_id, ticket.label, e.counter_id, e.at), *s.recent_calls][
-        :RECENT_CALLS_KEPT
-    ]
+    s.recent_calls = [RecentCall(e.ticket_id, ticket.label, e.counter_id, e.at), *s.recent_calls][:RECENT_CALLS_KEPT]
 
 
 def _recalled(s: QueueState, e: ev.TicketRecalled) -> None:
     ticket = s.tickets[e.ticket_id]
-    s.recent_calls = [RecentCall(e.ticket_id, ticket.label, e.counter_id, e.at), *s.recent_calls][
-        :RECENT_CALLS_KEPT
-    ]
+    s.recent_calls = [RecentCall(e.ticket_id, ticket.label, e.counter_id, e.at), *s.recent_calls][:RECENT_CALLS_KEPT]
 
 
 def _skipped(s: QueueState, e: ev.TicketSkipped) -> None:

@@ -1,0 +1,335 @@
+"""The embedded default broker: amqtt in-process, enforcing the same rules as the Mosquitto ACL.
+
+An office without Mosquitto (the demo, a one-PC office) still needs devices to log in and stay in their own
+topics. amqtt runs on its own thread and event loop so the rest of motcua stays synchronous. Two plugins, loaded
+by class path from the config's ``plugins`` section (amqtt 0.12's way; entry points are deprecated), apply the
+contract: :class:`MotcuaAuthPlugin` checks every CONNECT against ``accounts_provider()`` (so revocation is
+immediate) and :class:`MotcuaTopicPlugin` answers every PUBLISH, SUBSCRIBE and delivery with
+``topics.may_publish`` / ``topics.may_subscribe``. No amqtt persistence: the server republishes retained state
+when it reconnects. This is the only module that imports amqtt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from amqtt.broker import Broker
+from amqtt.contexts import Action
+from amqtt.errors import AMQTTError, MQTTError, NoDataError
+from amqtt.mqtt.connack import NOT_AUTHORIZED, ConnackPacket
+from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
+from amqtt.plugins.base import BaseAuthPlugin, BaseTopicPlugin
+from amqtt.session import Session
+from amqtt.utils import gen_client_id
+
+from queue_server.brokers.credentials import hash_password, verify_password
+from queue_server.contract import topics
+
+logger = logging.getLogger(__name__)
+
+AccountsProvider = Callable[[], Mapping[str, str]]
+"""username -> ``$7$`` password hash; called on each CONNECT."""
+
+_NOISY_LOGGERS = ("amqtt", "transitions")
+_TIMING_DECOY = hash_password("motcua-timing-decoy")
+"""Checked for unknown users too, so response time does not reveal which device ids exist."""
+
+
+class MotcuaAuthPlugin(BaseAuthPlugin):  # type: ignore[misc]  # amqtt ships no type hints
+    """Accepts a CONNECT only with a known username, its password, and a will the user may publish."""
+
+    @dataclass
+    class Config:
+        office_id: str = ""
+        accounts_provider: Any = None  # AccountsProvider; dacite cannot type-check a parametrised Callable
+
+    def __init__(self, context: Any) -> None:
+        super().__init__(context)
+        if not topics.valid_id(self.config.office_id) or not callable(self.config.accounts_provider):
+            raise ValueError("MotcuaAuthPlugin needs office_id and a callable accounts_provider")
+        self._office: str = self.config.office_id
+        self._accounts: AccountsProvider = self.config.accounts_provider
+
+    async def authenticate(self, *, session: Session) -> bool:
+        username, password = session.username, session.password
+        if not username or password is None:
+            logger.info("refused an anonymous connection from %s", session.remote_address)
+            return False
+        try:
+            # The provider may read a database: keep it off the broker's event loop.
+            accounts = await asyncio.to_thread(self._accounts)
+            hashed = accounts.get(username)
+        except Exception:
+            logger.exception("accounts provider failed; refusing %r", username)
+            return False
+        matches = verify_password(password, hashed if hashed is not None else _TIMING_DECOY)
+        if hashed is None or not matches:
+            logger.info("refused %r from %s: unknown user or bad password", username, session.remote_address)
+            return False
+        # amqtt publishes a will without asking the topic plugin, so check it here (Mosquitto does too).
+        if session.will_flag and not topics.may_publish(self._office, username, session.will_topic or ""):
+            logger.info("refused %r: will topic %r not allowed", username, session.will_topic)
+            return False
+        return True
+
+
+class MotcuaTopicPlugin(BaseTopicPlugin):  # type: ignore[misc]  # amqtt ships no type hints
+    """Publish, subscribe and receive rules from :mod:`queue_server.contract.topics`."""
+
+    @dataclass
+    class Config:
+        office_id: str = ""
+
+    def __init__(self, context: Any) -> None:
+        super().__init__(context)
+        if not topics.valid_id(self.config.office_id):
+            raise ValueError("MotcuaTopicPlugin needs a valid office_id")
+        self._office: str = self.config.office_id
+
+    async def topic_filtering(
+        self, *, session: Session | None = None, topic: str | None = None, action: Action | None = None
+    ) -> bool:
+        username = session.username if session is not None else None
+        if not username or not topic:
+            return False
+        if action == Action.PUBLISH:
+            allowed = topics.may_publish(self._office, username, topic)
+        elif action in (Action.SUBSCRIBE, Action.RECEIVE):
+            # a topic is also a filter: "may receive" == "may subscribe to exactly this topic"
+            allowed = topics.may_subscribe(self._office, username, topic)
+        else:
+            allowed = False
+        if not allowed:
+            level = logging.DEBUG if action == Action.RECEIVE else logging.INFO
+            logger.log(level, "denied %s %s on %r", username, action, topic)
+        return allowed
+
+
+class _AuthFirstBroker(Broker):  # type: ignore[misc]  # amqtt ships no type hints
+    """amqtt 0.12.1's broker, but authenticating a CONNECT before it touches an existing session.
+
+    Upstream drops (clean) or takes over (persistent) the session with the same client id *before* asking
+    the auth plugins: anyone could cut the server off its subscriptions with its client id and a wrong
+    password. This is upstream's ``_initialize_client_session`` with the check moved first.
+    """
+
+    async def _initialize_client_session(
+        self, reader: Any, writer: Any, remote_address: str, remote_port: int
+    ) -> tuple[Any, Any]:
+        try:
+            handler, session = await BrokerProtocolHandler.init_from_connect(reader, writer, self.plugins_manager)
+        except (AMQTTError, MQTTError, NoDataError):
+            await writer.close()
+            raise
+        if not await self._authenticate(session, None):
+            await ConnackPacket.build(0, NOT_AUTHORIZED).to_stream(writer)
+            await writer.close()
+            raise MQTTError(f"{remote_address}:{remote_port} refused: not authorized")
+
+        if session.clean_session:
+            if session.client_id:
+                await self._delete_session(session.client_id)
+            else:
+                session.client_id = gen_client_id()
+            session.parent = 0
+        elif session.client_id in self._sessions:
+            existing, _ = self._sessions[session.client_id]
+            for name in ("will_flag", "will_message", "will_topic", "will_qos", "will_retain", "keep_alive"):
+                setattr(existing, name, getattr(session, name))
+            existing.username, existing.password = session.username, session.password
+            session = existing
+            session.parent = 1
+        else:
+            session.parent = 0
+        delay = self.config.get("timeout-disconnect-delay", 0)
+        if session.keep_alive > 0 and isinstance(delay, int):
+            session.keep_alive += delay
+        return handler, session
+
+
+class EmbeddedBroker:
+    """amqtt on a background thread with its own event loop; ``start()``/``stop()`` from any thread."""
+
+    def __init__(
+        self,
+        *,
+        office_id: str,
+        port: int,
+        accounts_provider: AccountsProvider,
+        host: str = "127.0.0.1",
+        recheck_interval: float | None = 60.0,
+    ) -> None:
+        """``recheck_interval``: how often (s) connected clients are re-checked against ``accounts_provider``
+        and dropped if revoked (Mosquitto does the same on SIGHUP); None to check only at CONNECT."""
+        if not topics.valid_id(office_id):
+            raise ValueError(f"invalid office id {office_id!r}")
+        if not 0 <= port < 65536:
+            raise ValueError(f"invalid port {port}")
+        self.office_id = office_id
+        self.host = host
+        self._requested_port = port
+        self._bound_port: int | None = None
+        self._accounts_provider = accounts_provider
+        self._recheck_interval = recheck_interval
+        self._broker: Any = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop_event: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._startup_error: BaseException | None = None
+
+    @property
+    def port(self) -> int:
+        """The listening port (the real one when constructed with ``port=0``)."""
+        return self._bound_port if self._bound_port is not None else self._requested_port
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self, timeout: float = 10.0) -> None:
+        """Start the broker; return once its listener accepts connections. Raises if it cannot listen."""
+        if self._thread is not None:
+            raise RuntimeError("embedded broker already started")
+        _quiet_amqtt_logging()
+        self._ready.clear()
+        self._startup_error = None
+        self._thread = threading.Thread(target=self._run, name=f"motcua-broker-{self.office_id}", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            self.stop()
+            raise TimeoutError(f"embedded broker did not start within {timeout}s")
+        if self._startup_error is not None:
+            error = self._startup_error
+            self.stop()
+            raise RuntimeError(f"embedded broker could not start on {self.host}:{self.port}") from error
+        logger.info("embedded broker for office %s listening on %s:%d", self.office_id, self.host, self.port)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Disconnect everyone and stop the broker. Safe to call twice, or before start()."""
+        thread, loop, stop_event = self._thread, self._loop, self._stop_event
+        if thread is None:
+            return
+        if loop is not None and stop_event is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop closed between the check and the call
+                loop.call_soon_threadsafe(stop_event.set)
+        thread.join(timeout)
+        if thread.is_alive():
+            logger.warning("embedded broker thread did not stop within %ss", timeout)
+        self._thread = self._loop = self._stop_event = None
+        self._bound_port = None
+
+    def disconnect_revoked(self, timeout: float = 10.0) -> int:
+        """Drop connected clients whose account is gone or whose password changed; return how many.
+
+        What Mosquitto does on SIGHUP: call it after ``motcua device revoke`` instead of waiting for the
+        periodic re-check.
+        """
+        loop = self._loop
+        if not self.running or loop is None:
+            return 0
+        return asyncio.run_coroutine_threadsafe(self._drop_revoked(), loop).result(timeout)
+
+    def __enter__(self) -> EmbeddedBroker:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # -- broker thread -------------------------------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._serve())
+        except BaseException as exc:  # never let the thread die silently
+            logger.exception("embedded broker thread crashed")
+            self._startup_error = self._startup_error or exc
+        finally:
+            self._ready.set()
+
+    async def _serve(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop_event = asyncio.Event()
+        try:
+            broker = _AuthFirstBroker(self._config(), loop=self._loop)
+            await broker.start()
+        except Exception as exc:
+            self._startup_error = exc
+            return
+        self._broker = broker
+        self._bound_port = _listening_port(broker) or self._requested_port
+        self._ready.set()
+        try:
+            while True:
+                try:
+                    await asyncio.wait_for(self._stop_event.wait(), self._recheck_interval)
+                    break
+                except TimeoutError:
+                    try:
+                        await self._drop_revoked()
+                    except Exception:  # a failed re-check must not take the broker down
+                        logger.exception("re-checking connected clients failed")
+        finally:
+            try:
+                await broker.shutdown()
+            except Exception:
+                logger.exception("embedded broker did not shut down cleanly")
+            logger.info("embedded broker for office %s stopped", self.office_id)
+
+    async def _drop_revoked(self) -> int:
+        if self._broker is None:
+            return 0
+        try:
+            accounts = await asyncio.to_thread(self._accounts_provider)
+        except Exception:
+            logger.exception("accounts provider failed; connected clients left as they are")
+            return 0
+        dropped = 0
+        for session, handler in list(self._broker.sessions.values()):
+            if not session.transitions.is_connected() or session.username is None:
+                continue
+            hashed = accounts.get(session.username)
+            if hashed is None or not verify_password(session.password or "", hashed):
+                logger.info("dropping %r (%s): account revoked", session.username, session.client_id)
+                await handler.handle_connection_closed()  # as if the socket closed: the will is sent
+                dropped += 1
+        return dropped
+
+    def _config(self) -> dict[str, Any]:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return {
+            "listeners": {"default": {"type": "tcp", "bind": f"{host}:{self._requested_port}"}},
+            # Exactly these plugins: the defaults would add anonymous auth and $SYS topics.
+            "plugins": {
+                f"{__name__}.MotcuaAuthPlugin": {
+                    "office_id": self.office_id,
+                    "accounts_provider": self._accounts_provider,
+                },
+                f"{__name__}.MotcuaTopicPlugin": {"office_id": self.office_id},
+            },
+        }
+
+
+def _listening_port(broker: Any) -> int | None:
+    """The port amqtt's listener actually bound (amqtt has no public accessor for it)."""
+    try:
+        return int(broker._servers["default"].instance.sockets[0].getsockname()[1])
+    except (AttributeError, IndexError, KeyError, TypeError):
+        return None
+
+
+def _quiet_amqtt_logging() -> None:
+    """amqtt logs every connection at INFO; keep it to warnings unless the operator chose a level."""
+    for name in _NOISY_LOGGERS:
+        log = logging.getLogger(name)
+        if log.level == logging.NOTSET:
+            log.setLevel(logging.WARNING)

@@ -1,0 +1,142 @@
+"""Configuration for an office's Mosquitto 2.0 broker, generated from the contract's access rules.
+
+Each office runs its own broker, so the office id is written literally into the ACL: a device of office A can
+never be granted anything under office B's tree, even by a typo in a pattern. Device-specific rules use
+Mosquitto's ``%u`` (username) substitution, so adding or revoking a device only rewrites ``passwd``; the ACL
+stays the same and both are re-read on SIGHUP (:func:`reload_mosquitto`), without dropping connected clients.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from queue_server.brokers.credentials import is_password_hash
+from queue_server.contract import topics
+
+logger = logging.getLogger(__name__)
+
+CONFIG_NAME = "mosquitto.conf"
+PASSWD_NAME = "passwd"
+ACL_NAME = "acl"
+PERSISTENCE_DIR = "data"
+
+
+@dataclass(frozen=True)
+class BrokerAccount:
+    """One login on the broker: a device id (or ``motcua-server``) and its ``$7$`` password hash."""
+
+    username: str
+    password_hash: str
+
+
+def write_mosquitto_config(
+    directory: Path,
+    *,
+    office_id: str,
+    port: int,
+    accounts: Sequence[BrokerAccount],
+    bind: str = "127.0.0.1",
+    persistence: bool = True,
+    run_as_root: bool = False,
+) -> Path:
+    """Write ``mosquitto.conf``, ``passwd`` and ``acl`` into ``directory``; return the config's path.
+
+    Files are replaced atomically, so a broker reloading (SIGHUP) mid-write never sees half a password file.
+    ``run_as_root`` keeps Mosquitto from dropping privileges to the ``mosquitto`` user, which could not read
+    files in a root-owned temporary directory (tests run as root in containers).
+    """
+    if not topics.valid_id(office_id):
+        raise ValueError(f"invalid office id {office_id!r}")
+    if not 0 < port < 65536:
+        raise ValueError(f"invalid port {port}")
+    directory.mkdir(parents=True, exist_ok=True)
+    directory = directory.resolve()
+    passwd_path = write_password_file(directory / PASSWD_NAME, accounts)
+    acl_path = directory / ACL_NAME
+    _write_atomic(acl_path, render_acl(office_id), mode=0o600)
+
+    lines = [
+        f"# motcua: generated for office {office_id}; regenerate rather than edit.",
+        "per_listener_settings false",
+        "allow_anonymous false",
+        f"password_file {passwd_path}",
+        f"acl_file {acl_path}",
+        f"listener {port} {bind}",
+        "log_dest stderr",
+        "log_timestamp_format %Y-%m-%dT%H:%M:%S",
+        # Mosquitto's default keeps only 1,000 queued messages per client and drops the rest: a morning rush
+        # while the server restarts, or its replies to a busy kiosk, must not be cut there.
+        "max_queued_messages 100000",
+        "max_inflight_messages 100",
+    ]
+    if persistence:
+        data_dir = directory / PERSISTENCE_DIR
+        data_dir.mkdir(mode=0o700, exist_ok=True)
+        # Mosquitto concatenates the location and file name, so the trailing slash matters.
+        lines += ["persistence true", f"persistence_location {data_dir}/"]
+    else:
+        lines.append("persistence false")
+    if run_as_root:
+        lines.append("user root")
+    config_path = directory / CONFIG_NAME
+    _write_atomic(config_path, "\n".join(lines) + "\n", mode=0o600)
+    logger.debug("wrote mosquitto config for office %s in %s", office_id, directory)
+    return config_path
+
+
+def write_password_file(path: Path, accounts: Sequence[BrokerAccount]) -> Path:
+    """Write only the ``passwd`` file: what ``motcua device add/revoke`` changes before a reload."""
+    seen: set[str] = set()
+    lines = []
+    for account in accounts:
+        if account.username != topics.SERVER_USERNAME and not topics.valid_id(account.username):
+            raise ValueError(f"invalid broker username {account.username!r}")
+        if account.username in seen:
+            raise ValueError(f"duplicate broker username {account.username!r}")
+        if not is_password_hash(account.password_hash):
+            raise ValueError(f"password of {account.username!r} is not a $7$ hash")
+        seen.add(account.username)
+        lines.append(f"{account.username}:{account.password_hash}\n")
+    _write_atomic(path, "".join(lines), mode=0o600)
+    return path
+
+
+def render_acl(office_id: str) -> str:
+    """The ACL file text: the server owns its office's tree; devices get their own ``%u`` topics."""
+    out = [f"# motcua ACL for office {office_id}", "", f"user {topics.SERVER_USERNAME}"]
+    out += [f"topic readwrite {p}" for p in topics.server_patterns(office_id)]
+    # pattern lines apply to every user, whatever "user" line precedes them. Mosquitto warns at startup about
+    # the ones without %u (state/#, server/status): harmless, they are meant for every device.
+    out += ["", "# every device, %u = its username (= device id)"]
+    out += [f"pattern write {p}" for p in topics.device_publish_patterns(office_id)]
+    out += [f"pattern read {p}" for p in topics.device_read_patterns(office_id)]
+    return "\n".join(out) + "\n"
+
+
+def reload_mosquitto(pid: int) -> None:
+    """Ask a running Mosquitto to re-read its password and ACL files (SIGHUP).
+
+    Connected clients stay connected; a revoked device is refused at its next CONNECT.
+    """
+    os.kill(pid, signal.SIGHUP)
+    logger.info("sent SIGHUP to mosquitto pid %d", pid)
+
+
+def _write_atomic(path: Path, text: str, *, mode: int) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
