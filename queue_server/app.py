@@ -10,6 +10,7 @@ import os
 import secrets
 import signal
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
@@ -24,6 +25,7 @@ from queue_server.store.devices import DeviceRegistry
 from queue_server.store.event_store import EventStore
 
 logger = logging.getLogger(__name__)
+DEVICE_CACHE_SECONDS = 5.0
 
 
 def sqlite_parent(url: str) -> Path | None:
@@ -65,6 +67,7 @@ class OfficeServer:
         self.link: ServerLink | None = None
         self._stopped = threading.Event()
         self._server_hash = ""
+        self._devices: dict[str, tuple[DeviceInfo | None, float]] = {}
 
     def broker_accounts(self) -> dict[str, str]:
         """Username -> password hash for every active device, plus the server itself."""
@@ -74,11 +77,20 @@ class OfficeServer:
         return accounts
 
     def device_info(self, device_id: str) -> DeviceInfo | None:
+        """Who a device is, cached briefly: read per request, while the broker already refuses revoked devices."""
+        cached = self._devices.get(device_id)
+        now = time.monotonic()
+        if cached is not None and cached[1] > now:
+            return cached[0]
         assert self.store is not None
         device = DeviceRegistry(self.store).get(device_id)
-        if device is None or not device.active:
-            return None
-        return DeviceInfo(device.device_id, device.kind.value, device.counter_id)
+        info = (
+            None
+            if device is None or not device.active
+            else DeviceInfo(device.device_id, device.kind.value, device.counter_id)
+        )
+        self._devices[device_id] = (info, now + DEVICE_CACHE_SECONDS)
+        return info
 
     def start(self) -> OfficeServer:
         settings = self.settings

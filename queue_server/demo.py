@@ -99,12 +99,23 @@ def _counter(link: DeviceLink, counter_id: str, number: int, stop: threading.Eve
             link.request("rate", {"counter_id": counter_id, "level": random.choice(RATINGS)}, timeout=5)
 
 
-def _board(settings: Settings, topic: str, data: dict[str, Any]) -> None:
-    if topic == topics.board_state(settings.office.id) and data.get("recent"):
-        latest = data["recent"][0]
-        logger.info("Bảng gọi số: %s → Quầy %s", latest["label"], latest["counter_number"])
-    elif topic == topics.waiting_state(settings.office.id):
-        logger.info("Đang chờ: %s", ", ".join(f"{k} {v}" for k, v in data["waiting"].items()))
+class _HallBoard:
+    """Prints what the hall board shows, once per new call (the retained board also changes on finish)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.names = {s.id: s.name_vi for s in settings.services}
+        self.last_call: tuple[str, str] | None = None
+
+    def __call__(self, topic: str, data: dict[str, Any]) -> None:
+        if topic == topics.board_state(self.settings.office.id) and data.get("recent"):
+            latest = data["recent"][0]
+            if (latest["label"], latest["at"]) != self.last_call:
+                self.last_call = (latest["label"], latest["at"])
+                logger.info("Bảng gọi số: %s → Quầy %s", latest["label"], latest["counter_number"])
+        elif topic == topics.waiting_state(self.settings.office.id):
+            waiting = ", ".join(f"{self.names.get(k, k)} {v}" for k, v in data["waiting"].items())
+            logger.info("Đang chờ: %s", waiting)
 
 
 def run_demo(config: Path | None, seconds: float | None = None) -> int:
@@ -123,7 +134,7 @@ def run_demo(config: Path | None, seconds: float | None = None) -> int:
             settings,
             "board-01",
             devices["board-01"]["password"],
-            on_state=lambda t, d: _board(settings, t, d),
+            on_state=_HallBoard(settings),
             state_topics=(topics.board_state(settings.office.id), topics.waiting_state(settings.office.id)),
         )
         links += [kiosk, board]

@@ -101,16 +101,14 @@ class OfficeService:
         batch: list[_Pending] = []
         in_batch: dict[tuple[str, str], _Pending] = {}
         duplicates: list[tuple[str, _Pending]] = []
-        for topic, payload in messages:
-            parsed = self._admit(topic, payload, out)
-            if parsed is None:
-                continue
-            device, envelope, command = parsed
+        admitted = [p for p in (self._admit(topic, payload, out) for topic, payload in messages) if p is not None]
+        self._load_replies([(device.device_id, envelope.id) for device, envelope, _ in admitted])
+        for device, envelope, command in admitted:
             key = (device.device_id, envelope.id)
             if key in in_batch:
                 duplicates.append((device.device_id, in_batch[key]))
                 continue
-            earlier = self._known_reply(key)
+            earlier = self._replies.get(key)
             if earlier is not None:
                 out.append(Publish(topics.reply(self.office_id, device.device_id), msg.encode(earlier)))
                 continue
@@ -179,13 +177,12 @@ class OfficeService:
                 msg.ErrorCode.FORBIDDEN, f"this device belongs to counter {device.counter_id}", envelope.id
             )
 
-    def _known_reply(self, key: tuple[str, str]) -> dict[str, Any] | None:
-        reply = self._replies.get(key)
-        if reply is None:
-            reply = self.store.find_reply(*key)
-            if reply is not None:
+    def _load_replies(self, keys: list[tuple[str, str]]) -> None:
+        """Bring earlier replies for this batch's requests into the cache: one query for the whole batch."""
+        missing = [key for key in keys if key not in self._replies]
+        if missing:
+            for key, reply in self.store.find_replies(missing).items():
                 self._remember(key, reply)
-        return reply
 
     def _remember(self, key: tuple[str, str], reply: dict[str, Any]) -> None:
         self._replies[key] = reply

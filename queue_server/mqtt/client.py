@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -31,9 +32,16 @@ def make_client(
     if will_topic is not None:
         client.will_set(will_topic, json.dumps({"v": 1, "online": False}), qos=1, retain=True)
     client.reconnect_delay_set(RECONNECT_MIN_DELAY, RECONNECT_MAX_DELAY)
+    client.on_socket_open = _no_delay
     client.max_inflight_messages_set(200)
     client.max_queued_messages_set(0)
     return client
+
+
+def _no_delay(client: mqtt.Client, userdata: Any, sock: Any) -> None:
+    """Disable Nagle: small request/reply packets otherwise wait ~40 ms for a delayed ACK on every hop."""
+    if isinstance(sock, socket.socket) and sock.family in (socket.AF_INET, socket.AF_INET6):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 def online_payload(**extra: Any) -> bytes:

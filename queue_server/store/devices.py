@@ -27,6 +27,8 @@ class DeviceKind(StrEnum):
     KIOSK = "kiosk"
     COUNTER = "counter"
     DISPLAY = "display"
+    CONSOLE = "console"
+    """A staff console or integration tool: may send any request (the web console, mosquitto_pub)."""
     OTHER = "other"
 
 

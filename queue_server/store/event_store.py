@@ -178,6 +178,21 @@ class EventStore:
         assert isinstance(reply, dict)
         return reply
 
+    def find_replies(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        """``find_reply`` for a whole batch in one query per device: the server checks every request it reads."""
+        by_device: dict[str, list[str]] = {}
+        for device_id, request_id in keys:
+            by_device.setdefault(device_id, []).append(request_id)
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        with self._engine.connect() as conn:
+            for device_id, request_ids in by_device.items():
+                stmt = select(requests_table.c.request_id, requests_table.c.reply).where(
+                    requests_table.c.device_id == device_id, requests_table.c.request_id.in_(request_ids)
+                )
+                for request_id, text in conn.execute(stmt):
+                    found[(device_id, request_id)] = json.loads(text)
+        return found
+
     def events(self, after_seq: int = 0, batch_size: int = 5000) -> Iterator[StoredEvent]:
         """This office's events with ``seq > after_seq``, in seq order.
 
