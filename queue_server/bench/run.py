@@ -6,6 +6,7 @@ Goals come from issue 3 (and are shown beside each measurement, never asserted i
 
 from __future__ import annotations
 
+import multiprocessing
 import statistics
 import tempfile
 import threading
@@ -19,6 +20,7 @@ from queue_server.bench.office import OfficeUnderTest
 from queue_server.bench.replay import replay_rate
 from queue_server.brokers.process import MosquittoProcess, free_port
 from queue_server.contract import topics
+from queue_server.mqtt.device_link import DeviceLink
 
 KIOSKS = ("kiosk-1", "kiosk-2", "kiosk-3")
 SERVICES = ("ho-tich", "chung-thuc", "dat-dai", "cu-tru")
@@ -37,39 +39,65 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def throughput(office: OfficeUnderTest, total: int) -> float:
-    """Tickets/s sustained: 3 kiosks submit as fast as they can; time from first submit to last reply."""
+def _kiosk_process(args: tuple[str, int, str, str, int, int], ready: Any, go: Any, results: Any) -> None:
+    """One kiosk as its own process (as on its own Pi): submit ``n`` tickets, wait for every reply."""
+    office_id, port, device_id, password, n, offset = args
     done = threading.Event()
     answered = [0]
-    lock = threading.Lock()
 
     def on_reply(reply: dict[str, Any]) -> None:
-        with lock:
-            answered[0] += 1
-            if answered[0] == total:
-                done.set()
+        answered[0] += 1
+        if answered[0] == n:
+            done.set()
 
-    links = [office.link(k, on_reply=on_reply, resend_interval=5.0).start() for k in KIOSKS]
-    for link in links:
+    with tempfile.TemporaryDirectory() as tmp:
+        link = DeviceLink(
+            office_id=office_id,
+            device_id=device_id,
+            password=password,
+            host="127.0.0.1",
+            port=port,
+            outbox_path=Path(tmp) / "outbox.db",
+            on_reply=on_reply,
+            resend_interval=5.0,
+        ).start()
         link.wait_connected(10)
-    start = time.perf_counter()
-
-    def send(link: Any, n: int, offset: int) -> None:
+        ready.put(device_id)
+        go.wait(30)
+        start = time.time()
         for i in range(n):
             link.submit("issue_ticket", {"service_id": SERVICES[(i + offset) % 4]})
-
-    threads = [
-        threading.Thread(target=send, args=(link, total // 3 + (k < total % 3), k)) for k, link in enumerate(links)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    done.wait(120)
-    elapsed = time.perf_counter() - start
-    for link in links:
+        done.wait(120)
+        results.put((start, time.time(), answered[0]))
         link.close()
-    return answered[0] / elapsed
+
+
+def throughput(office: OfficeUnderTest, total: int) -> float:
+    """Tickets/s sustained: 3 kiosk processes submit as fast as they can; first submit to last reply."""
+    ctx = multiprocessing.get_context("spawn")
+    ready, results, go = ctx.Queue(), ctx.Queue(), ctx.Event()
+    procs = [
+        ctx.Process(
+            target=_kiosk_process,
+            args=(
+                (office.office_id, office.port, k, office.passwords[k], total // 3 + (i < total % 3), i),
+                ready,
+                go,
+                results,
+            ),
+        )
+        for i, k in enumerate(KIOSKS)
+    ]
+    for proc in procs:
+        proc.start()
+    for _ in procs:
+        ready.get(timeout=60)
+    go.set()
+    outcomes = [results.get(timeout=180) for _ in procs]
+    for proc in procs:
+        proc.join(timeout=30)
+    first, last = min(o[0] for o in outcomes), max(o[1] for o in outcomes)
+    return sum(o[2] for o in outcomes) / (last - first)
 
 
 def round_trips(office: OfficeUnderTest, count: int, rate: float) -> list[float]:
