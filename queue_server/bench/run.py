@@ -97,7 +97,7 @@ def throughput(office: OfficeUnderTest, total: int) -> float:
     for proc in procs:
         proc.join(timeout=30)
     first, last = min(o[0] for o in outcomes), max(o[1] for o in outcomes)
-    return sum(o[2] for o in outcomes) / (last - first)
+    return float(sum(o[2] for o in outcomes)) / float(last - first)
 
 
 def round_trips(office: OfficeUnderTest, count: int, rate: float) -> list[float]:
