@@ -84,10 +84,10 @@ class OfficeService:
             logger.info("office setup recorded (%s)", "changed" if self.state.event_count > 1 else "first start")
         return [Publish(topics.server_status(self.office_id), msg.encode({"v": 1, "online": True}), retain=True)]
 
-    def retained_state(self, only_changed: bool = True) -> list[Publish]:
+    def retained_state(self, only_changed: bool = True, touched: list[ev.Event] | None = None) -> list[Publish]:
         out = []
         stamp = self._stamp()
-        for topic, view in retained_views(self.state, self.office_id).items():
+        for topic, view in retained_views(self.state, self.office_id, touched).items():
             if only_changed and self._published.get(topic) == view:
                 continue
             self._published[topic] = view
@@ -125,7 +125,7 @@ class OfficeService:
             out.append(Publish(topics.reply(self.office_id, device_id), msg.encode(pending.reply)))
         if batch:
             out.extend(self.event_publishes(stored))
-            out.extend(self.retained_state())
+            out.extend(self.retained_state(touched=[e for p in batch for e in p.events]))
         return out
 
     def execute(self, command: cmd.Command, device_id: str | None = None) -> dict[str, Any]:

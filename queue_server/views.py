@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from queue_server.contract import topics
 from queue_server.contract.messages import SCHEMA_VERSION
+from queue_server.engine import events as ev
 from queue_server.engine.state import QueueState
 
 
@@ -62,14 +64,37 @@ def waiting_view(state: QueueState) -> dict[str, Any]:
     }
 
 
-def retained_views(state: QueueState, office_id: str) -> dict[str, dict[str, Any]]:
-    """Every retained state topic with its payload (without the ``at`` stamp added at publish time)."""
+def retained_views(
+    state: QueueState, office_id: str, touched: Iterable[ev.Event] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Retained state topics with their payloads (without the ``at`` stamp added at publish time).
+
+    With ``touched``, only the views those events can have changed: the hot path builds two or three, not all.
+    """
     if state.setup is None:
         return {}
-    views = {topics.counter_state(office_id, cid): counter_view(state, cid) for cid in state.counters}
-    views[topics.board_state(office_id)] = board_view(state)
-    views[topics.waiting_state(office_id)] = waiting_view(state)
+    if touched is None:
+        counters, board, waiting = set(state.counters), True, True
+    else:
+        counters, board, waiting = set(), False, False
+        for event in touched:
+            counter_id = getattr(event, "counter_id", None) or getattr(event, "from_counter_id", None)
+            if counter_id in state.counters:
+                counters.add(counter_id)
+            board = board or isinstance(event, _BOARD_EVENTS)
+            waiting = waiting or isinstance(event, _WAITING_EVENTS)
+            if isinstance(event, ev.OfficeConfigured | ev.DayStarted):
+                counters, board, waiting = set(state.counters), True, True
+    views = {topics.counter_state(office_id, cid): counter_view(state, cid) for cid in sorted(counters)}
+    if board:
+        views[topics.board_state(office_id)] = board_view(state)
+    if waiting:
+        views[topics.waiting_state(office_id)] = waiting_view(state)
     return views
+
+
+_BOARD_EVENTS = (ev.TicketCalled, ev.TicketRecalled, ev.ServiceFinished, ev.TicketSkipped, ev.TicketTransferred)
+_WAITING_EVENTS = (ev.TicketIssued, ev.TicketCalled, ev.TicketTransferred, ev.TicketRequeued)
 
 
 def _iso(value: datetime | None) -> str | None:
