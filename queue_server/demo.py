@@ -29,6 +29,7 @@ RATINGS = ["very_satisfied", "satisfied", "satisfied", "very_satisfied", "dissat
 
 def demo_devices(settings: Settings) -> dict[str, dict[str, Any]]:
     """kiosk-01 and one counter unit per counter, created once; returns id -> {password, kind, counter}."""
+    settings.server.data_dir.mkdir(parents=True, exist_ok=True)
     path = settings.server.data_dir / "demo-devices.json"
     known: dict[str, dict[str, Any]] = json.loads(path.read_text()) if path.exists() else {}
     wanted: dict[str, tuple[str, str | None]] = {"kiosk-01": ("kiosk", None), "board-01": ("display", None)}

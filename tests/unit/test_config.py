@@ -1,0 +1,70 @@
+"""Configuration: defaults load, overrides merge, unknown keys are refused with a hint, secrets are masked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from queue_server.config import ConfigError, load_settings, show
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "motcua.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_describe_a_valid_office() -> None:
+    settings = load_settings()
+    setup = settings.office_setup()
+    assert setup.name == "Trung tâm Phục vụ hành chính công xã Tuần Giáo"
+    assert [s.prefix for s in setup.services] == ["A", "B", "C", "D"]
+    assert setup.rating_scale[0].label_vi == "Rất hài lòng"
+
+
+def test_override_merges_tables_and_replaces_lists(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[office]\nname = "UBND xã Thử"\n[[services]]\nid = "x"\nprefix = "X"\nname_vi = "Thử"\n'
+        '[[counters]]\nid = "q1"\nnumber = 1\nservices = ["x"]\n',
+    )
+    settings = load_settings(path)
+    assert settings.office.id == "tuan-giao" and settings.office.name == "UBND xã Thử"
+    assert [s.id for s in settings.services] == ["x"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[office]\nnmae = "x"\n', "unknown key 'nmae' (did you mean 'name'?)"),
+        ("[brokr]\nport = 1\n", "unknown key 'brokr' (did you mean 'broker'?)"),
+        ('[broker]\nport = "many"\n', "broker.port"),
+        ("[queue]\ninterleave_every = 0\n", "queue.interleave_every"),
+        ('[office]\nid = "Bad Id"\n', "office.id"),
+        ("[office\n", "not valid TOML"),
+    ],
+)
+def test_bad_config_is_refused_with_the_place_and_reason(tmp_path: Path, text: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(write(tmp_path, text))
+    assert expected in str(info.value)
+
+
+def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such config file"):
+        load_settings(tmp_path / "absent.toml")
+
+
+def test_show_masks_secrets(tmp_path: Path) -> None:
+    secret_url = "postgresql+psycopg://motcua:s3cr3t-db@db/motcua"
+    path = write(tmp_path, f'[broker]\nserver_password = "hunter2-pw"\n[store]\nurl = "{secret_url}"\n')
+    text = show(load_settings(path))
+    assert "hunter2-pw" not in text and "s3cr3t-db" not in text
+    assert 'server_password = "********"' in text and 'url = "********"' in text
+    assert 'name = "Trung tâm Phục vụ hành chính công xã Tuần Giáo"' in text
+
+
+def test_environment_overrides_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MOTCUA_BROKER__PORT", "1999")
+    assert load_settings().broker.port == 1999
