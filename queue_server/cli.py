@@ -142,9 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from queue_server.store.event_store import StoreError
+
     try:
         return int(args.func(args))
-    except ConfigError as exc:
+    except (ConfigError, StoreError) as exc:
         print(f"motcua: {exc}", file=sys.stderr)
         return 2
 

@@ -78,11 +78,12 @@ class OfficeService:
         """Rebuild the state from the store, record a changed office setup, and return the retained state."""
         self.state = QueueState.replay(stored.event for stored in self.store.events())
         logger.info("replayed %d events", self.state.event_count)
+        out = [Publish(topics.server_status(self.office_id), msg.encode({"v": 1, "online": True}), retain=True)]
         if self.state.setup != self.setup:
-            pending = self._decide(None, None, cmd.ConfigureOffice(self.setup))
-            self.store.commit([Commit(None, None, pending.events, pending.reply)])
+            _, published = self.execute(cmd.ConfigureOffice(self.setup))
+            out += published
             logger.info("office setup recorded (%s)", "changed" if self.state.event_count > 1 else "first start")
-        return [Publish(topics.server_status(self.office_id), msg.encode({"v": 1, "online": True}), retain=True)]
+        return out
 
     def retained_state(self, only_changed: bool = True, touched: list[ev.Event] | None = None) -> list[Publish]:
         out = []
@@ -128,12 +129,17 @@ class OfficeService:
             out.extend(self.retained_state(touched=[e for p in batch for e in p.events]))
         return out
 
-    def execute(self, command: cmd.Command, device_id: str | None = None) -> dict[str, Any]:
-        """One command from inside the server (web console, CLI): same engine, same durable commit."""
+    def execute(self, command: cmd.Command, device_id: str | None = None) -> tuple[dict[str, Any], list[Publish]]:
+        """One command from inside the server (web console, start-up): same engine, same durable commit.
+
+        Returns the reply and what to publish (events stream, retained state). Not thread-safe: in a running
+        server, call ``ServerLink.execute``, which runs it on the ingest thread between batches.
+        """
         pending = self._decide(device_id, None, command)
-        if self._commit([pending]) is None:
+        stored = self._commit([pending])
+        if stored is None:
             raise RuntimeError("the event store did not commit; nothing was changed")
-        return pending.reply
+        return pending.reply, self.event_publishes(stored) + self.retained_state(touched=pending.events)
 
     def _admit(
         self, topic: str, payload: bytes, out: list[Publish]

@@ -73,7 +73,8 @@ class MotcuaAuthPlugin(BaseAuthPlugin):  # type: ignore[misc]  # amqtt ships no 
         if hashed is None or not matches:
             logger.info("refused %r from %s: unknown user or bad password", username, session.remote_address)
             return False
-        # amqtt publishes a will without asking the topic plugin, so check it here (Mosquitto does too).
+        # amqtt publishes a will without asking the topic plugin, so check it here (Mosquitto instead accepts the
+        # connection and drops the will; either way no device can leave a will on a topic it may not publish).
         if session.will_flag and not topics.may_publish(self._office, username, session.will_topic or ""):
             logger.info("refused %r: will topic %r not allowed", username, session.will_topic)
             return False
@@ -119,6 +120,18 @@ class _AuthFirstBroker(Broker):  # type: ignore[misc]  # amqtt ships no type hin
     the auth plugins: anyone could cut the server off its subscriptions with its client id and a wrong
     password. This is upstream's ``_initialize_client_session`` with the check moved first.
     """
+
+    async def _publish_retained_messages_for_subscription(self, subscription: tuple[str, int], session: Any) -> None:
+        """Replay retained messages only for filters this session holds.
+
+        Upstream, on every CONNECT, replays the retained messages of *every* filter any client ever subscribed
+        to, past the topic plugin: a kiosk would receive other devices' state. A filter refused by the ACL is
+        never registered, so checking registration also keeps the ACL in force.
+        """
+        holders = self._subscriptions.get(subscription[0], [])
+        if all(holder.client_id != session.client_id for holder, _ in holders):
+            return
+        await super()._publish_retained_messages_for_subscription(subscription, session)
 
     async def _initialize_client_session(
         self, reader: Any, writer: Any, remote_address: str, remote_port: int

@@ -123,7 +123,7 @@ def render_acl(office_id: str) -> str:
 def reload_mosquitto(pid: int) -> None:
     """Ask a running Mosquitto to re-read its password and ACL files (SIGHUP).
 
-    Connected clients stay connected; a revoked device is refused at its next CONNECT.
+    Mosquitto 2.0 re-reads both files and disconnects clients whose credentials are gone (checked in the ACL tests).
     """
     os.kill(pid, signal.SIGHUP)
     logger.info("sent SIGHUP to mosquitto pid %d", pid)

@@ -132,7 +132,7 @@ def parse_request(payload: bytes, max_bytes: int) -> tuple[RequestEnvelope, _Bod
     if not isinstance(raw, dict):
         raise ContractError(ErrorCode.MALFORMED, "payload must be a JSON object")
     request_id = raw.get("id") if isinstance(raw.get("id"), str) and len(raw["id"]) <= 64 else None
-    if raw.get("v") != SCHEMA_VERSION:
+    if type(raw.get("v")) is not int or raw["v"] != SCHEMA_VERSION:  # true and 1.0 equal 1 in Python
         raise ContractError(
             ErrorCode.SCHEMA_VERSION,
             f"schema version {raw.get('v')!r} unsupported; use {SCHEMA_VERSION}",

@@ -25,6 +25,8 @@ from queue_server.mqtt.outbox import Outbox
 
 logger = logging.getLogger(__name__)
 Reply = dict[str, Any]
+MAX_REQUEST_BYTES = 4096
+"""The server's default ``max_payload_bytes``; a device refuses to queue anything larger."""
 
 
 class DeviceLink:
@@ -119,6 +121,9 @@ class DeviceLink:
                 "sent_at": datetime.now(UTC).isoformat(timespec="seconds"),
             }
         )
+        if len(payload) > MAX_REQUEST_BYTES:
+            # The server would answer "too_large" without an id, and the outbox would resend it forever.
+            raise ValueError(f"request of {len(payload)} bytes is over the {MAX_REQUEST_BYTES}-byte limit")
         self._outbox.add(request_id, payload)
         if self._connected.is_set():
             self._send(request_id, payload)

@@ -9,11 +9,14 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from concurrent.futures import Future
 from typing import Any
 
 import paho.mqtt.client as mqtt
 
 from queue_server.contract import topics
+from queue_server.contract.messages import encode
+from queue_server.engine.commands import Command
 from queue_server.mqtt.client import make_client
 from queue_server.service import OfficeService, Publish
 
@@ -66,8 +69,20 @@ class ServerLink:
         self._started = False
         self._inbox.put(_STOP)
         self._worker.join(timeout=10)
+        # A clean disconnect discards the last will, so say "offline" ourselves: displays must not trust us.
+        info = self._client.publish(
+            topics.server_status(self.office_id), encode({"v": 1, "online": False}), qos=1, retain=True
+        )
+        if self._connected.is_set():
+            info.wait_for_publish(timeout=2)
         self._client.disconnect()
         self._client.loop_stop()
+
+    def execute(self, command: Command, timeout: float = 10.0) -> dict[str, Any]:
+        """Run one command from inside the server (e.g. the web console) on the ingest thread; its reply."""
+        done: Future[dict[str, Any]] = Future()
+        self._inbox.put(("execute", (command, done)))
+        return done.result(timeout)
 
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         if reason.is_failure:
@@ -99,15 +114,28 @@ class ServerLink:
                 except queue.Empty:
                     break
             stop = _STOP in items
-            requests = [item for item in items if item is not _STOP and item[0] != "republish"]
+            items = [item for item in items if item is not _STOP]
+            requests = [item for item in items if item[0] not in ("republish", "execute")]
             try:
                 publishes = self.service.handle(requests) if requests else []
-                if any(item is not _STOP and item[0] == "republish" for item in items):
+                if any(item[0] == "republish" for item in items):
                     publishes = self._initial + self.service.retained_state(only_changed=False) + publishes
             except Exception:
                 logger.exception("batch of %d messages failed; devices will resend", len(requests))
                 publishes = []
+            for _, (command, done) in (item for item in items if item[0] == "execute"):
+                publishes += self._execute(command, done)
             for publish in publishes:
                 self._client.publish(publish.topic, publish.payload, qos=publish.qos, retain=publish.retain)
             if stop:
                 return
+
+    def _execute(self, command: Command, done: Future[dict[str, Any]]) -> list[Publish]:
+        try:
+            reply, publishes = self.service.execute(command)
+        except Exception as exc:
+            logger.exception("internal command %s failed", type(command).__name__)
+            done.set_exception(exc)
+            return []
+        done.set_result(reply)
+        return publishes

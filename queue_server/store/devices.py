@@ -93,7 +93,9 @@ class DeviceRegistry:
                     },
                 )
         except IntegrityError as exc:
-            raise DeviceExistsError(f"device {device_id!r} is already registered") from exc
+            if self.get(device_id) is not None:
+                raise DeviceExistsError(f"device {device_id!r} is already registered") from exc
+            raise StoreError(f"device {device_id!r} not registered: {exc.orig}") from exc
         log.info("device %s (%s) registered", device_id, device.kind.value)
         return device
 

@@ -30,7 +30,7 @@ ID_LENGTH = 128
 EVENT_ID_LENGTH = 36
 """A uuid4 in its canonical text form."""
 
-DEVICE_KINDS = ("kiosk", "counter", "display", "other")
+DEVICE_KINDS = ("kiosk", "counter", "display", "console", "other")
 
 metadata = MetaData(
     naming_convention={
@@ -107,5 +107,5 @@ devices = Table(
     Column("password_hash", String(512), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("revoked_at", UTCDateTime(), nullable=True),
-    CheckConstraint("kind IN ('kiosk', 'counter', 'display', 'other')", name="kind"),
+    CheckConstraint("kind IN ('kiosk', 'counter', 'display', 'console', 'other')", name="kind"),
 )

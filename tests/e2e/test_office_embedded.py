@@ -7,8 +7,11 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from queue_server.bench.office import OfficeUnderTest
 from queue_server.brokers.process import free_port
@@ -46,7 +49,8 @@ def test_embedded_office_serves_devices_and_displays_recover_at_once(tmp_path: P
     office.provision({"kiosk-1": ("kiosk", None), "counter-1": ("counter", "quay-1"), "board-1": ("display", None)})
     office.start_server()
     try:
-        with office.link("kiosk-1") as kiosk, office.link("counter-1") as counter:
+        kiosk_saw = StateSeen()
+        with office.link("kiosk-1", on_state=kiosk_saw) as kiosk, office.link("counter-1") as counter:
             assert kiosk.wait_connected(10) and counter.wait_connected(10)
             issued = kiosk.request("issue_ticket", {"service_id": "ho-tich", "priority": "elderly_60"})
             assert issued is not None and issued["ok"], issued
@@ -55,6 +59,10 @@ def test_embedded_office_serves_devices_and_displays_recover_at_once(tmp_path: P
             assert called is not None and called["result"]["ticket"]["label"] == "A001"
             refused = kiosk.request("call_next", {"counter_id": "quay-1"})
             assert refused is not None and refused["error"]["code"] == "forbidden"
+            with pytest.raises(ValueError, match="limit"):
+                kiosk.submit("issue_ticket", {"service_id": "x" * 5000})
+        # The kiosk subscribed to nothing but its replies: no other device's state may reach it.
+        assert kiosk_saw.messages == []
         # A display that (re)connects now is right at once, from retained state alone.
         seen = StateSeen()
         state_topics = (
@@ -69,6 +77,11 @@ def test_embedded_office_serves_devices_and_displays_recover_at_once(tmp_path: P
             hall = seen.wait_for(state_topics[1], lambda d: d["recent"])
             assert hall["recent"][0]["label"] == "A001" and hall["recent"][0]["counter_number"] == 1
             seen.wait_for(state_topics[2], lambda d: d["online"] is True)
+            office.stop_server()  # the embedded broker goes with the server: displays see the link drop
+            deadline = time.monotonic() + 10
+            while board.connected and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not board.connected
     finally:
         office.stop_server()
 

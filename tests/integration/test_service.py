@@ -13,6 +13,7 @@ import pytest
 
 from queue_server.config import load_settings
 from queue_server.contract import topics
+from queue_server.engine import commands as cmd
 from queue_server.service import DeviceInfo, OfficeService, Publish
 from queue_server.store.event_store import EventStore
 
@@ -109,6 +110,8 @@ def test_state_survives_a_restart(store: EventStore) -> None:
         ("kiosk-01", b"not json", "malformed"),
         ("kiosk-01", b"[1, 2]", "malformed"),
         ("kiosk-01", b'{"v": 9, "id": "req-00000001", "type": "issue_ticket"}', "schema_version"),
+        ("kiosk-01", b'{"v": true, "id": "req-00000001", "type": "issue_ticket"}', "schema_version"),
+        ("kiosk-01", b'{"v": 1.0, "id": "req-00000001", "type": "issue_ticket"}', "schema_version"),
         ("kiosk-01", b'{"v": 1, "id": "req-00000001", "type": "launch"}', "invalid_request"),
         ("kiosk-01", b'{"v": 1, "id": "req-00000001", "type": "issue_ticket", "body": {}}', "invalid_request"),
         ("kiosk-01", b"{" + b" " * 5000 + b"}", "too_large"),
@@ -158,3 +161,19 @@ def test_failed_commit_answers_nobody_and_keeps_state_consistent(store: EventSto
     out = service.handle([request("kiosk-01", "req-00000002", "issue_ticket", service_id="ho-tich")])
     assert replies(out, "kiosk-01") == []
     assert service.state == before
+
+
+def test_every_committed_event_is_published_on_the_events_stream(store: EventStore) -> None:
+    ids = (f"t{i:04d}" for i in itertools.count())
+    service = OfficeService(
+        setup=load_settings().office_setup(), store=store, devices=DEVICES.get, clock=Clock(), new_id=lambda: next(ids)
+    )
+    published = service.start()
+    published += service.handle([request("kiosk-01", "req-00000001", "issue_ticket", service_id="ho-tich")])
+    _, more = service.execute(cmd.CallNext("quay-1"))
+    published += more
+    streamed = [json.loads(p.payload) for p in published if p.topic == topics.event_stream(OFFICE)]
+    stored = list(store.events())
+    assert [e["event_id"] for e in streamed] == [s.event_id for s in stored]
+    assert [e["event"]["type"] for e in streamed] == ["OfficeConfigured", "DayStarted", "TicketIssued", "TicketCalled"]
+    assert not any(p.retain for p in published if p.topic == topics.event_stream(OFFICE))

@@ -55,7 +55,7 @@ def upgrade() -> None:
         sa.Column("created_at", _TS, nullable=False),
         sa.Column("revoked_at", _TS, nullable=True),
         sa.PrimaryKeyConstraint("device_id", name=op.f("pk_devices")),
-        sa.CheckConstraint("kind IN ('kiosk', 'counter', 'display', 'other')", name=op.f("ck_devices_kind")),
+        sa.CheckConstraint("kind IN ('kiosk', 'counter', 'display', 'console', 'other')", name=op.f("ck_devices_kind")),
     )
 
 
