@@ -26,7 +26,8 @@ from queue_server.store.event_store import Commit, EventStore, StoredEvent
 from queue_server.views import retained_views
 
 logger = logging.getLogger(__name__)
-REPLY_CACHE_SIZE = 20_000
+REPLY_CACHE_SIZE = 2_000
+"""Recent replies kept in memory; a retry older than that is answered from the store (one query a batch)."""
 
 
 @dataclass(frozen=True)

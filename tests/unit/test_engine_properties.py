@@ -310,6 +310,7 @@ class EngineMachine(RuleBasedStateMachine):
         scale = self.setup.rating_scale
         code = scale[level % len(scale)].code if level < UNKNOWN else "bogus"
         before = copy.deepcopy(self.state.counters.get(counter_id))
+        rated_before = set(self.state.rated)
         ticket_id = None
         if by_id and before is not None and before.last_finished is not None:
             ticket_id = before.last_finished[0]
@@ -321,6 +322,7 @@ class EngineMachine(RuleBasedStateMachine):
         assert before is not None and self.setup is not None
         rated = result[-1]
         assert isinstance(rated, ev.TicketRated)
+        assert (rated.ticket_id, rated.segment) not in rated_before
         if rated.ticket_id != before.serving_ticket_id:
             assert before.last_finished is not None
             finished_id, segment, finished_at = before.last_finished
@@ -361,6 +363,7 @@ class EngineMachine(RuleBasedStateMachine):
         elif then == "rate":
             self.rate(counter, other, False, gaps[1])
             self.finish(counter, None, None, 0)
+            self.rate(counter, other + 1, other % 2 == 0, 0)  # a second press: already rated
         elif then == "rate_later":
             self.finish(counter, Outcome.GUIDANCE_ONLY, None, gaps[1])
             self.rate(counter, other, other % 2 == 0, gaps[1] // 2)
@@ -441,6 +444,14 @@ class EngineMachine(RuleBasedStateMachine):
         assert all(t.status is not TicketStatus.EXPIRED for t in today)
         keys = [t.queue_key for t in s.waiting.values()]
         assert len(set(keys)) == len(keys)
+
+    @invariant()
+    def nothing_waits_from_before_the_day_started(self) -> None:
+        """Waiting and no-show tickets of earlier days expired at the start of the day."""
+        started = [e.at for e in self.events if isinstance(e, ev.DayStarted)]
+        for ticket in self.state.tickets.values():
+            if ticket.status in (TicketStatus.WAITING, TicketStatus.NO_SHOW):
+                assert ticket.status_since is not None and ticket.status_since >= started[-1]
 
     @invariant()
     def issued_tickets_of_today_are_all_known(self) -> None:
