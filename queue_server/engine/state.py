@@ -74,6 +74,8 @@ class QueueState:
     """Per service, the last number issued today."""
     rated: set[tuple[str, int]] = field(default_factory=set)
     recent_calls: list[RecentCall] = field(default_factory=list)
+    waiting_per_service: dict[str, int] = field(default_factory=dict)
+    """Kept with ``waiting``, so counts and the places of new tickets cost nothing however long the line."""
     enqueue_seq: int = 0
     event_count: int = 0
 
@@ -91,14 +93,16 @@ class QueueState:
     # -- queries used by adapters -------------------------------------------------------------------------
     def waiting_counts(self) -> dict[str, int]:
         counts = {s.id: 0 for s in self.setup.services} if self.setup else {}
-        for ticket in self.waiting.values():
-            counts[ticket.service_id] = counts.get(ticket.service_id, 0) + 1
+        counts.update((k, v) for k, v in self.waiting_per_service.items() if v)
         return counts
 
     def people_ahead(self, ticket_id: str) -> int:
+        """Tickets of the same service before this one in the waiting line (priority order aside)."""
         ticket = self.waiting.get(ticket_id)
         if ticket is None:
             return 0
+        if ticket.queue_key == (1, self.enqueue_seq):  # the newest ticket: everyone waiting is ahead
+            return self.waiting_per_service[ticket.service_id] - 1
         return sum(
             1
             for other in self.waiting.values()
@@ -111,6 +115,13 @@ class QueueState:
         ticket.status = TicketStatus.WAITING
         ticket.status_since = at
         self.waiting[ticket.id] = ticket
+        self.waiting_per_service[ticket.service_id] = self.waiting_per_service.get(ticket.service_id, 0) + 1
+
+    def _unwait(self, ticket_id: str) -> Ticket | None:
+        ticket = self.waiting.pop(ticket_id, None)
+        if ticket is not None:
+            self.waiting_per_service[ticket.service_id] -= 1
+        return ticket
 
     def _end_service(self, ticket: Ticket, status: TicketStatus, at: datetime) -> CounterState:
         counter = self.counters[ticket.counter_id or ""]
@@ -133,7 +144,7 @@ def _day_started(s: QueueState, e: ev.DayStarted) -> None:
         ticket = s.tickets[ticket_id]
         ticket.status = TicketStatus.EXPIRED
         ticket.status_since = e.at
-        s.waiting.pop(ticket_id, None)
+        s._unwait(ticket_id)
     # Finished visits of earlier days are history (the event log keeps them); drop them to bound memory.
     serving = {c.serving_ticket_id for c in s.counters.values()}
     s.tickets = {k: t for k, t in s.tickets.items() if t.day >= e.day or k in serving or k in s.waiting}
@@ -148,7 +159,8 @@ def _issued(s: QueueState, e: ev.TicketIssued) -> None:
 
 
 def _called(s: QueueState, e: ev.TicketCalled) -> None:
-    ticket = s.waiting.pop(e.ticket_id)
+    ticket = s._unwait(e.ticket_id)
+    assert ticket is not None
     ticket.status = TicketStatus.SERVING
     ticket.status_since = e.at
     ticket.counter_id = e.counter_id

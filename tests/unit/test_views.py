@@ -4,6 +4,7 @@ kept up to date incrementally equal the views built from scratch."""
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -63,3 +64,12 @@ def test_incremental_views_equal_full_views(seed: int) -> None:
             state.apply(event)
         published.update(retained_views(state, OFFICE, events))
         assert published == retained_views(state, OFFICE)
+        counted = Counter(t.service_id for t in state.waiting.values())
+        assert {k: v for k, v in state.waiting_counts().items() if v} == dict(counted)
+        for ticket in state.waiting.values():  # the fast path for the newest ticket agrees with a full count
+            ahead = sum(
+                1
+                for o in state.waiting.values()
+                if o.service_id == ticket.service_id and o.queue_key < ticket.queue_key
+            )
+            assert state.people_ahead(ticket.id) == ahead
