@@ -4,8 +4,8 @@ kept up to date incrementally equal the views built from scratch."""
 from __future__ import annotations
 
 import itertools
-from collections import Counter
 import random
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
