@@ -42,7 +42,7 @@ def open_store(settings: Settings) -> EventStore:
     if parent is not None:
         parent.mkdir(parents=True, exist_ok=True)
     store = EventStore(url, settings.office.id)
-    store.migrate()
+    store.migrate(in_subprocess=True)
     return store
 
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -88,9 +91,23 @@ class EventStore:
         """The SQLAlchemy engine, for other tables kept in the same database (e.g. the device registry)."""
         return self._engine
 
-    def migrate(self) -> None:
-        """Create or upgrade the tables (Alembic ``upgrade head``)."""
-        db.upgrade(self._engine)
+    def migrate(self, *, in_subprocess: bool = False) -> None:
+        """Create or upgrade the tables (Alembic ``upgrade head``); nothing to do when already at head.
+
+        ``in_subprocess`` runs Alembic in a short-lived child process, so a long-running server never holds
+        Alembic in memory (the database URL goes through the environment, never the command line).
+        """
+        if db.current_revision(self._engine) == db.HEAD_REVISION:
+            return
+        if not in_subprocess:
+            db.upgrade(self._engine)
+            return
+        env = {**os.environ, "MOTCUA_MIGRATE_URL": self._engine.url.render_as_string(hide_password=False)}
+        result = subprocess.run(
+            [sys.executable, "-m", "queue_server.store.migrate"], env=env, capture_output=True, text=True
+        )
+        if result.returncode != 0:
+            raise StoreError(f"database migration failed:\n{result.stderr[-2000:]}")
 
     def commit(self, batch: Sequence[Commit]) -> list[list[StoredEvent]]:
         """Store a batch of handled requests in ONE transaction; return the stored events of each commit.

@@ -309,3 +309,28 @@ def test_sqlite_connections_are_durable(tmp_path: Path) -> None:
                 assert (conn.exec_driver_sql("PRAGMA busy_timeout").scalar() or 0) >= 1000
     finally:
         store.close()
+
+
+def test_head_revision_constant_matches_alembic() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from queue_server.store import db
+
+    config = Config()
+    config.set_main_option("script_location", str(db.MIGRATIONS_DIR))
+    assert ScriptDirectory.from_config(config).get_current_head() == db.HEAD_REVISION
+
+
+def test_migration_in_a_subprocess_then_nothing_to_do(tmp_path: Path) -> None:
+    from queue_server.store import db
+
+    store = EventStore(f"sqlite:///{tmp_path}/sub.db", "q1")
+    try:
+        assert db.current_revision(store.engine) is None
+        store.migrate(in_subprocess=True)
+        assert db.current_revision(store.engine) == db.HEAD_REVISION
+        store.migrate(in_subprocess=True)  # already at head: returns without starting anything
+        assert store.last_seq() == 0
+    finally:
+        store.close()

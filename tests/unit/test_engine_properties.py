@@ -359,7 +359,9 @@ class EngineMachine(RuleBasedStateMachine):
         elif then == "skip":
             self.skip(counter, gaps[1])
         elif then == "transfer":
-            self.transfer(counter, other if other % 2 else None, None if other % 3 else other, other % 4 == 0, gaps[1])
+            if other % 2:  # someone already waits in the destination line
+                self.issue(other, None, 1, 0)
+            self.transfer(counter, other if other % 2 else None, None if other % 3 else other, other % 4 < 2, gaps[1])
         elif then == "rate":
             self.rate(counter, other, False, gaps[1])
             self.finish(counter, None, None, 0)
