@@ -361,7 +361,8 @@ class EngineMachine(RuleBasedStateMachine):
         elif then == "transfer":
             if other % 2:  # someone already waits in the destination line
                 self.issue(other, None, 1, 0)
-            self.transfer(counter, other if other % 2 else None, None if other % 3 else other, other % 4 < 2, gaps[1])
+            to_counter = None if other % 3 == 1 else (counter + 1) % UNKNOWN  # mostly another counter
+            self.transfer(counter, other if other % 2 else None, to_counter, other % 4 < 2, gaps[1])
         elif then == "rate":
             self.rate(counter, other, False, gaps[1])
             self.finish(counter, None, None, 0)
@@ -400,6 +401,7 @@ class EngineMachine(RuleBasedStateMachine):
     def sign_out(self, counter: int, gap: int) -> None:
         self.execute(cmd.SignOut(self.counter_id(counter)), gap)
 
+    @precondition(lambda self: len(self.events) % 4 == 0)  # now and then, not every other step
     @rule(policy=st.sampled_from(PriorityPolicy), every=st.integers(1, 3), gap=gaps)
     def reconfigure(self, policy: PriorityPolicy, every: int, gap: int) -> None:
         """The office changes its priority policy mid-day: counters and lines carry on."""
