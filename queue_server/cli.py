@@ -46,6 +46,10 @@ def cmd_device(args: argparse.Namespace) -> int:
     else:
         provisioning.revoke_device(settings, args.device_id)
         print(f"device {args.device_id} revoked.")
+    if args.device_cmd != "list" and settings.broker.kind == "mosquitto":
+        pid_file = settings.broker.mosquitto_pid_file
+        if pid_file is None or not pid_file.exists():
+            print("Mosquitto's password and ACL files were rewritten: run `systemctl reload mosquitto` to apply.")
     return 0
 
 
