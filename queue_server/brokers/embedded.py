@@ -15,156 +15,23 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from amqtt.broker import Broker
-from amqtt.contexts import Action
-from amqtt.errors import AMQTTError, MQTTError, NoDataError
-from amqtt.mqtt.connack import NOT_AUTHORIZED, ConnackPacket
-from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
-from amqtt.plugins.base import BaseAuthPlugin, BaseTopicPlugin
-from amqtt.session import Session
-from amqtt.utils import gen_client_id
-
-from queue_server.brokers.credentials import hash_password, verify_password
+from queue_server.brokers import amqtt_rules
+from queue_server.brokers.amqtt_rules import (
+    AccountsProvider,
+    AuthFirstBroker,
+    MotcuaAuthPlugin,
+    MotcuaTopicPlugin,
+)
+from queue_server.brokers.credentials import verify_password
 from queue_server.contract import topics
 
+__all__ = ["AccountsProvider", "EmbeddedBroker", "MotcuaAuthPlugin", "MotcuaTopicPlugin"]
+
 logger = logging.getLogger(__name__)
-
-AccountsProvider = Callable[[], Mapping[str, str]]
-"""username -> ``$7$`` password hash; called on each CONNECT."""
-
 _NOISY_LOGGERS = ("amqtt", "transitions")
-_TIMING_DECOY = hash_password("motcua-timing-decoy")
-"""Checked for unknown users too, so response time does not reveal which device ids exist."""
-
-
-class MotcuaAuthPlugin(BaseAuthPlugin):  # type: ignore[misc]  # amqtt ships no type hints
-    """Accepts a CONNECT only with a known username, its password, and a will the user may publish."""
-
-    @dataclass
-    class Config:
-        office_id: str = ""
-        accounts_provider: Any = None  # AccountsProvider; dacite cannot type-check a parametrised Callable
-
-    def __init__(self, context: Any) -> None:
-        super().__init__(context)
-        if not topics.valid_id(self.config.office_id) or not callable(self.config.accounts_provider):
-            raise ValueError("MotcuaAuthPlugin needs office_id and a callable accounts_provider")
-        self._office: str = self.config.office_id
-        self._accounts: AccountsProvider = self.config.accounts_provider
-
-    async def authenticate(self, *, session: Session) -> bool:
-        username, password = session.username, session.password
-        if not username or password is None:
-            logger.info("refused an anonymous connection from %s", session.remote_address)
-            return False
-        try:
-            # The provider may read a database: keep it off the broker's event loop.
-            accounts = await asyncio.to_thread(self._accounts)
-            hashed = accounts.get(username)
-        except Exception:
-            logger.exception("accounts provider failed; refusing %r", username)
-            return False
-        matches = verify_password(password, hashed if hashed is not None else _TIMING_DECOY)
-        if hashed is None or not matches:
-            logger.info("refused %r from %s: unknown user or bad password", username, session.remote_address)
-            return False
-        # amqtt publishes a will without asking the topic plugin, so check it here (Mosquitto instead accepts the
-        # connection and drops the will; either way no device can leave a will on a topic it may not publish).
-        if session.will_flag and not topics.may_publish(self._office, username, session.will_topic or ""):
-            logger.info("refused %r: will topic %r not allowed", username, session.will_topic)
-            return False
-        return True
-
-
-class MotcuaTopicPlugin(BaseTopicPlugin):  # type: ignore[misc]  # amqtt ships no type hints
-    """Publish, subscribe and receive rules from :mod:`queue_server.contract.topics`."""
-
-    @dataclass
-    class Config:
-        office_id: str = ""
-
-    def __init__(self, context: Any) -> None:
-        super().__init__(context)
-        if not topics.valid_id(self.config.office_id):
-            raise ValueError("MotcuaTopicPlugin needs a valid office_id")
-        self._office: str = self.config.office_id
-
-    async def topic_filtering(
-        self, *, session: Session | None = None, topic: str | None = None, action: Action | None = None
-    ) -> bool:
-        username = session.username if session is not None else None
-        if not username or not topic:
-            return False
-        if action == Action.PUBLISH:
-            allowed = topics.may_publish(self._office, username, topic)
-        elif action in (Action.SUBSCRIBE, Action.RECEIVE):
-            # a topic is also a filter: "may receive" == "may subscribe to exactly this topic"
-            allowed = topics.may_subscribe(self._office, username, topic)
-        else:
-            allowed = False
-        if not allowed:
-            level = logging.DEBUG if action == Action.RECEIVE else logging.INFO
-            logger.log(level, "denied %s %s on %r", username, action, topic)
-        return allowed
-
-
-class _AuthFirstBroker(Broker):  # type: ignore[misc]  # amqtt ships no type hints
-    """amqtt 0.12.1's broker, but authenticating a CONNECT before it touches an existing session.
-
-    Upstream drops (clean) or takes over (persistent) the session with the same client id *before* asking
-    the auth plugins: anyone could cut the server off its subscriptions with its client id and a wrong
-    password. This is upstream's ``_initialize_client_session`` with the check moved first.
-    """
-
-    async def _publish_retained_messages_for_subscription(self, subscription: tuple[str, int], session: Any) -> None:
-        """Replay retained messages only for filters this session holds.
-
-        Upstream, on every CONNECT, replays the retained messages of *every* filter any client ever subscribed
-        to, past the topic plugin: a kiosk would receive other devices' state. A filter refused by the ACL is
-        never registered, so checking registration also keeps the ACL in force.
-        """
-        holders = self._subscriptions.get(subscription[0], [])
-        if all(holder.client_id != session.client_id for holder, _ in holders):
-            return
-        await super()._publish_retained_messages_for_subscription(subscription, session)
-
-    async def _initialize_client_session(
-        self, reader: Any, writer: Any, remote_address: str, remote_port: int
-    ) -> tuple[Any, Any]:
-        try:
-            handler, session = await BrokerProtocolHandler.init_from_connect(reader, writer, self.plugins_manager)
-        except (AMQTTError, MQTTError, NoDataError):
-            await writer.close()
-            raise
-        if not await self._authenticate(session, None):
-            await ConnackPacket.build(0, NOT_AUTHORIZED).to_stream(writer)
-            await writer.close()
-            raise MQTTError(f"{remote_address}:{remote_port} refused: not authorized")
-
-        if session.clean_session:
-            if session.client_id:
-                await self._delete_session(session.client_id)
-            else:
-                session.client_id = gen_client_id()
-            session.parent = 0
-        elif session.client_id in self._sessions:
-            existing, _ = self._sessions[session.client_id]
-            for name in ("will_flag", "will_message", "will_topic", "will_qos", "will_retain", "keep_alive"):
-                setattr(existing, name, getattr(session, name))
-            existing.username, existing.password = session.username, session.password
-            session = existing
-            session.parent = 1
-        else:
-            session.parent = 0
-        delay = self.config.get("timeout-disconnect-delay", 0)
-        if session.keep_alive > 0 and isinstance(delay, int):
-            session.keep_alive += delay
-        return handler, session
 
 
 class EmbeddedBroker:
@@ -273,7 +140,7 @@ class EmbeddedBroker:
         self._loop = asyncio.get_running_loop()
         self._stop_event = asyncio.Event()
         try:
-            broker = _AuthFirstBroker(self._config(), loop=self._loop)
+            broker = AuthFirstBroker(self._config(), loop=self._loop)
             await broker.start()
         except Exception as exc:
             self._startup_error = exc
@@ -323,11 +190,11 @@ class EmbeddedBroker:
             "listeners": {"default": {"type": "tcp", "bind": f"{host}:{self._requested_port}"}},
             # Exactly these plugins: the defaults would add anonymous auth and $SYS topics.
             "plugins": {
-                f"{__name__}.MotcuaAuthPlugin": {
+                f"{amqtt_rules.__name__}.MotcuaAuthPlugin": {
                     "office_id": self.office_id,
                     "accounts_provider": self._accounts_provider,
                 },
-                f"{__name__}.MotcuaTopicPlugin": {"office_id": self.office_id},
+                f"{amqtt_rules.__name__}.MotcuaTopicPlugin": {"office_id": self.office_id},
             },
         }
 
