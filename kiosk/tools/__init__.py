@@ -1,0 +1,1 @@
+"""One-off maintenance scripts for the kiosk's shipped data."""
