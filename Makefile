@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := mosquitto mosquitto-clients postgresql fonts-dejavu-core libusb-1.0-0
+APT_PACKAGES := mosquitto mosquitto-clients postgresql fonts-dejavu-core libusb-1.0-0 espeak-ng
 
 .PHONY: demo test lint typecheck unit bench system-deps clean
 

@@ -52,6 +52,8 @@ class DeviceLink:
         self._outbox = Outbox(outbox_path, durable=durable_outbox)
         self._waiters: dict[str, tuple[threading.Event, list[Reply]]] = {}
         self._sent_at: dict[str, float] = {}
+        self._volatile: dict[str, tuple[bytes, float]] = {}
+        """Requests with a time to live: in memory only, resent until their deadline, then dropped."""
         self._lock = threading.Lock()
         self._connected = threading.Event()
         self._stopping = threading.Event()
@@ -106,11 +108,18 @@ class DeviceLink:
         return self._connected.wait(timeout)
 
     def pending(self) -> int:
-        return self._outbox.count()
+        return self._outbox.count() + len(self._volatile)
 
     # -- requests ---------------------------------------------------------------------------------------------
-    def submit(self, request_type: str, body: dict[str, Any], request_id: str | None = None) -> str:
-        """Store the request durably, send it if connected; the resender keeps trying until it is answered."""
+    def submit(
+        self, request_type: str, body: dict[str, Any], request_id: str | None = None, *, ttl: float | None = None
+    ) -> str:
+        """Store the request durably, send it if connected; the resender keeps trying until it is answered.
+
+        With ``ttl`` (seconds) the request is *not* durable: it is kept in memory and resent only until its
+        deadline, then dropped with a local ``expired`` reply. For staff commands: a "next" pressed just before
+        the link fell must not call somebody minutes later. Tickets and ratings have no ttl: they are never lost.
+        """
         request_id = request_id or f"{self.device_id}-{uuid.uuid4().hex[:20]}"
         payload = encode(
             {
@@ -124,7 +133,11 @@ class DeviceLink:
         if len(payload) > MAX_REQUEST_BYTES:
             # The server would answer "too_large" without an id, and the outbox would resend it forever.
             raise ValueError(f"request of {len(payload)} bytes is over the {MAX_REQUEST_BYTES}-byte limit")
-        self._outbox.add(request_id, payload)
+        if ttl is not None:
+            with self._lock:
+                self._volatile[request_id] = (payload, time.monotonic() + ttl)
+        else:
+            self._outbox.add(request_id, payload)
         if self._connected.is_set():
             self._send(request_id, payload)
         return request_id
@@ -179,8 +192,10 @@ class DeviceLink:
             logger.error("device=%s server error without request id: %s", self.device_id, reply.get("error"))
             return
         self._sent_at.pop(request_id, None)
-        if not self._outbox.remove(request_id):
-            return  # a reply to a resend that was already answered
+        with self._lock:
+            volatile = self._volatile.pop(request_id, None) is not None
+        if not volatile and not self._outbox.remove(request_id):
+            return  # a reply to a resend that was already answered, or to a request that expired
         with self._lock:
             waiter = self._waiters.get(request_id)
         if waiter is not None:
@@ -199,12 +214,38 @@ class DeviceLink:
     def _flush(self, force: bool = False) -> None:
         """Send what is unanswered: everything after a reconnect, else what has waited a full interval."""
         due = time.monotonic() - self.resend_interval
-        for request_id, payload in self._outbox.pending():
+        with self._lock:
+            volatile = [(rid, payload) for rid, (payload, _) in self._volatile.items()]
+        for request_id, payload in [*self._outbox.pending(), *volatile]:
             if force or self._sent_at.get(request_id, 0.0) <= due:
                 self._send(request_id, payload)
 
+    def _expire(self) -> None:
+        """Drop volatile requests past their deadline, answering them locally as ``expired``."""
+        now = time.monotonic()
+        with self._lock:
+            expired = [rid for rid, (_, deadline) in self._volatile.items() if deadline <= now]
+            for request_id in expired:
+                del self._volatile[request_id]
+        for request_id in expired:
+            self._sent_at.pop(request_id, None)
+            logger.warning("device=%s request %s expired unanswered; not sent again", self.device_id, request_id)
+            message = "no reply in time; dropped, never sent again"
+            reply = {"v": 1, "id": request_id, "ok": False, "error": {"code": "expired", "message": message}}
+            with self._lock:
+                waiter = self._waiters.get(request_id)
+            if waiter is not None:
+                waiter[1].append(reply)
+                waiter[0].set()
+            if self.on_reply is not None:
+                try:
+                    self.on_reply(reply)
+                except Exception:
+                    logger.exception("device=%s reply handler failed", self.device_id)
+
     def _resend_loop(self) -> None:
-        while not self._stopping.wait(self.resend_interval):
+        while not self._stopping.wait(min(self.resend_interval, 0.5)):
+            self._expire()
             if self._connected.is_set():
                 try:
                     self._flush()

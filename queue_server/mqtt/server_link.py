@@ -45,7 +45,10 @@ class ServerLink:
             username,
             password,
             will_topic=topics.server_status(self.office_id),
-            clean_session=False,
+            # A clean session on purpose: a persistent one would make the broker hold requests while the server
+            # is down and deliver them late, so a staff "next" could call somebody minutes after it was pressed.
+            # Durable requests are resent from the devices' outboxes anyway.
+            clean_session=True,
         )
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect

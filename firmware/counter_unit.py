@@ -1,0 +1,203 @@
+"""A counter unit: staff buttons and rating buttons turned into requests, rating lights driven by retained state.
+
+Rules that matter at a real counter:
+
+* **At most one staff command in flight.** A press while the previous one is unanswered is ignored, not queued:
+  a nervous double press of "next" must not call two citizens.
+* **Staff commands are refused while the link is down** (the status light blinks). They are not stored to be sent
+  later: "next" pressed during an outage would call someone minutes after the staff member gave up.
+* **Ratings are always accepted and queued** in the link's durable outbox, so a citizen's rating given during an
+  outage still arrives. One rating per service, carrying the ticket id, so it lands on the right service.
+* **Rating lights** are lit while the counter serves someone (from the retained ``state/counters/{id}`` topic) and
+  for ``rating_window_seconds`` after that service ends, then go out; they go out at once after a rating.
+
+The unit talks to a ``Link`` (``DeviceLink`` in production) and a ``Panel`` (``GpioCounterPanel`` on a Pi); time
+comes from ``clock`` so tests need not sleep. Wire the link's ``on_reply``/``on_state`` to the unit's methods and
+call ``tick()`` about twice a second (``run_ticker`` does this).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from typing import Any, Protocol
+
+logger = logging.getLogger(__name__)
+STAFF_REQUESTS = {"next": "call_next", "recall": "recall", "skip": "skip", "transfer": "transfer"}
+"""Button name -> request type; "pause" becomes "pause" or "resume" from the counter's state."""
+
+
+class Link(Protocol):
+    @property
+    def connected(self) -> bool: ...
+
+    def submit(
+        self, request_type: str, body: dict[str, Any], request_id: str | None = None, *, ttl: float | None = None
+    ) -> str: ...
+
+
+class Panel(Protocol):
+    on_staff: Callable[[str], object] | None
+    on_rating: Callable[[str], object] | None
+
+    def set_rating_lights(self, on: bool) -> None: ...
+
+    def set_status(self, online: bool) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class Announcer(Protocol):
+    def announce(self, label: str, counter_number: int) -> None: ...
+
+
+class CounterUnit:
+    def __init__(
+        self,
+        link: Link,
+        panel: Panel,
+        counter_id: str,
+        *,
+        device_id: str = "counter",
+        rating_window_seconds: float = 60.0,
+        reply_timeout_seconds: float = 20.0,
+        transfer_body: dict[str, Any] | None = None,
+        announcer: Announcer | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.link, self.panel, self.counter_id, self.device_id = link, panel, counter_id, device_id
+        self.rating_window_seconds = rating_window_seconds
+        self.reply_timeout_seconds = reply_timeout_seconds
+        self.transfer_body = transfer_body or {}
+        self.announcer, self.clock = announcer, clock
+        self._lock = threading.RLock()
+        self._in_flight: tuple[str, str, float] | None = None  # (request id, type, sent at)
+        self._serving: str | None = None
+        self._ended: tuple[str, float] | None = None  # (ticket id, when its service ended)
+        self._rated: deque[str] = deque(maxlen=32)
+        self._paused = False
+        self._number: int | None = None
+        panel.on_staff = self.press
+        panel.on_rating = self.rate
+        self.tick()
+
+    # -- inputs ---------------------------------------------------------------------------------------------------
+    def press(self, button: str) -> str | None:
+        """A staff button; returns the request id sent, or None when the press was ignored."""
+        with self._lock:
+            online = self.link.connected
+            self.panel.set_status(online)
+            if not online:
+                logger.warning("counter=%s %s refused: no link to the server", self.counter_id, button)
+                return None
+            if self._in_flight is not None:
+                request_id, kind, sent_at = self._in_flight
+                if self.clock() - sent_at < self.reply_timeout_seconds:
+                    logger.info("counter=%s %s ignored: %s still unanswered", self.counter_id, button, kind)
+                    return None
+                logger.warning("counter=%s no reply to %s %s; accepting presses again", self.counter_id, kind,
+                               request_id)  # fmt: skip
+            if button == "pause":
+                kind = "resume" if self._paused else "pause"
+            elif button in STAFF_REQUESTS:
+                kind = STAFF_REQUESTS[button]
+            else:
+                raise ValueError(f"unknown staff button {button!r}")
+            body = {"counter_id": self.counter_id, **(self.transfer_body if kind == "transfer" else {})}
+            request_id = self._new_id()
+            self._in_flight = (request_id, kind, self.clock())
+        # Staff commands live only until the press is stale: never replayed after an outage (ratings are).
+        self.link.submit(kind, body, request_id, ttl=self.reply_timeout_seconds)
+        logger.info("counter=%s sent %s (%s)", self.counter_id, kind, request_id)
+        return request_id
+
+    def rate(self, level: str) -> str | None:
+        """A rating button; returns the request id queued, or None when nothing may be rated now."""
+        with self._lock:
+            ticket_id = self._rateable()
+            if ticket_id is None:
+                logger.info("counter=%s rating %s ignored: nothing to rate", self.counter_id, level)
+                return None
+            self._rated.append(ticket_id)
+            self._refresh_lights()
+            request_id = self._new_id()
+        self.link.submit("rate", {"counter_id": self.counter_id, "level": level, "ticket_id": ticket_id}, request_id)
+        return request_id
+
+    def on_reply(self, reply: dict[str, Any]) -> None:
+        with self._lock:
+            if self._in_flight is None or reply.get("id") != self._in_flight[0]:
+                if not reply.get("ok", False):
+                    logger.warning("counter=%s request %s refused: %s", self.counter_id, reply.get("id"),
+                                   reply.get("error"))  # fmt: skip
+                return
+            kind = self._in_flight[1]
+            self._in_flight = None
+        if not reply.get("ok", False):
+            logger.warning("counter=%s %s refused: %s", self.counter_id, kind, reply.get("error"))
+            return
+        ticket = (reply.get("result") or {}).get("ticket") or {}
+        if self.announcer is not None and kind in ("call_next", "recall") and ticket.get("label") and self._number:
+            self.announcer.announce(ticket["label"], self._number)
+
+    def on_state(self, topic: str, data: dict[str, Any]) -> None:
+        """Retained ``state/counters/{id}``: who is being served, paused or not."""
+        if data.get("counter_id") != self.counter_id:
+            return
+        serving = data.get("serving") or {}
+        with self._lock:
+            ticket_id = serving.get("ticket_id")
+            if self._serving is not None and ticket_id != self._serving:
+                self._ended = (self._serving, self.clock())
+            self._serving = ticket_id
+            self._paused = bool(data.get("paused"))
+            self._number = data.get("number") if isinstance(data.get("number"), int) else self._number
+            self._refresh_lights()
+
+    def tick(self) -> None:
+        """Follow the clock and the link: rating lights time out, the status light shows the link."""
+        with self._lock:
+            self.panel.set_status(self.link.connected)
+            self._refresh_lights()
+
+    def run_ticker(self, stop: threading.Event, interval: float = 0.5) -> threading.Thread:
+        def loop() -> None:
+            while not stop.wait(interval):
+                try:
+                    self.tick()
+                except Exception:
+                    logger.exception("counter=%s tick failed", self.counter_id)
+
+        thread = threading.Thread(target=loop, name=f"{self.counter_id}-tick", daemon=True)
+        thread.start()
+        return thread
+
+    # -- state ----------------------------------------------------------------------------------------------------
+    @property
+    def busy(self) -> bool:
+        """A staff command is waiting for its reply."""
+        return self._in_flight is not None
+
+    @property
+    def rating_open(self) -> bool:
+        with self._lock:
+            return self._rateable() is not None
+
+    def _rateable(self) -> str | None:
+        if self._serving is not None:
+            return None if self._serving in self._rated else self._serving
+        if self._ended is not None:
+            ticket_id, ended_at = self._ended
+            if self.clock() - ended_at <= self.rating_window_seconds and ticket_id not in self._rated:
+                return ticket_id
+        return None
+
+    def _refresh_lights(self) -> None:
+        self.panel.set_rating_lights(self._rateable() is not None)
+
+    def _new_id(self) -> str:
+        return f"{self.device_id}-{uuid.uuid4().hex[:20]}"

@@ -1,0 +1,150 @@
+"""Render a call sentence to one WAV file: chime, then the sentence said ``repeats`` times.
+
+Words come from a folder of recorded clips when one exists for them (a human voice sounds better and works
+without any speech engine); every run of words without a clip is spoken by espeak-ng's Vietnamese voice. All
+pieces are converted to one format (``wavio.FORMAT``: 22050 Hz mono 16-bit) and joined with the stdlib ``wave``
+module. Clip naming is described in ``docs/voice.md``: ``<word>.wav``, the word lower-case and NFC.
+
+Example::
+
+    voice = Voice(clips_dir=Path("/usr/share/motcua/voice/vi"))
+    voice.render("Kính mời công dân có số thứ tự a, hai mươi lăm, đến quầy số ba.", Path("/tmp/call.wav"))
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import subprocess
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from firmware.voice import wavio
+
+logger = logging.getLogger(__name__)
+_TOKEN = re.compile(r"[^\W_]+|[,.;:!?–-]")
+
+
+class SpeechError(Exception):
+    """A sentence could not be rendered (no clip and no synthesiser for some words)."""
+
+
+class Synthesizer(Protocol):
+    def available(self) -> bool: ...
+
+    def synthesize(self, text: str, out_path: Path) -> None:
+        """Write ``text`` spoken as a WAV file at ``out_path`` (any PCM format)."""
+
+
+@dataclass(frozen=True)
+class EspeakNg:
+    """espeak-ng's Vietnamese voice, run as a program (``apt-get install espeak-ng``)."""
+
+    voice: str = "vi"
+    words_per_minute: int = 150
+    program: str = "espeak-ng"
+
+    def available(self) -> bool:
+        return shutil.which(self.program) is not None
+
+    def synthesize(self, text: str, out_path: Path) -> None:
+        command = [self.program, "-v", self.voice, "-s", str(self.words_per_minute), "-w", str(out_path), text]
+        result = subprocess.run(command, capture_output=True, timeout=30, check=False)
+        if result.returncode != 0:
+            raise SpeechError(f"espeak-ng failed ({result.returncode}): {result.stderr.decode(errors='replace')}")
+
+
+@dataclass
+class Rendered:
+    """What went into a rendering: useful in logs and tests (which words were recorded, which synthesised)."""
+
+    path: Path
+    seconds: float
+    from_clips: list[str] = field(default_factory=list)
+    synthesized: list[str] = field(default_factory=list)
+
+
+class Voice:
+    """Turns sentences into WAV files; see the module docstring."""
+
+    def __init__(
+        self,
+        clips_dir: Path | None = None,
+        *,
+        repeats: int = 2,
+        gap_seconds: float = 0.7,
+        pause_seconds: float = 0.15,
+        chime: bool = True,
+        synthesizer: Synthesizer | None = None,
+    ) -> None:
+        if repeats < 1:
+            raise ValueError("repeats must be at least 1")
+        self.repeats, self.gap_seconds, self.pause_seconds, self.chime = repeats, gap_seconds, pause_seconds, chime
+        self.synthesizer: Synthesizer = synthesizer or EspeakNg()
+        self._clips = _index_clips(clips_dir) if clips_dir is not None else {}
+
+    def render(self, sentence: str, out_path: Path) -> Rendered:
+        """Write the whole announcement (chime, sentence x repeats) to ``out_path``."""
+        report = Rendered(out_path, 0.0)
+        spoken = self._sentence_pcm(sentence, report)
+        gap = wavio.silence(self.gap_seconds)
+        parts = [wavio.chime()] if self.chime else []
+        parts.append(gap.join([spoken] * self.repeats))
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        wavio.write_pcm(out_path, b"".join(parts))
+        report.seconds = wavio.duration(out_path)
+        logger.info("rendered %.1fs to %s (clips: %d words, synthesised: %d)", report.seconds, out_path,
+                    len(report.from_clips), len(report.synthesized))  # fmt: skip
+        return report
+
+    def _sentence_pcm(self, sentence: str, report: Rendered) -> bytes:
+        pieces: list[bytes] = []
+        missing: list[str] = []
+
+        def flush() -> None:
+            if missing:
+                pieces.append(self._synthesize(" ".join(missing)))
+                report.synthesized.extend(missing)
+                missing.clear()
+
+        for token in tokens(sentence):
+            if not token[0].isalnum():
+                flush()
+                pieces.append(wavio.silence(self.pause_seconds))
+            elif token in self._clips:
+                flush()
+                pieces.append(wavio.read_pcm(self._clips[token]))
+                report.from_clips.append(token)
+            else:
+                missing.append(token)
+        flush()
+        return b"".join(pieces)
+
+    def _synthesize(self, text: str) -> bytes:
+        if not self.synthesizer.available():
+            raise SpeechError(f"no clip and no speech synthesiser for: {text!r}")
+        with tempfile.TemporaryDirectory(prefix="motcua-voice-") as tmp:
+            path = Path(tmp) / "phrase.wav"
+            self.synthesizer.synthesize(text, path)
+            return wavio.read_pcm(path)
+
+
+def tokens(sentence: str) -> list[str]:
+    """Words (lower-case, NFC) and punctuation marks, in order; a punctuation mark becomes a short pause."""
+    return _TOKEN.findall(unicodedata.normalize("NFC", sentence).lower())
+
+
+def clip_name(word: str) -> str:
+    """The file name a recorded clip for ``word`` must have."""
+    return unicodedata.normalize("NFC", word).lower() + ".wav"
+
+
+def _index_clips(clips_dir: Path) -> dict[str, Path]:
+    """Word -> clip, normalising names so clips copied from a Mac (NFD file names) are still found."""
+    if not clips_dir.is_dir():
+        raise SpeechError(f"clip folder {clips_dir} does not exist")
+    return {unicodedata.normalize("NFC", p.stem).lower(): p for p in sorted(clips_dir.glob("*.wav"))}

@@ -1,0 +1,88 @@
+"""The counter unit's composition root: strict config, drivers by name, no hardware library at import time."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from gpiozero import Device
+from gpiozero.pins.mock import MockFactory
+from pydantic import ValidationError
+
+from firmware.counter_main import NullPanel, PanelConfig, load_config, make_panel
+from hardware.gpio_buttons import GpioCounterPanel
+from hardware.gpio_pinmap import PinMapError
+
+CONFIG = """
+[link]
+office_id = "tuan-giao"
+device_id = "counter-1"
+password_file = "/etc/motcua/counter-1.password"
+
+[counter]
+id = "quay-1"
+
+[panel]
+kind = "gpio"
+"""
+
+
+@pytest.fixture()
+def mock_factory() -> Iterator[MockFactory]:
+    saved = Device.pin_factory
+    Device.pin_factory = MockFactory(revision="c03111")
+    try:
+        yield Device.pin_factory
+    finally:
+        Device.pin_factory.reset()
+        Device.pin_factory = saved
+
+
+def test_config_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "counter.toml"
+    path.write_text(CONFIG)
+    config = load_config(path)
+    assert config.panel.pinmap == "rpi-4b-counter.toml" and config.voice.enabled is False
+    assert config.counter.rating_window_seconds == 60
+
+
+@pytest.mark.parametrize(
+    "extra", ['[counter]\nid = "quay-1"\nrating_windw_seconds = 5', '[panel]\nkind = "serial"', "[speaker]\n"]
+)
+def test_config_mistakes_are_refused(tmp_path: Path, extra: str) -> None:
+    path = tmp_path / "counter.toml"
+    text = CONFIG.replace('[counter]\nid = "quay-1"\n', "").replace('[panel]\nkind = "gpio"\n', "")
+    path.write_text(text + extra)
+    with pytest.raises(ValidationError):
+        load_config(path)
+
+
+def test_panel_driver_by_name(mock_factory: MockFactory) -> None:
+    assert isinstance(make_panel(PanelConfig(kind="none")), NullPanel)
+    panel = make_panel(PanelConfig(kind="gpio", pinmap="rpi-zero-2w-counter.toml"))
+    try:
+        assert isinstance(panel, GpioCounterPanel) and panel.pinmap.board == "Raspberry Pi Zero 2 W"
+    finally:
+        panel.close()
+
+
+def test_a_bad_pin_map_stops_the_unit_before_any_pin_is_opened(tmp_path: Path, mock_factory: MockFactory) -> None:
+    bad = tmp_path / "bad.toml"
+    good = Path(__file__).parents[2] / "hardware" / "wiring" / "pinmaps" / "rpi-4b-counter.toml"
+    bad.write_text(good.read_text().replace("skip = 22", "skip = 17"))
+    with pytest.raises(PinMapError, match="GPIO17 is used twice"):
+        make_panel(PanelConfig(pinmap=str(bad)))
+    assert mock_factory.pins == {}
+
+
+def test_no_hardware_or_network_library_at_import_time() -> None:
+    code = (
+        "import sys, firmware.counter_unit, firmware.counter_main, firmware.voice.numbers, "
+        "firmware.voice.speech, firmware.voice.announcer, hardware.gpio_pinmap\n"
+        "print(sorted(m for m in ('gpiozero', 'paho', 'lgpio', 'RPi') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,103 @@
+"""The audio queue: one sound at a time, in order, none dropped; a recall is spoken again."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from firmware.voice import wavio
+from firmware.voice.announcer import Announcer, FakePlayer
+from firmware.voice.speech import Rendered
+
+
+class FakeVoice:
+    """Writes a tiny WAV per sentence and records the sentences, so the test can read back what was said."""
+
+    def __init__(self) -> None:
+        self.sentences: dict[Path, str] = {}
+        self.renders = 0
+
+    def render(self, sentence: str, out_path: Path) -> Rendered:
+        wavio.write_pcm(out_path, wavio.silence(0.01))
+        self.sentences[out_path] = sentence
+        self.renders += 1
+        return Rendered(out_path, 0.01)
+
+
+def said(voice: FakeVoice, player: FakePlayer) -> list[str]:
+    return [voice.sentences[p] for p in player.played]
+
+
+def test_a_burst_of_calls_is_spoken_in_order_one_at_a_time(tmp_path: Path) -> None:
+    voice, player = FakeVoice(), FakePlayer(seconds=0.005)
+    with Announcer(voice, player, work_dir=tmp_path) as announcer:
+        callers = [
+            threading.Thread(target=announcer.announce, args=(f"A{n:03d}", n % 5 + 1)) for n in range(1, 6)
+        ]  # calls from several threads at once, as button callbacks and MQTT callbacks arrive
+        for t in callers:
+            t.start()
+            t.join()
+        for n in range(6, 31):
+            announcer.announce(f"A{n:03d}", n % 5 + 1)
+        assert announcer.wait_idle(30)
+    assert len(player.played) == 30
+    assert [c.label for c in announcer.spoken] == [f"A{n:03d}" for n in range(1, 31)]
+    assert said(voice, player)[0] == "Kính mời công dân có số thứ tự a, một, đến quầy số hai."
+
+
+def test_overlap_would_be_caught_by_the_fake() -> None:
+    player = FakePlayer(seconds=0.2)
+    wav = Path(__file__)  # any existing file
+    first = threading.Thread(target=player.play, args=(wav,))
+    first.start()
+    threading.Event().wait(0.05)
+    with pytest.raises(AssertionError, match="overlapping"):
+        player.play(wav)
+    first.join()
+
+
+def test_recall_is_said_again_from_the_same_file(tmp_path: Path) -> None:
+    voice, player = FakeVoice(), FakePlayer()
+    with Announcer(voice, player, work_dir=tmp_path) as announcer:
+        announcer.announce("A025", 3)
+        announcer.announce("B001", 1)
+        announcer.recall("A025", 3)
+        assert announcer.wait_idle(10)
+    assert said(voice, player) == [
+        "Kính mời công dân có số thứ tự a, hai mươi lăm, đến quầy số ba.",
+        "Kính mời công dân có số thứ tự bê, một, đến quầy số một.",
+        "Kính mời công dân có số thứ tự a, hai mươi lăm, đến quầy số ba.",
+    ]
+    assert voice.renders == 2 and player.played[0] == player.played[2]
+
+
+def test_a_failing_call_does_not_stop_the_queue(tmp_path: Path) -> None:
+    voice, player = FakeVoice(), FakePlayer()
+    with Announcer(voice, player, work_dir=tmp_path) as announcer:
+        announcer.announce("A?1", 1)  # not a label: logged, skipped
+        announcer.announce("A002", 1)
+        assert announcer.wait_idle(10)
+    assert [c.label for c in announcer.spoken] == ["A002"]
+
+
+def test_close_speaks_what_is_queued_then_refuses(tmp_path: Path) -> None:
+    voice, player = FakeVoice(), FakePlayer(seconds=0.01)
+    announcer = Announcer(voice, player, work_dir=tmp_path)
+    for n in range(5):
+        announcer.announce(f"C{n}", 2)
+    announcer.close()
+    announcer.close()  # idempotent
+    assert len(player.played) == 5
+    with pytest.raises(RuntimeError):
+        announcer.announce("C9", 2)
+
+
+def test_old_renderings_are_deleted(tmp_path: Path) -> None:
+    voice, player = FakeVoice(), FakePlayer()
+    with Announcer(voice, player, work_dir=tmp_path) as announcer:
+        for n in range(40):
+            announcer.announce(f"A{n}", 1)
+        assert announcer.wait_idle(10)
+    assert len(list(tmp_path.glob("*.wav"))) == 16
