@@ -1,0 +1,110 @@
+"""National targets for one-stop shops, each a value with its year and source, and the check of a period.
+
+Defaults from /work/shared/reference/targets.md (QĐ 468/QĐ-TTg 2021 and the district plans implementing it;
+QĐ 766/QĐ-TTg 2022 for how satisfaction is scored). An office overrides them by building its own ``Targets``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+from queue_server.analytics.metrics import Figures
+from queue_server.engine.setup import AreaClass
+
+SOURCE_468 = (
+    "QĐ 468/QĐ-TTg (27/3/2021), Đề án đổi mới việc thực hiện cơ chế một cửa, một cửa liên thông "
+    "(luatvietnam.vn summary)"
+)
+SOURCE_PRODUCTIVITY = (
+    "QĐ 468/QĐ-TTg as implemented by KH Tuần Giáo (Điện Biên) 2021 app. VIII.6, KH 187/KH-UBND Tuy Phong "
+    "(Bình Thuận) 24/9/2021 II.2.h, KH 141/KH-UBND Bắc Yên (Sơn La) 15/6/2021 VIII.3 — 2023–2025"
+)
+SOURCE_SATISFACTION_2025 = (
+    "KH 141/KH-UBND Bắc Yên, KH Tuần Giáo, KH 187/KH-UBND Tuy Phong II.2.k (stage targets of NQ 76/NQ-CP); "
+    "scored per dossier by QĐ 766/QĐ-TTg (23/6/2022)"
+)
+SOURCE_SATISFACTION_2024 = (
+    "QĐ 752/QĐ-UBND Tri Tôn (An Giang) 16/2/2024, appendix indicator 11; scored per dossier by QĐ 766/QĐ-TTg"
+)
+
+
+class Kind(StrEnum):
+    WAIT = "wait"
+    """Average waiting time per visit, seconds: met when at most the value."""
+    SATISFACTION = "satisfaction"
+    """QĐ 766 per-dossier satisfaction ratio (0..1): met when at least the value."""
+    PRODUCTIVITY = "productivity"
+    """Dossiers received per staff member a year: met when at least the value."""
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: Kind
+    value: float
+    year: int
+    source: str
+    label: str = ""
+
+    @property
+    def at_most(self) -> bool:
+        return self.kind is Kind.WAIT
+
+
+WAIT_2022 = Target(Kind.WAIT, 30 * 60, 2022, SOURCE_468, "Chờ trung bình ≤ 30 phút/lần giao dịch")
+WAIT_2025 = Target(Kind.WAIT, 15 * 60, 2025, SOURCE_468, "Chờ trung bình ≤ 15 phút/lượt giao dịch")
+SATISFACTION_2024 = Target(Kind.SATISFACTION, 0.90, 2024, SOURCE_SATISFACTION_2024, "Mức độ hài lòng ≥ 90%")
+SATISFACTION_2025 = Target(Kind.SATISFACTION, 0.95, 2025, SOURCE_SATISFACTION_2025, "Mức độ hài lòng ≥ 95%")
+PRODUCTIVITY = MappingProxyType(
+    {
+        AreaClass.URBAN: Target(Kind.PRODUCTIVITY, 1600, 2025, SOURCE_PRODUCTIVITY, "≥ 1.600 hồ sơ/người/năm"),
+        AreaClass.RURAL: Target(
+            Kind.PRODUCTIVITY, 1200, 2025, SOURCE_PRODUCTIVITY, "≥ 1.200 hồ sơ/người/năm (nông thôn)"
+        ),
+        AreaClass.REMOTE: Target(
+            Kind.PRODUCTIVITY, 800, 2025, SOURCE_PRODUCTIVITY, "≥ 800 hồ sơ/người/năm (vùng sâu, vùng xa)"
+        ),
+    }
+)
+
+
+@dataclass(frozen=True)
+class Targets:
+    wait: tuple[Target, ...] = (WAIT_2022, WAIT_2025)
+    satisfaction: tuple[Target, ...] = (SATISFACTION_2024, SATISFACTION_2025)
+    productivity: Mapping[AreaClass, Target] = field(default_factory=lambda: PRODUCTIVITY)
+
+
+DEFAULT_TARGETS = Targets()
+
+
+class Status(StrEnum):
+    MET = "met"
+    NOT_MET = "not_met"
+    NO_DATA = "no_data"
+
+
+@dataclass(frozen=True)
+class TargetCheck:
+    target: Target
+    figure: float | None
+    status: Status
+
+
+def check(target: Target, figure: float | None) -> TargetCheck:
+    if figure is None:
+        return TargetCheck(target, None, Status.NO_DATA)
+    met = figure <= target.value if target.at_most else figure >= target.value
+    return TargetCheck(target, figure, Status.MET if met else Status.NOT_MET)
+
+
+def compare(figures: Figures, area_class: AreaClass, targets: Targets = DEFAULT_TARGETS) -> tuple[TargetCheck, ...]:
+    """Each target against the period's figure: average wait per visit, QĐ 766 ratio, productivity."""
+    out = [check(t, figures.avg_wait_seconds) for t in targets.wait]
+    out += [check(t, figures.qd766_ratio) for t in targets.satisfaction]
+    productivity = targets.productivity.get(area_class)
+    if productivity is not None:
+        out.append(check(productivity, figures.productivity_per_staff_year))
+    return tuple(out)
