@@ -83,12 +83,12 @@ def _open_out(path: str | None):  # type: ignore[no-untyped-def]
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from queue_server.app import open_store
-    from queue_server.stats import day_summary, format_summary
+    from queue_server.stats import format_report, report
 
     settings = _settings(args)
     store = open_store(settings)
     try:
-        print(format_summary(day_summary(store, settings.office_setup(), args.day)))
+        print(format_report(report(store, settings.office_setup(), args.start, args.end)))
     finally:
         store.close()
     return 0
@@ -132,8 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     for p in (export, imp):
         p.set_defaults(func=cmd_events)
-    stats = sub.add_parser("stats", help="one day's figures from the event log")
-    stats.add_argument("--day", default=None, help="YYYY-MM-DD, local (default: today)")
+    stats = sub.add_parser("stats", help="a period's figures against the targets (docs/statistics.md)")
+    stats.add_argument("--from", dest="start", default=None, help="first local day, YYYY-MM-DD (default: today)")
+    stats.add_argument("--to", dest="end", default=None, help="last local day, inclusive (default: --from)")
     stats.set_defaults(func=cmd_stats)
     bench = sub.add_parser("bench", help="benchmarks through real Mosquitto; prints a table")
     bench.add_argument("--quick", action="store_true", help="fewer requests (a smoke run)")

@@ -1,59 +1,48 @@
-"""A first day summary from the event log (server timestamps only). The full statistics live in the web."""
+"""``motcua stats``: a period's figures against the national targets, as text (the web shows the same report).
+
+Only a formatter: every figure comes from ``queue_server.analytics`` (definitions in docs/statistics.md).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from statistics import mean
 
-from queue_server.engine import events as ev
+from queue_server.analytics.report import PeriodReport, period_report
+from queue_server.analytics.targets import Status
 from queue_server.engine.setup import OfficeSetup
 from queue_server.store.event_store import EventStore
 
-
-@dataclass
-class DaySummary:
-    day: date
-    issued: dict[str, int] = field(default_factory=dict)
-    served: int = 0
-    no_shows: int = 0
-    waits_seconds: list[float] = field(default_factory=list)
-    ratings: dict[str, int] = field(default_factory=dict)
+_STATUS = {Status.MET: "đạt / met", Status.NOT_MET: "CHƯA ĐẠT / not met", Status.NO_DATA: "chưa có số liệu / no data"}
 
 
-def day_summary(store: EventStore, setup: OfficeSetup, day: str | None) -> DaySummary:
-    offset = timedelta(minutes=setup.utc_offset_minutes)
-    wanted = date.fromisoformat(day) if day else (datetime.now(UTC) + offset).date()
-    summary = DaySummary(wanted)
-    waiting_since: dict[str, datetime] = {}
-    for stored in store.events():
-        event = stored.event
-        if (event.at + offset).date() != wanted:
-            continue
-        if isinstance(event, ev.TicketIssued):
-            summary.issued[event.service_id] = summary.issued.get(event.service_id, 0) + 1
-            waiting_since[event.ticket_id] = event.at
-        elif isinstance(event, ev.TicketCalled) and event.ticket_id in waiting_since:
-            summary.waits_seconds.append((event.at - waiting_since.pop(event.ticket_id)).total_seconds())
-        elif isinstance(event, ev.TicketTransferred | ev.TicketRequeued):
-            waiting_since[event.ticket_id] = event.at
-        elif isinstance(event, ev.ServiceFinished):
-            summary.served += 1
-        elif isinstance(event, ev.TicketSkipped):
-            summary.no_shows += 1
-        elif isinstance(event, ev.TicketRated):
-            summary.ratings[event.level] = summary.ratings.get(event.level, 0) + 1
-    return summary
+def report(store: EventStore, setup: OfficeSetup, start: str | None, end: str | None) -> PeriodReport:
+    today = (datetime.now(UTC) + timedelta(minutes=setup.utc_offset_minutes)).date()
+    first = date.fromisoformat(start) if start else today
+    last = date.fromisoformat(end) if end else first
+    return period_report((s.event for s in store.events()), setup, first, last, group_by=())
 
 
-def format_summary(s: DaySummary) -> str:
-    lines = [f"Ngày / day {s.day.isoformat()}"]
-    lines.append(f"  phát số / tickets issued: {sum(s.issued.values())} {dict(sorted(s.issued.items()))}")
-    lines.append(f"  đã phục vụ / services finished: {s.served}   vắng mặt / no-shows: {s.no_shows}")
-    if s.waits_seconds:
-        lines.append(
-            f"  chờ trung bình / average wait per call: {mean(s.waits_seconds) / 60:.1f} min"
-            f" (max {max(s.waits_seconds) / 60:.1f})"
-        )
-    lines.append(f"  đánh giá / ratings: {dict(sorted(s.ratings.items()))}")
+def _minutes(seconds: float | None) -> str:
+    return "–" if seconds is None else f"{seconds / 60:.1f} phút/min"
+
+
+def _percent(share: float | None) -> str:
+    return "–" if share is None else f"{share * 100:.1f}%"
+
+
+def format_report(r: PeriodReport) -> str:
+    f = r.overall
+    lines = [
+        f"Văn phòng / office {r.office_id}: {r.start.isoformat()} → {r.end.isoformat()}",
+        f"  lượt / visits: {f.visits}  xong / finished: {f.finished}  vắng / no-shows: {f.no_shows}"
+        f"  chuyển / transfers: {f.transfers}  đang mở / open: {f.open}",
+        f"  chờ trung bình / average wait: {_minutes(f.avg_wait_seconds)}  p90: {_minutes(f.p90_wait_seconds)}"
+        f"  ≤15′: {_percent(f.share_within_15_min)}  ≤30′: {_percent(f.share_within_30_min)}",
+        f"  phục vụ trung bình / average service: {_minutes(f.avg_service_seconds)}",
+        f"  hài lòng / satisfied ratings: {_percent(f.satisfaction_share)} of {f.ratings}"
+        f"  QĐ 766: {_percent(f.qd766_ratio)} of {f.dossiers_received} hồ sơ / dossiers",
+        "  chỉ tiêu / targets:",
+    ]
+    for check in r.targets:
+        lines.append(f"    {check.target.label} ({check.target.year}): {_STATUS[check.status]}")
     return "\n".join(lines)
