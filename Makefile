@@ -24,6 +24,8 @@ system-deps:
 
 ## The whole office on the embedded defaults: in-process broker, SQLite, simulated devices.
 demo: $(STAMP)
+	SDL_VIDEODRIVER=dummy $(BIN)/python -m kiosk.main --screenshots var/kiosk-screens
+	@echo "kiosk screens (headless tour): var/kiosk-screens/*.png"
 	$(BIN)/motcua demo
 
 lint: $(STAMP)

@@ -1,0 +1,141 @@
+"""The kiosk's configuration: one TOML file, unknown keys rejected, plus the office it serves.
+
+Example ``/etc/motcua/kiosk.toml``::
+
+    [link]
+    device_id = "kiosk-01"
+    password = "..."            # from `motcua provision`
+    host = "192.168.1.10"
+    [display]
+    orientation = "portrait"    # or "landscape" (the default): the layout follows
+    [printer]
+    kind = "usb"
+    options = { vendor_id = 0x0483, product_id = 0x5743 }
+
+The office (name, fields, counters, priority categories) comes from the office's own config file
+(``office_config``, the same ``motcua.toml`` the server reads), so both always agree.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from kiosk.text import nfc
+
+
+class KioskConfigError(Exception):
+    """The kiosk config file is unreadable or invalid; the message says where and why."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LinkSection(_Strict):
+    device_id: str = "kiosk-01"
+    password: SecretStr = SecretStr("")
+    host: str = "127.0.0.1"
+    port: int = Field(default=18830, ge=1, le=65535)
+    outbox: Path = Path("var/kiosk/outbox.db")
+    request_timeout_s: float = Field(default=8.0, gt=0)
+
+
+class DisplaySection(_Strict):
+    width: int = Field(default=1280, ge=640)
+    height: int = Field(default=800, ge=480)
+    orientation: Literal["landscape", "portrait"] = "landscape"
+    fullscreen: bool = False
+    fps: int = Field(default=30, ge=5, le=60)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height) as the layout sees it: the long side horizontal in landscape, vertical in portrait."""
+        long, short = max(self.width, self.height), min(self.width, self.height)
+        return (long, short) if self.orientation == "landscape" else (short, long)
+
+
+class TimingSection(_Strict):
+    idle_timeout_s: float = Field(default=60.0, gt=0)
+    """Any screen returns home (in Vietnamese) after this long without a touch."""
+    ticket_screen_s: float = Field(default=10.0, gt=0)
+    """How long the ticket stays on screen after printing (twice as long when printing failed)."""
+    avg_service_min: float = Field(default=8.0, gt=0)
+    """Average minutes per citizen at one counter, for the estimated wait."""
+
+
+class PrinterSection(_Strict):
+    kind: Literal["usb", "serial", "network", "file", "dummy", "none"] = "dummy"
+    width: int = 576
+    options: dict[str, Any] = {}
+    base_url: str = "http://motcua.local"
+
+
+class KioskConfig(_Strict):
+    office_config: Path | None = None
+    link: LinkSection = LinkSection()
+    display: DisplaySection = DisplaySection()
+    timing: TimingSection = TimingSection()
+    printer: PrinterSection = PrinterSection()
+
+
+def load_kiosk_config(path: Path | None) -> KioskConfig:
+    if path is None:
+        return KioskConfig()
+    try:
+        with path.open("rb") as fp:
+            data = tomllib.load(fp)
+        return KioskConfig(**data)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise KioskConfigError(f"{path}: {exc}") from None
+    except ValidationError as exc:
+        problems = [f"  {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        raise KioskConfigError(f"{path}: invalid kiosk configuration\n" + "\n".join(problems)) from None
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    id: str
+    name_vi: str
+    name_en: str = ""
+
+    def name(self, language: str) -> str:
+        return self.name_en if language == "en" and self.name_en else self.name_vi
+
+
+@dataclass(frozen=True)
+class CounterInfo:
+    id: str
+    number: int
+    service_ids: tuple[str, ...]
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class OfficeInfo:
+    """What the kiosk shows of its office; built from the office config (see :func:`office_from_settings`)."""
+
+    name: str
+    services: tuple[ServiceInfo, ...]
+    counters: tuple[CounterInfo, ...]
+    priority_categories: tuple[str, ...] = ("elderly_60", "pregnant", "disabled", "merit")
+
+    def service(self, service_id: str) -> ServiceInfo | None:
+        return next((s for s in self.services if s.id == service_id), None)
+
+    def counters_for(self, service_id: str) -> tuple[CounterInfo, ...]:
+        return tuple(c for c in self.counters if service_id in c.service_ids)
+
+
+def office_from_settings(settings: Any) -> OfficeInfo:
+    """From a ``queue_server.config.Settings`` (duck-typed: the kiosk does not import the server)."""
+    return OfficeInfo(
+        name=nfc(settings.office.name),
+        services=tuple(ServiceInfo(s.id, nfc(s.name_vi), s.name_en) for s in settings.services),
+        counters=tuple(CounterInfo(c.id, c.number, tuple(c.services), c.name) for c in settings.counters),
+        priority_categories=tuple(settings.queue.priority_categories),
+    )
