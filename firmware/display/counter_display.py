@@ -1,0 +1,71 @@
+"""The counter display's runner: follows the link and the model, and pushes each new view to its outputs.
+
+Outputs are anything with ``show(view)``: the serial LED board (``hardware.serial_display``), the pygame screen
+(``firmware.display.counter_screen``), or both. A view is sent when it changes, and again every
+``refresh_seconds`` so a board that lost power shows the right thing soon after it is back. A failing output
+is logged and does not stop the others.
+
+Example::
+
+    model = CounterDisplayModel("tuan-giao", "quay-3", services=names)
+    link = DeviceLink(..., on_state=model.on_state, state_topics=model.state_topics())
+    with link, SerialCounterDisplay("/dev/serial0") as board:
+        CounterDisplay(model, [board]).run(link, stop)
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from firmware.display.counter_model import CounterDisplayModel, CounterView
+
+logger = logging.getLogger(__name__)
+
+
+class Output(Protocol):
+    def show(self, view: CounterView) -> object: ...
+
+
+class Link(Protocol):
+    @property
+    def connected(self) -> bool: ...
+
+
+class CounterDisplay:
+    def __init__(
+        self,
+        model: CounterDisplayModel,
+        outputs: Sequence[Output],
+        *,
+        refresh_seconds: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.model, self.outputs = model, list(outputs)
+        self.refresh_seconds, self.clock = refresh_seconds, clock
+        self._last: CounterView | None = None
+        self._sent_at = float("-inf")
+
+    def tick(self, connected: bool) -> CounterView:
+        """Follow the link; send the view to every output if it changed or is due for a refresh."""
+        self.model.set_link(connected)
+        view = self.model.view()
+        now = self.clock()
+        if view != self._last or now - self._sent_at >= self.refresh_seconds:
+            for output in self.outputs:
+                try:
+                    output.show(view)
+                except Exception:
+                    logger.exception("counter display output %r failed", output)
+            self._last, self._sent_at = view, now
+        return view
+
+    def run(self, link: Link, stop: threading.Event, interval: float = 0.05) -> None:
+        while not stop.wait(interval):
+            try:
+                self.tick(link.connected)
+            except Exception:
+                logger.exception("counter display tick failed")

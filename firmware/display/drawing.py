@@ -1,0 +1,67 @@
+"""Shared pygame drawing: DejaVu fonts by pixel size, text fitted into a box. Only the screens import this."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import pygame
+
+from firmware.display.fonts import BOLD, REGULAR, find_font
+
+Colour = tuple[int, int, int]
+Align = Literal["left", "center", "right"]
+
+
+def init(size: tuple[int, int], *, fullscreen: bool, caption: str) -> pygame.Surface:
+    """Open the window (or the whole screen); under ``SDL_VIDEODRIVER=dummy`` nothing is shown, as in tests."""
+    pygame.display.init()
+    pygame.font.init()
+    pygame.display.set_caption(caption)
+    flags = pygame.FULLSCREEN if fullscreen and os.environ.get("SDL_VIDEODRIVER") != "dummy" else 0
+    if fullscreen:
+        pygame.mouse.set_visible(False)
+    return pygame.display.set_mode(size, flags)
+
+
+@lru_cache(maxsize=128)
+def font(size: int, bold: bool = True, font_dir: Path | None = None) -> pygame.font.Font:
+    if not pygame.font.get_init():
+        pygame.font.init()
+    return pygame.font.Font(str(find_font(BOLD if bold else REGULAR, font_dir)), max(size, 6))
+
+
+def text(
+    surface: pygame.Surface,
+    value: str,
+    box: pygame.Rect,
+    colour: Colour,
+    *,
+    bold: bool = True,
+    align: Align = "center",
+    font_dir: Path | None = None,
+) -> pygame.Rect:
+    """Draw ``value`` as large as fits ``box`` (by height, shrunk to the width), vertically centred."""
+    size = int(box.height * 0.95)
+    face = font(size, bold, font_dir)
+    while size > 8 and (face.size(value)[0] > box.width or face.get_linesize() > box.height * 1.25):
+        size = int(size * 0.92)
+        face = font(size, bold, font_dir)
+    image = face.render(value, True, colour)
+    rect = image.get_rect(centery=box.centery)
+    if align == "left":
+        rect.left = box.left
+    elif align == "right":
+        rect.right = box.right
+    else:
+        rect.centerx = box.centerx
+    surface.blit(image, rect)
+    return rect
+
+
+def save(surface: pygame.Surface, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pygame.image.save(surface, str(path))
+    return path

@@ -1,0 +1,31 @@
+"""Where the displays find a font with full Vietnamese coverage (DejaVu, Debian's ``fonts-dejavu-core``).
+
+The same directories as the kiosk's ticket renderer, without importing Pillow on a display-only Pi.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+FONT_DIRS = (
+    Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/share/fonts/dejavu"),
+    Path("/usr/local/share/fonts/dejavu"),
+)
+REGULAR, BOLD = "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"
+
+
+class FontMissingError(RuntimeError):
+    """No DejaVu font was found; the message says which package to install."""
+
+
+def find_font(name: str, font_dir: Path | None = None) -> Path:
+    """Path of a DejaVu font file, or a :class:`FontMissingError` that tells the installer what to do."""
+    for directory in (font_dir,) if font_dir else FONT_DIRS:
+        if (directory / name).is_file():
+            return directory / name
+    searched = str(font_dir) if font_dir else ", ".join(str(d) for d in FONT_DIRS)
+    raise FontMissingError(
+        f"Không tìm thấy phông chữ {name} / font {name} not found in {searched}: "
+        "install the Debian package fonts-dejavu-core (apt-get install fonts-dejavu-core)"
+    )
