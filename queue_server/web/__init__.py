@@ -1,0 +1,126 @@
+"""The web app: staff console, manager dashboard, public ticket page (Flask, server-rendered).
+
+``create_app`` is the composition root of the web process: the event store, the office setup and the
+``execute`` callable that sends engine commands (``ServerLink.execute`` in the running server, an
+``OfficeService`` in tests) are passed in; nothing connects at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import Any
+
+import click
+from flask import Flask, current_app, g, request, session
+from flask.cli import with_appcontext
+from flask_babel import Babel  # type: ignore[import-untyped]
+from flask_login import LoginManager  # type: ignore[import-untyped]
+from flask_wtf.csrf import CSRFProtect  # type: ignore[import-untyped]
+
+from queue_server.engine.commands import Command
+from queue_server.engine.setup import OfficeSetup
+from queue_server.engine.state import QueueState
+from queue_server.store.event_store import EventStore
+from queue_server.web import labels, users
+from queue_server.web.i18n import LANGUAGES, compile_catalogs, register_filters
+
+logger = logging.getLogger(__name__)
+Execute = Callable[[Command], Mapping[str, Any]]
+"""Run one engine command in the server and return its reply (``ServerLink.execute``)."""
+
+
+def create_app(
+    test_config: Mapping[str, Any] | None = None,
+    *,
+    store: EventStore | None = None,
+    setup: OfficeSetup | None = None,
+    execute: Execute | None = None,
+) -> Flask:
+    app = Flask(__name__)
+    app.config.from_mapping(
+        SECRET_KEY=os.environ.get("MOTCUA_WEB_SECRET_KEY") or secrets.token_hex(32),
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=30),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        BABEL_DEFAULT_LOCALE="vi",
+        BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
+        LOGIN_MAX_FAILURES=5,
+        LOGIN_FAILURE_WINDOW_SECONDS=15 * 60,
+        TICKET_PAGE_PER_MINUTE=30,
+        STORE_URL=None,
+    )
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    if setup is None:
+        from queue_server.config import load_settings
+
+        settings = load_settings()
+        setup = settings.office_setup()
+        app.config["STORE_URL"] = app.config["STORE_URL"] or settings.store.url.get_secret_value()
+    if store is None:
+        store = EventStore(app.config["STORE_URL"], setup.office_id)
+    users.ensure_table(store.engine)
+    app.extensions["motcua"] = {"store": store, "setup": setup, "execute": execute}
+
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(compile_catalogs()))
+    Babel(app, locale_selector=_locale)
+    register_filters(app)
+    app.context_processor(labels.context)
+    CSRFProtect(app)
+    login = LoginManager(app)
+    login.login_view = "auth.login"
+    login.session_protection = "strong"
+    login.user_loader(lambda username: users.get_user(store.engine, username))
+
+    from queue_server.web import admin, auth, console, dashboard, ticket
+
+    for module in (auth, dashboard, console, ticket, admin):
+        app.register_blueprint(module.bp)
+    app.add_url_rule("/", endpoint="index", view_func=auth.home)
+    app.cli.add_command(create_admin_command)
+    return app
+
+
+def _locale() -> str:
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:
+        session["lang"] = chosen
+        return chosen
+    return session.get("lang") or request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
+
+
+def get_store() -> EventStore:
+    store: EventStore = current_app.extensions["motcua"]["store"]
+    return store
+
+
+def get_setup() -> OfficeSetup:
+    setup: OfficeSetup = current_app.extensions["motcua"]["setup"]
+    return setup
+
+
+def get_execute() -> Execute | None:
+    execute: Execute | None = current_app.extensions["motcua"]["execute"]
+    return execute
+
+
+def get_state() -> QueueState:
+    """The queue's state, replayed from the store once per request (kept on ``g``)."""
+    if "queue_state" not in g:
+        g.queue_state = QueueState.replay(stored.event for stored in get_store().events())
+    state: QueueState = g.queue_state
+    return state
+
+
+@click.command("create-admin")
+@with_appcontext
+@click.argument("username")
+@click.password_option()
+def create_admin_command(username: str, password: str) -> None:
+    """Create an admin web user (later: ``motcua web create-admin``)."""
+    users.create_user(get_store().engine, username, password, users.Role.ADMIN)
+    click.echo(f"admin {username} created")

@@ -1,0 +1,146 @@
+"""Web users: who may sign in, with which role, for which office and counter.
+
+Kept in the office database in a table of its own (``web_users``), created by ``ensure_table``. It should become
+Alembic migration 0002 once the web app is wired into the server; until then the web module creates it itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from functools import cache
+
+from sqlalchemy import Boolean, Column, DateTime, Engine, MetaData, String, Table, insert, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+metadata = MetaData()
+web_users = Table(
+    "web_users",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("password_hash", String(256), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("office_id", String(40), nullable=True),
+    Column("counter_id", String(40), nullable=True),
+    Column("staff_id", String(40), nullable=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+MIN_PASSWORD_LENGTH = 10
+PASSWORD_METHOD = "scrypt"
+
+
+class Role(StrEnum):
+    STAFF = "staff"
+    """Works one counter: the console for that counter only."""
+    MANAGER = "manager"
+    """Runs one office: its dashboard."""
+    PROVINCE_MANAGER = "province_manager"
+    """Sees every office's dashboard."""
+    ADMIN = "admin"
+
+
+class UserError(ValueError):
+    """A user could not be created as asked."""
+
+
+@dataclass(frozen=True)
+class User:
+    """A signed-in person, as Flask-Login wants one (``get_id`` and the ``is_*`` flags)."""
+
+    username: str
+    role: Role
+    office_id: str | None = None
+    counter_id: str | None = None
+    staff_id: str | None = None
+    active: bool = True
+
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return self.username
+
+    def may_see_office(self, office_id: str) -> bool:
+        if self.role in (Role.ADMIN, Role.PROVINCE_MANAGER):
+            return True
+        return self.role is Role.MANAGER and self.office_id == office_id
+
+
+def ensure_table(engine: Engine) -> None:
+    metadata.create_all(engine, tables=[web_users])
+
+
+def create_user(
+    engine: Engine,
+    username: str,
+    password: str,
+    role: Role | str,
+    *,
+    office_id: str | None = None,
+    counter_id: str | None = None,
+    staff_id: str | None = None,
+    password_method: str = PASSWORD_METHOD,
+) -> User:
+    """Add a user; the password is stored only as a salted hash (scrypt unless told otherwise)."""
+    role = Role(role)
+    if not username or len(username) > 64 or not username.replace("-", "").replace(".", "").isalnum():
+        raise UserError("username: 1-64 letters, digits, '-' or '.'")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+    if role is Role.STAFF and counter_id is None:
+        raise UserError("a staff user needs a counter")
+    if role is Role.MANAGER and office_id is None:
+        raise UserError("a manager needs an office")
+    ensure_table(engine)
+    with engine.begin() as conn:
+        if conn.execute(select(web_users.c.username).where(web_users.c.username == username)).first():
+            raise UserError(f"user {username!r} exists")
+        conn.execute(
+            insert(web_users).values(
+                username=username,
+                password_hash=generate_password_hash(password, method=password_method),
+                role=role.value,
+                office_id=office_id,
+                counter_id=counter_id,
+                staff_id=staff_id,
+                active=True,
+                created_at=datetime.now(UTC),
+            )
+        )
+    return User(username, role, office_id, counter_id, staff_id)
+
+
+def get_user(engine: Engine, username: str) -> User | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(web_users).where(web_users.c.username == username)).first()
+    if row is None:
+        return None
+    return User(row.username, Role(row.role), row.office_id, row.counter_id, row.staff_id, bool(row.active))
+
+
+def authenticate(engine: Engine, username: str, password: str) -> User | None:
+    """The user if the password matches and the account is active; None otherwise (same cost either way)."""
+    with engine.connect() as conn:
+        row = conn.execute(select(web_users).where(web_users.c.username == username)).first()
+    stored = row.password_hash if row is not None else _dummy_hash()
+    if not check_password_hash(stored, password) or row is None or not row.active:
+        return None
+    return User(row.username, Role(row.role), row.office_id, row.counter_id, row.staff_id, True)
+
+
+def list_users(engine: Engine) -> list[User]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(web_users).order_by(web_users.c.username)).all()
+    return [User(r.username, Role(r.role), r.office_id, r.counter_id, r.staff_id, bool(r.active)) for r in rows]
+
+
+@cache
+def _dummy_hash() -> str:
+    """Checked against when the user does not exist, so a wrong name costs as long as a wrong password."""
+    return generate_password_hash("not a real password", method=PASSWORD_METHOD)

@@ -1,0 +1,120 @@
+"""Shared set-up for the web tests (no tests here): a real office service on a real SQLite store, web users, and
+a client that signs in with the CSRF token like a browser does."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from queue_server.config import load_settings
+from queue_server.engine import commands as cmd
+from queue_server.engine.setup import OfficeSetup
+from queue_server.service import OfficeService
+from queue_server.store.event_store import EventStore
+from queue_server.web import create_app
+from queue_server.web.users import Role, create_user
+
+PASSWORD = "correct horse battery"
+USERS: dict[str, dict[str, Any]] = {
+    "admin": {"role": Role.ADMIN},
+    "boss": {"role": Role.MANAGER, "office_id": "tuan-giao"},
+    "other-boss": {"role": Role.MANAGER, "office_id": "muong-ang"},
+    "province": {"role": Role.PROVINCE_MANAGER},
+    "lan": {"role": Role.STAFF, "counter_id": "quay-1", "staff_id": "nv-lan"},
+    "hung": {"role": Role.STAFF, "counter_id": "quay-2", "staff_id": "nv-hung"},
+}
+FAST_HASH = "pbkdf2:sha256:1000"
+"""Cheap hashes for the test users only; real users get scrypt (checked in test_web_auth)."""
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class Clock:
+    """Server time the test sets: 2026-11-23 at 08:00 local (01:00Z) unless moved."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def at(self, hour: int, minute: int, second: int = 0) -> None:
+        """Move to this UTC time of 2026-11-23."""
+        self.now = datetime(2026, 11, 23, hour, minute, second, tzinfo=UTC)
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@dataclass
+class Office:
+    store: EventStore
+    setup: OfficeSetup
+    service: OfficeService
+    clock: Clock
+    sent: list[cmd.Command] = field(default_factory=list)
+
+    def execute(self, command: cmd.Command) -> Mapping[str, Any]:
+        """What the web app calls: recorded, then run by the real service (as ``ServerLink.execute`` would)."""
+        self.sent.append(command)
+        reply, _ = self.service.execute(command)
+        return reply
+
+    def run(self, command: cmd.Command) -> dict[str, Any]:
+        """A command from elsewhere (a kiosk, a counter unit): not through the web app."""
+        reply, _ = self.service.execute(command)
+        assert reply["ok"], reply
+        return reply
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> Iterator[Office]:
+    store = EventStore(f"sqlite:///{tmp_path}/office.db", "tuan-giao")
+    store.migrate()
+    setup = load_settings().office_setup()
+    clock = Clock()
+    ids = (f"tk{i:014d}" for i in itertools.count())  # 16 characters, like secrets.token_urlsafe(12)
+    service = OfficeService(setup=setup, store=store, devices=lambda _: None, clock=clock, new_id=lambda: next(ids))
+    service.start()
+    for username, fields in USERS.items():
+        create_user(store.engine, username, PASSWORD, password_method=FAST_HASH, **fields)
+    yield Office(store, setup, service, clock)
+    store.close()
+
+
+def make_app(office: Office, *, connected: bool = True, **config: Any) -> Flask:
+    test_config = {"TESTING": True, "SECRET_KEY": "test-secret", **config}
+    execute = office.execute if connected else None
+    return create_app(test_config, store=office.store, setup=office.setup, execute=execute)
+
+
+@pytest.fixture
+def app(office: Office) -> Flask:
+    return make_app(office)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def csrf_token(client: FlaskClient) -> str:
+    match = TOKEN.search(client.get("/auth/login").get_data(as_text=True))
+    assert match is not None
+    return match.group(1)
+
+
+def post(client: FlaskClient, url: str, data: Mapping[str, str] | None = None) -> Any:
+    return client.post(url, data={**(data or {}), "csrf_token": csrf_token(client)})
+
+
+def login(client: FlaskClient, username: str, password: str = PASSWORD) -> Any:
+    return post(client, "/auth/login", {"username": username, "password": password})
