@@ -39,51 +39,32 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from firmware.counter_unit import CounterUnit, Panel
+from firmware.device_config import LinkConfig, StrictConfig, VoiceConfig
 
 logger = logging.getLogger(__name__)
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class LinkConfig(_Strict):
-    office_id: str
-    device_id: str
-    password_file: Path
-    host: str = "127.0.0.1"
-    port: int = 1883
-    outbox: Path = Path("/var/lib/motcua/counter-outbox.db")
-
-
-class CounterConfig(_Strict):
+class CounterConfig(StrictConfig):
     id: str
     rating_window_seconds: float = Field(default=60.0, ge=0)
     reply_timeout_seconds: float = Field(default=20.0, gt=0)
 
 
-class PanelConfig(_Strict):
+class PanelConfig(StrictConfig):
     kind: Literal["gpio", "none"] = "gpio"
     pinmap: str = "rpi-4b-counter.toml"
     hold_seconds: float = Field(default=2.0, gt=0)
     bounce_seconds: float = Field(default=0.05, ge=0)
 
 
-class VoiceConfig(_Strict):
-    enabled: bool = False
-    clips_dir: Path | None = None
-    repeats: int = Field(default=2, ge=1)
-    player: Literal["aplay", "none"] = "aplay"
-
-
-class CounterUnitConfig(_Strict):
+class CounterUnitConfig(StrictConfig):
     link: LinkConfig
     counter: CounterConfig
     panel: PanelConfig = PanelConfig()
-    voice: VoiceConfig = VoiceConfig()
+    voice: VoiceConfig = VoiceConfig(enabled=False)
 
 
 def load_config(path: Path) -> CounterUnitConfig:
@@ -128,18 +109,8 @@ def run(config: CounterUnitConfig, stop: threading.Event) -> None:
     from firmware.voice.announcer import Announcer, AplayPlayer, FakePlayer, Player
     from firmware.voice.speech import Voice
     from queue_server.contract import topics
-    from queue_server.mqtt.device_link import DeviceLink
 
-    link_cfg = config.link
-    link = DeviceLink(
-        office_id=link_cfg.office_id,
-        device_id=link_cfg.device_id,
-        password=link_cfg.password_file.read_text(encoding="utf-8").strip(),
-        host=link_cfg.host,
-        port=link_cfg.port,
-        outbox_path=link_cfg.outbox,
-        state_topics=(topics.counter_state(link_cfg.office_id, config.counter.id),),
-    )
+    link = config.link.open(state_topics=(topics.counter_state(config.link.office_id, config.counter.id),))
     panel = make_panel(config.panel)
     announcer = None
     if config.voice.enabled:
@@ -149,7 +120,7 @@ def run(config: CounterUnitConfig, stop: threading.Event) -> None:
         link,
         panel,
         config.counter.id,
-        device_id=link_cfg.device_id,
+        device_id=config.link.device_id,
         rating_window_seconds=config.counter.rating_window_seconds,
         reply_timeout_seconds=config.counter.reply_timeout_seconds,
         announcer=announcer,
@@ -158,7 +129,7 @@ def run(config: CounterUnitConfig, stop: threading.Event) -> None:
     try:
         with link:
             unit.run_ticker(stop)
-            logger.info("counter unit %s for %s started", link_cfg.device_id, config.counter.id)
+            logger.info("counter unit %s for %s started", config.link.device_id, config.counter.id)
             stop.wait()
     finally:
         if announcer is not None:

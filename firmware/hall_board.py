@@ -36,10 +36,11 @@ import signal
 import threading
 import tomllib
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from firmware.device_config import LinkConfig, StrictConfig, VoiceConfig
 from firmware.display.board_model import BoardView, HallBoardModel
 
 logger = logging.getLogger(__name__)
@@ -92,20 +93,7 @@ class HallBoard:
 
 
 # -- composition root -----------------------------------------------------------------------------------------------
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class LinkConfig(_Strict):
-    office_id: str
-    device_id: str
-    password_file: Path
-    host: str = "127.0.0.1"
-    port: int = 1883
-    outbox: Path = Path("/var/lib/motcua/board-outbox.db")
-
-
-class BoardConfig(_Strict):
+class BoardConfig(StrictConfig):
     width: int = Field(default=1920, ge=320)
     height: int = Field(default=1080, ge=240)
     fullscreen: bool = True
@@ -114,14 +102,7 @@ class BoardConfig(_Strict):
     office_config: Path | None = None
 
 
-class VoiceConfig(_Strict):
-    enabled: bool = True
-    clips_dir: Path | None = None
-    repeats: int = Field(default=2, ge=1)
-    player: Literal["aplay", "none"] = "aplay"
-
-
-class HallBoardConfig(_Strict):
+class HallBoardConfig(StrictConfig):
     link: LinkConfig
     board: BoardConfig = BoardConfig()
     voice: VoiceConfig = VoiceConfig()
@@ -140,7 +121,6 @@ def main(argv: list[str] | None = None) -> int:
     from firmware.voice.announcer import AplayPlayer, FakePlayer
     from firmware.voice.speech import Voice
     from queue_server.config import load_settings
-    from queue_server.mqtt.device_link import DeviceLink
 
     services = {s.id: s.name_vi for s in load_settings(config.board.office_config).services}
     model = HallBoardModel(config.link.office_id, services, flash_seconds=config.board.flash_seconds)
@@ -152,16 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     board = HallBoard(model, voice, screen)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    link = DeviceLink(
-        office_id=config.link.office_id,
-        device_id=config.link.device_id,
-        password=config.link.password_file.read_text().strip(),
-        host=config.link.host,
-        port=config.link.port,
-        outbox_path=config.link.outbox,
-        on_state=board.on_state,
-        state_topics=model.state_topics(),
-    )
+    link = config.link.open(on_state=board.on_state, state_topics=model.state_topics())
     try:
         with link:
             board.run(link, stop, config.board.fps)

@@ -196,6 +196,10 @@ class DeviceLink:
             volatile = self._volatile.pop(request_id, None) is not None
         if not volatile and not self._outbox.remove(request_id):
             return  # a reply to a resend that was already answered, or to a request that expired
+        self._deliver(request_id, reply)
+
+    def _deliver(self, request_id: str, reply: Reply) -> None:
+        """Hand a reply (the server's, or a local ``expired``) to whoever waits for it and to ``on_reply``."""
         with self._lock:
             waiter = self._waiters.get(request_id)
         if waiter is not None:
@@ -232,16 +236,7 @@ class DeviceLink:
             logger.warning("device=%s request %s expired unanswered; not sent again", self.device_id, request_id)
             message = "no reply in time; dropped, never sent again"
             reply = {"v": 1, "id": request_id, "ok": False, "error": {"code": "expired", "message": message}}
-            with self._lock:
-                waiter = self._waiters.get(request_id)
-            if waiter is not None:
-                waiter[1].append(reply)
-                waiter[0].set()
-            if self.on_reply is not None:
-                try:
-                    self.on_reply(reply)
-                except Exception:
-                    logger.exception("device=%s reply handler failed", self.device_id)
+            self._deliver(request_id, reply)
 
     def _resend_loop(self) -> None:
         while not self._stopping.wait(min(self.resend_interval, 0.5)):

@@ -1,0 +1,50 @@
+"""Config sections every motcua device shares (link to the office broker, voice), read from its TOML file.
+
+Unknown keys are refused, as in the server's config: a typo must not silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from queue_server.mqtt.device_link import DeviceLink
+
+
+class StrictConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LinkConfig(StrictConfig):
+    office_id: str
+    device_id: str
+    password_file: Path
+    """The password printed once by ``motcua device add``, kept in a root-only file."""
+    host: str = "127.0.0.1"
+    port: int = 1883
+    outbox: Path | None = None
+    """Default: /var/lib/motcua/outbox-<device id>.db."""
+
+    def open(self, **kwargs: Any) -> DeviceLink:
+        """A ``DeviceLink`` for this device (not started); ``kwargs`` add callbacks and state topics."""
+        from queue_server.mqtt.device_link import DeviceLink
+
+        return DeviceLink(
+            office_id=self.office_id,
+            device_id=self.device_id,
+            password=self.password_file.read_text(encoding="utf-8").strip(),
+            host=self.host,
+            port=self.port,
+            outbox_path=self.outbox or Path(f"/var/lib/motcua/outbox-{self.device_id}.db"),
+            **kwargs,
+        )
+
+
+class VoiceConfig(StrictConfig):
+    enabled: bool = True
+    clips_dir: Path | None = None
+    repeats: int = Field(default=2, ge=1)
+    player: Literal["aplay", "none"] = "aplay"
