@@ -109,28 +109,13 @@ def _waiting(
                      bold=False, font_dir=fd)  # fmt: skip
 
 
-class BoardScreen:
+class BoardScreen(drawing.Window):
     """The board's window (full screen on the Pi). ``close()`` is idempotent."""
 
     def __init__(self, size: tuple[int, int] = (1920, 1080), *, fullscreen: bool = False) -> None:
-        self.surface = drawing.init(size, fullscreen=fullscreen, caption="motcua — bảng gọi số")
-        self._closed = False
+        super().__init__(size, fullscreen=fullscreen, caption="motcua — bảng gọi số")
 
     def draw(self, view: BoardView) -> None:
         pygame.event.pump()
         render_board(self.surface, view)
         pygame.display.flip()
-
-    def save(self, path: Path) -> Path:
-        return drawing.save(self.surface, path)
-
-    def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            pygame.display.quit()
-
-    def __enter__(self) -> BoardScreen:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

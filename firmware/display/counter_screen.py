@@ -43,12 +43,11 @@ def render_counter(surface: pygame.Surface, view: CounterView, font_dir: Path | 
         drawing.text(surface, bottom_text, bottom, colour, bold=False, font_dir=font_dir)
 
 
-class CounterScreen:
+class CounterScreen(drawing.Window):
     """A pygame window showing one counter's view. ``close()`` is idempotent."""
 
     def __init__(self, size: tuple[int, int] = (800, 480), *, fullscreen: bool = False) -> None:
-        self.surface = drawing.init(size, fullscreen=fullscreen, caption="motcua — quầy")
-        self._closed = False
+        super().__init__(size, fullscreen=fullscreen, caption="motcua — quầy")
 
     def draw(self, view: CounterView) -> None:
         pygame.event.pump()
@@ -56,17 +55,3 @@ class CounterScreen:
         pygame.display.flip()
 
     show = draw  # the name the counter display runner calls on every output
-
-    def save(self, path: Path) -> Path:
-        return drawing.save(self.surface, path)
-
-    def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            pygame.display.quit()
-
-    def __enter__(self) -> CounterScreen:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

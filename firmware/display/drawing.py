@@ -65,3 +65,25 @@ def save(surface: pygame.Surface, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     pygame.image.save(surface, str(path))
     return path
+
+
+class Window:
+    """A pygame window (or the SDL dummy surface in tests) that screens draw on; closed once, as a context."""
+
+    def __init__(self, size: tuple[int, int], *, fullscreen: bool, caption: str) -> None:
+        self.surface = init(size, fullscreen=fullscreen, caption=caption)
+        self._closed = False
+
+    def save(self, path: Path) -> Path:
+        return save(self.surface, path)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            pygame.display.quit()
+
+    def __enter__(self) -> Window:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
