@@ -25,6 +25,9 @@ from queue_server.mqtt.outbox import Outbox
 
 logger = logging.getLogger(__name__)
 Reply = dict[str, Any]
+MAX_RESEND_WHILE_ANSWERED = 10
+"""While replies keep coming the server is working through a backlog: resend only this many due requests per
+interval (the oldest), not all of them, or every device doubles the load exactly when the server is busiest."""
 MAX_REQUEST_BYTES = 4096
 """The server's default ``max_payload_bytes``; a device refuses to queue anything larger."""
 
@@ -52,6 +55,7 @@ class DeviceLink:
         self._outbox = Outbox(outbox_path, durable=durable_outbox)
         self._waiters: dict[str, tuple[threading.Event, list[Reply]]] = {}
         self._sent_at: dict[str, float] = {}
+        self._last_reply_at = 0.0
         self._volatile: dict[str, tuple[bytes, float]] = {}
         """Requests with a time to live: in memory only, resent until their deadline, then dropped."""
         self._lock = threading.Lock()
@@ -192,6 +196,7 @@ class DeviceLink:
             logger.error("device=%s server error without request id: %s", self.device_id, reply.get("error"))
             return
         self._sent_at.pop(request_id, None)
+        self._last_reply_at = time.monotonic()
         with self._lock:
             volatile = self._volatile.pop(request_id, None) is not None
         if not volatile and not self._outbox.remove(request_id):
@@ -216,13 +221,21 @@ class DeviceLink:
         self._client.publish(topics.request(self.office_id, self.device_id), payload, qos=1)
 
     def _flush(self, force: bool = False) -> None:
-        """Send what is unanswered: everything after a reconnect, else what has waited a full interval."""
-        due = time.monotonic() - self.resend_interval
+        """Send what is unanswered: everything after a reconnect; else what has waited a full interval, but only
+        the oldest few while replies are still arriving (see ``MAX_RESEND_WHILE_ANSWERED``)."""
+        now = time.monotonic()
+        due = now - self.resend_interval
+        answered_lately = now - self._last_reply_at < self.resend_interval
+        budget = MAX_RESEND_WHILE_ANSWERED if answered_lately and not force else None
         with self._lock:
             volatile = [(rid, payload) for rid, (payload, _) in self._volatile.items()]
         for request_id, payload in [*self._outbox.pending(), *volatile]:
             if force or self._sent_at.get(request_id, 0.0) <= due:
                 self._send(request_id, payload)
+                if budget is not None:
+                    budget -= 1
+                    if budget == 0:
+                        return
 
     def _expire(self) -> None:
         """Drop volatile requests past their deadline, answering them locally as ``expired``."""
