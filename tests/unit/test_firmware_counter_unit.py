@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from gpiozero import Device
 from gpiozero.pins.mock import MockFactory
 
 from firmware.counter_unit import CounterUnit
@@ -49,18 +48,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture()
-def mock_factory() -> Iterator[MockFactory]:
-    """gpiozero's MockFactory as the default factory, the previous one restored afterwards."""
-    saved = Device.pin_factory
-    Device.pin_factory = MockFactory(revision="c03111")
-    try:
-        yield Device.pin_factory
-    finally:
-        Device.pin_factory.reset()
-        Device.pin_factory = saved
 
 
 @pytest.fixture()

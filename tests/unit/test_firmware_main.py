@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from gpiozero import Device
 from gpiozero.pins.mock import MockFactory
 from pydantic import ValidationError
 
@@ -28,17 +26,6 @@ id = "quay-1"
 [panel]
 kind = "gpio"
 """
-
-
-@pytest.fixture()
-def mock_factory() -> Iterator[MockFactory]:
-    saved = Device.pin_factory
-    Device.pin_factory = MockFactory(revision="c03111")
-    try:
-        yield Device.pin_factory
-    finally:
-        Device.pin_factory.reset()
-        Device.pin_factory = saved
 
 
 def test_config_defaults(tmp_path: Path) -> None:
