@@ -26,6 +26,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from kiosk.text import nfc
+from queue_server.engine.setup import DEFAULT_PRIORITY_CATEGORIES, Counter
 
 
 class KioskConfigError(Exception):
@@ -107,12 +108,9 @@ class ServiceInfo:
         return self.name_en if language == "en" and self.name_en else self.name_vi
 
 
-@dataclass(frozen=True)
-class CounterInfo:
-    id: str
-    number: int
-    service_ids: tuple[str, ...]
-    name: str = ""
+CounterInfo = Counter
+"""The engine's own counter record (id, number, services served, name): the kiosk shows which counters serve a
+field."""
 
 
 @dataclass(frozen=True)
@@ -122,7 +120,7 @@ class OfficeInfo:
     name: str
     services: tuple[ServiceInfo, ...]
     counters: tuple[CounterInfo, ...]
-    priority_categories: tuple[str, ...] = ("elderly_60", "pregnant", "disabled", "merit")
+    priority_categories: tuple[str, ...] = DEFAULT_PRIORITY_CATEGORIES
 
     def service(self, service_id: str) -> ServiceInfo | None:
         return next((s for s in self.services if s.id == service_id), None)
