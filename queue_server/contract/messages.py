@@ -10,7 +10,7 @@ Its reply on the device's ``res`` topic carries the same ``id``; a retried reque
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -174,3 +174,39 @@ def error_reply(request_id: str | None, code: str, message: str, at: str) -> dic
 
 def encode(message: dict[str, Any]) -> bytes:
     return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class AlarmCode(StrEnum):
+    """What a device can report as wrong on its ``dev/{device}/status`` topic (shown on the manager's dashboard)."""
+
+    PRINTER_PAPER_OUT = "printer_paper_out"
+    PRINTER_PAPER_NEAR_END = "printer_paper_near_end"
+    PRINTER_OFFLINE = "printer_offline"
+    PRINTER_ERROR = "printer_error"
+    DISPLAY_ERROR = "display_error"
+    AUDIO_ERROR = "audio_error"
+    SCANNER_ERROR = "scanner_error"
+
+
+class DeviceStatus(BaseModel):
+    """A device's retained status: online or not, and its current alarms (empty when all is well)."""
+
+    model_config = ConfigDict(extra="ignore")
+    v: int = SCHEMA_VERSION
+    online: bool
+    alarms: list[AlarmCode] = []
+
+
+def device_status_payload(online: bool, alarms: Iterable[AlarmCode | str] = ()) -> bytes:
+    codes = sorted({AlarmCode(a).value for a in alarms})
+    return json.dumps({"v": SCHEMA_VERSION, "online": online, "alarms": codes}).encode()
+
+
+def parse_device_status(payload: bytes) -> DeviceStatus:
+    """The status a device published; raises ``ContractError`` on anything malformed (unknown alarm codes too)."""
+    if len(payload) > 4096:
+        raise ContractError(ErrorCode.TOO_LARGE, "status payload too large")
+    try:
+        return DeviceStatus.model_validate_json(payload)
+    except ValidationError as exc:
+        raise ContractError(ErrorCode.MALFORMED, f"bad device status: {exc.errors()[0]['msg']}") from None

@@ -42,7 +42,3 @@ def _no_delay(client: mqtt.Client, userdata: Any, sock: Any) -> None:
     """Disable Nagle: small request/reply packets otherwise wait ~40 ms for a delayed ACK on every hop."""
     if isinstance(sock, socket.socket) and sock.family in (socket.AF_INET, socket.AF_INET6):
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-
-def online_payload(**extra: Any) -> bytes:
-    return json.dumps({"v": 1, "online": True, **extra}).encode()

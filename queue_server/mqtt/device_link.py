@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,8 @@ from typing import Any
 import paho.mqtt.client as mqtt
 
 from queue_server.contract import topics
-from queue_server.contract.messages import SCHEMA_VERSION, encode
-from queue_server.mqtt.client import make_client, online_payload
+from queue_server.contract.messages import SCHEMA_VERSION, AlarmCode, device_status_payload, encode
+from queue_server.mqtt.client import make_client
 from queue_server.mqtt.outbox import Outbox
 
 logger = logging.getLogger(__name__)
@@ -59,6 +59,7 @@ class DeviceLink:
         self._volatile: dict[str, tuple[bytes, float]] = {}
         """Requests with a time to live: in memory only, resent until their deadline, then dropped."""
         self._lock = threading.Lock()
+        self._alarms: frozenset[AlarmCode] = frozenset()
         self._connected = threading.Event()
         self._stopping = threading.Event()
         self._reply_topic = topics.reply(office_id, device_id)
@@ -94,7 +95,7 @@ class DeviceLink:
         if self._connected.is_set():
             self._client.publish(
                 topics.device_status(self.office_id, self.device_id),
-                json.dumps({"v": 1, "online": False}),
+                device_status_payload(False, self._alarms),
                 qos=1,
                 retain=True,
             )
@@ -103,6 +104,27 @@ class DeviceLink:
         if self._resender.is_alive():
             self._resender.join(timeout=5)
         self._outbox.close()
+
+    def set_alarms(self, alarms: Iterable[AlarmCode | str]) -> None:
+        """Report what is wrong with this device now (empty: nothing), retained on its status topic.
+
+        Kept in memory and republished at every reconnect, so the server learns of a paper-out that began
+        while the link was down.
+        """
+        codes = frozenset(AlarmCode(a) for a in alarms)
+        with self._lock:
+            changed = codes != self._alarms
+            self._alarms = codes
+        if changed and self._connected.is_set():
+            self._publish_status(self._client)
+
+    def _publish_status(self, client: mqtt.Client) -> None:
+        client.publish(
+            topics.device_status(self.office_id, self.device_id),
+            device_status_payload(True, self._alarms),
+            qos=1,
+            retain=True,
+        )
 
     @property
     def connected(self) -> bool:
@@ -167,7 +189,7 @@ class DeviceLink:
             logger.error("device=%s broker refused connection: %s", self.device_id, reason)
             return
         client.subscribe([(self._reply_topic, 1), *[(t, 1) for t in self._state_topics]])
-        client.publish(topics.device_status(self.office_id, self.device_id), online_payload(), qos=1, retain=True)
+        self._publish_status(client)
         self._connected.set()
         self._flush(force=True)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -109,3 +110,32 @@ devices = Table(
     Column("revoked_at", UTCDateTime(), nullable=True),
     CheckConstraint("kind IN ('kiosk', 'counter', 'display', 'console', 'other')", name="kind"),
 )
+
+web_users = Table(
+    "web_users",
+    metadata,
+    Column("username", String(64), primary_key=True),
+    Column("password_hash", String(256), nullable=False),
+    Column("role", String(32), nullable=False),
+    Column("office_id", String(ID_LENGTH), nullable=True),
+    Column("counter_id", String(ID_LENGTH), nullable=True),
+    Column("staff_id", String(ID_LENGTH), nullable=True),
+    Column("active", Boolean(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+"""People who sign in to the web app (migration 0002). Passwords only as salted scrypt hashes."""
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("office_id", String(ID_LENGTH), nullable=True),
+    Column("action", String(64), nullable=False),
+    Column("target", String(ID_LENGTH), nullable=True),
+    Column("detail", Text(), nullable=False),
+    Index("ix_audit_log_at", "at"),
+    sqlite_autoincrement=True,
+)
+"""Who did what in the admin pages, when (migration 0003). ``detail`` is JSON and never holds a secret."""

@@ -63,7 +63,6 @@ def create_app(
         app.config["STORE_URL"] = app.config["STORE_URL"] or settings.store.url.get_secret_value()
     if store is None:
         store = EventStore(app.config["STORE_URL"], setup.office_id)
-    users.ensure_table(store.engine)
     app.extensions["motcua"] = {"store": store, "setup": setup, "execute": execute}
 
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(compile_catalogs()))

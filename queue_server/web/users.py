@@ -1,7 +1,6 @@
 """Web users: who may sign in, with which role, for which office and counter.
 
-Kept in the office database in a table of its own (``web_users``), created by ``ensure_table``. It should become
-Alembic migration 0002 once the web app is wired into the server; until then the web module creates it itself.
+Kept in the office database in the ``web_users`` table (``queue_server.store.schema``, Alembic migration 0002).
 """
 
 from __future__ import annotations
@@ -11,22 +10,11 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
 
-from sqlalchemy import Boolean, Column, DateTime, Engine, MetaData, String, Table, insert, select
+from sqlalchemy import Engine, insert, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-metadata = MetaData()
-web_users = Table(
-    "web_users",
-    metadata,
-    Column("username", String(64), primary_key=True),
-    Column("password_hash", String(256), nullable=False),
-    Column("role", String(32), nullable=False),
-    Column("office_id", String(40), nullable=True),
-    Column("counter_id", String(40), nullable=True),
-    Column("staff_id", String(40), nullable=True),
-    Column("active", Boolean, nullable=False, default=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
+from queue_server.store.schema import web_users
+
 MIN_PASSWORD_LENGTH = 10
 PASSWORD_METHOD = "scrypt"
 
@@ -72,10 +60,6 @@ class User:
         return self.role is Role.MANAGER and self.office_id == office_id
 
 
-def ensure_table(engine: Engine) -> None:
-    metadata.create_all(engine, tables=[web_users])
-
-
 def create_user(
     engine: Engine,
     username: str,
@@ -97,7 +81,6 @@ def create_user(
         raise UserError("a staff user needs a counter")
     if role is Role.MANAGER and office_id is None:
         raise UserError("a manager needs an office")
-    ensure_table(engine)
     with engine.begin() as conn:
         if conn.execute(select(web_users.c.username).where(web_users.c.username == username)).first():
             raise UserError(f"user {username!r} exists")
