@@ -1,8 +1,8 @@
 """Languages of the web app (Vietnamese first, English second) and the number formats of its pages.
 
-Catalogs live in ``translations/<lang>/LC_MESSAGES/messages.po`` (the source, kept in git); ``create_app`` calls
-``compile_catalogs``, which writes the ``.mo`` files Flask-Babel reads whenever one is missing or older than its
-``.po`` (what ``pybabel compile -d queue_server/web/translations`` does), so no build step can be forgotten.
+Catalogs live in ``translations/<lang>/LC_MESSAGES/*.po`` (the sources, kept in git: ``messages.po`` plus one file
+per area of the app, e.g. ``reports.po``); ``create_app`` calls ``compile_catalogs``, which merges them into the
+``messages.mo`` Flask-Babel reads whenever it is missing or older than a source, so no build step can be forgotten.
 """
 
 from __future__ import annotations
@@ -40,12 +40,26 @@ def compile_catalogs(source: Path = TRANSLATIONS) -> Path:
 
 
 def _compile(source: Path, target: Path) -> None:
-    for po in sorted(source.glob("*/LC_MESSAGES/messages.po")):
-        mo = target / po.relative_to(source).with_suffix(".mo")
-        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+    """One ``messages.mo`` per language from every ``*.po`` beside it (one source file per area of the app)."""
+    for folder in sorted(p for p in source.glob("*/LC_MESSAGES") if p.is_dir()):
+        sources = sorted(folder.glob("*.po"))
+        mo = target / folder.relative_to(source) / "messages.mo"
+        if not sources or (mo.exists() and mo.stat().st_mtime >= max(po.stat().st_mtime for po in sources)):
             continue
-        with po.open("rb") as f:
-            catalog = read_po(f, locale=po.parts[-3])
+        locale = folder.parts[-2]
+        catalog = None
+        for po in sources:
+            with po.open("rb") as f:
+                part = read_po(f, locale=locale)
+            if catalog is None:
+                catalog = part
+                continue
+            for message in part:
+                if message.id and message.id in catalog:
+                    logger.warning("%s: %r translated twice; the first one wins", po, message.id)
+                elif message.id:
+                    catalog[message.id] = message
+        assert catalog is not None
         mo.parent.mkdir(parents=True, exist_ok=True)
         with mo.open("wb") as f:
             write_mo(f, catalog)
