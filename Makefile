@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := mosquitto mosquitto-clients postgresql fonts-dejavu-core libusb-1.0-0 espeak-ng
+APT_PACKAGES := mosquitto mosquitto-clients postgresql fonts-dejavu-core libusb-1.0-0 espeak-ng chromium
 
 .PHONY: demo test lint typecheck unit bench system-deps clean
 
@@ -26,6 +26,8 @@ system-deps:
 demo: $(STAMP)
 	SDL_VIDEODRIVER=dummy $(BIN)/python -m kiosk.main --screenshots var/kiosk-screens
 	@echo "kiosk screens (headless tour): var/kiosk-screens/*.png"
+	SDL_VIDEODRIVER=dummy $(BIN)/python -m kiosk.main --demo-tour var/kiosk-demo
+	@echo "a real ticket taken at the kiosk (ID-card scan, 60+ priority): var/kiosk-demo/*.png, printed-ticket.png"
 	$(BIN)/motcua demo
 
 lint: $(STAMP)

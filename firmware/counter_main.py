@@ -13,6 +13,19 @@ Run on the Pi as ``python -m firmware.counter_main --config /etc/motcua/counter.
     [counter]
     id = "quay-1"
     rating_window_seconds = 60
+    office_config = "/etc/motcua/motcua.toml"   # optional: field names (Vietnamese) for display and transfer
+
+    [display]
+    kind = "serial"                   # "serial" (LED board) | "screen" (pygame) | "none"
+    port = "/dev/serial0"             # serial: the board's port and speed
+    baudrate = 9600
+    width = 800                       # screen: size, full screen
+    height = 480
+    fullscreen = true
+
+    [transfer]
+    targets = ["dat-dai", "cu-tru"]   # fields the transfer button cycles through; default: all in office_config
+    timeout_seconds = 10
 
     [panel]
     kind = "gpio"                     # "gpio" | "none"
@@ -35,14 +48,18 @@ import logging
 import signal
 import threading
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
 from firmware.counter_unit import CounterUnit, Panel
 from firmware.device_config import LinkConfig, StrictConfig, VoiceConfig
+
+if TYPE_CHECKING:
+    from firmware.display.counter_display import Output
+    from firmware.voice.announcer import Player
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +68,24 @@ class CounterConfig(StrictConfig):
     id: str
     rating_window_seconds: float = Field(default=60.0, ge=0)
     reply_timeout_seconds: float = Field(default=20.0, gt=0)
+    office_config: Path | None = None
+    """The office's own config file: field names for the display and the transfer targets."""
+
+
+class DisplayConfig(StrictConfig):
+    kind: Literal["serial", "screen", "none"] = "none"
+    port: str = "/dev/serial0"
+    baudrate: int = Field(default=9600, gt=0)
+    width: int = Field(default=800, ge=160)
+    height: int = Field(default=480, ge=120)
+    fullscreen: bool = True
+    refresh_seconds: float = Field(default=5.0, gt=0)
+
+
+class TransferConfig(StrictConfig):
+    targets: tuple[str, ...] = ()
+    """Service ids in the order the transfer button offers them; empty: every field in ``office_config``."""
+    timeout_seconds: float = Field(default=10.0, gt=0)
 
 
 class PanelConfig(StrictConfig):
@@ -64,6 +99,8 @@ class CounterUnitConfig(StrictConfig):
     link: LinkConfig
     counter: CounterConfig
     panel: PanelConfig = PanelConfig()
+    display: DisplayConfig = DisplayConfig()
+    transfer: TransferConfig = TransferConfig()
     voice: VoiceConfig = VoiceConfig(enabled=False)
 
 
@@ -104,37 +141,107 @@ def make_panel(config: PanelConfig, pin_factory: Any = None) -> Panel:
     )
 
 
-def run(config: CounterUnitConfig, stop: threading.Event) -> None:
-    """Run the unit until ``stop`` is set."""
-    from firmware.voice.announcer import Announcer, AplayPlayer, FakePlayer, Player
+def make_outputs(config: DisplayConfig) -> list[Output]:
+    """The counter display named in the config (pyserial or pygame imported only here)."""
+    if config.kind == "serial":
+        from hardware.serial_display import SerialCounterDisplay
+
+        return [SerialCounterDisplay(config.port, config.baudrate)]
+    if config.kind == "screen":
+        from firmware.display.counter_screen import CounterScreen
+
+        return [CounterScreen((config.width, config.height), fullscreen=config.fullscreen)]
+    return []
+
+
+def office_service_names(office_config: Path | None) -> dict[str, str]:
+    """Field id -> Vietnamese name from the office's config; none without one (ids are shown instead)."""
+    if office_config is None:
+        return {}
+    from queue_server.config import load_settings
+
+    return {s.id: s.name_vi for s in load_settings(office_config).services}
+
+
+def transfer_targets(config: TransferConfig, names: dict[str, str]) -> list[tuple[str, str]]:
+    return [(service_id, names.get(service_id, service_id)) for service_id in config.targets or list(names)]
+
+
+def run(
+    config: CounterUnitConfig,
+    stop: threading.Event,
+    *,
+    pin_factory: Any = None,
+    outputs: Sequence[Output] | None = None,
+    player: Player | None = None,
+    service_names: dict[str, str] | None = None,
+) -> None:
+    """Run the unit until ``stop`` is set; ``pin_factory``, ``outputs`` and ``player`` replace the configured
+    hardware (the demo and tests pass gpiozero's MockFactory, off-screen displays and a recording player), and
+    ``service_names`` the names read from ``office_config``."""
+    from firmware.display.counter_display import CounterDisplay
+    from firmware.display.counter_model import CounterDisplayModel
+    from firmware.voice.announcer import Announcer, AplayPlayer, FakePlayer
     from firmware.voice.speech import Voice
     from queue_server.contract import topics
 
-    link = config.link.open(state_topics=(topics.counter_state(config.link.office_id, config.counter.id),))
-    panel = make_panel(config.panel)
+    names = service_names if service_names is not None else office_service_names(config.counter.office_config)
+    office_id, counter_id = config.link.office_id, config.counter.id
+    model = CounterDisplayModel(office_id, counter_id, services=names)
+    link = config.link.open(state_topics=model.state_topics())
+    panel = make_panel(config.panel, pin_factory)
+    display_outputs = list(outputs) if outputs is not None else make_outputs(config.display)
     announcer = None
     if config.voice.enabled:
-        player: Player = AplayPlayer() if config.voice.player == "aplay" else FakePlayer()
+        if player is None:
+            player = AplayPlayer() if config.voice.player == "aplay" else FakePlayer()
         announcer = Announcer(Voice(config.voice.clips_dir, repeats=config.voice.repeats), player)
     unit = CounterUnit(
         link,
         panel,
-        config.counter.id,
+        counter_id,
         device_id=config.link.device_id,
         rating_window_seconds=config.counter.rating_window_seconds,
         reply_timeout_seconds=config.counter.reply_timeout_seconds,
+        transfer_targets=transfer_targets(config.transfer, names),
+        transfer_timeout_seconds=config.transfer.timeout_seconds,
+        display=model,
+        server_topic=topics.server_status(office_id),
         announcer=announcer,
     )
-    link.on_reply, link.on_state = unit.on_reply, unit.on_state
+
+    def on_state(topic: str, data: dict[str, Any]) -> None:
+        unit.on_state(topic, data)
+        model.on_state(topic, data)
+
+    link.on_reply, link.on_state = unit.on_reply, on_state
+    display = CounterDisplay(model, display_outputs, refresh_seconds=config.display.refresh_seconds)
+    halt = threading.Event()  # this unit's threads end with it, even when it fails (``stop`` may be shared)
+    drawer = threading.Thread(target=display.run, args=(link, halt), name=f"{counter_id}-display", daemon=True)
     try:
         with link:
-            unit.run_ticker(stop)
-            logger.info("counter unit %s for %s started", config.link.device_id, config.counter.id)
+            unit.run_ticker(halt)
+            drawer.start()
+            logger.info("counter unit %s for %s started", config.link.device_id, counter_id)
             stop.wait()
     finally:
+        halt.set()
+        if drawer.is_alive():
+            drawer.join(5)
+        for output in display_outputs:
+            _close(output)
         if announcer is not None:
             announcer.close()
         panel.close()
+
+
+def _close(output: object) -> None:
+    close = getattr(output, "close", None)
+    if callable(close):
+        try:
+            close()
+        except Exception:
+            logger.exception("could not close display %r", output)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,10 +10,15 @@ Rules that matter at a real counter:
   outage still arrives. One rating per service, carrying the ticket id, so it lands on the right service.
 * **Rating lights** are lit while the counter serves someone (from the retained ``state/counters/{id}`` topic) and
   for ``rating_window_seconds`` after that service ends, then go out; they go out at once after a rating.
+* **Transfer is chosen, then confirmed** (``firmware.transfer``): a short press of "transfer" shows a target field
+  on the counter display, further presses cycle, a hold (``transfer_hold``) sends it; left alone it times out.
+* **Online** means the link is up *and* the server says it is (``server/status``, when ``server_topic`` is
+  given): with the server down a "next" would only wait in the broker, so it is refused like in an outage.
 
-The unit talks to a ``Link`` (``DeviceLink`` in production) and a ``Panel`` (``GpioCounterPanel`` on a Pi); time
-comes from ``clock`` so tests need not sleep. Wire the link's ``on_reply``/``on_state`` to the unit's methods and
-call ``tick()`` about twice a second (``run_ticker`` does this).
+The unit talks to a ``Link`` (``DeviceLink`` in production), a ``Panel`` (``GpioCounterPanel`` on a Pi) and
+optionally a ``ChoiceDisplay`` (the counter display model); time comes from ``clock`` so tests need not
+sleep. Wire the link's ``on_reply``/``on_state`` to the unit's methods and call ``tick()`` about twice a second
+(``run_ticker`` does this).
 """
 
 from __future__ import annotations
@@ -26,9 +31,12 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from firmware.transfer import TransferChoice, TransferChooser
+
 logger = logging.getLogger(__name__)
-STAFF_REQUESTS = {"next": "call_next", "recall": "recall", "skip": "skip", "transfer": "transfer"}
-"""Button name -> request type; "pause" becomes "pause" or "resume" from the counter's state."""
+STAFF_REQUESTS = {"next": "call_next", "recall": "recall", "skip": "skip", "transfer_hold": "transfer"}
+"""Button name -> request type; "pause" becomes "pause" or "resume" from the counter's state; a short press of
+"transfer" only chooses the target (no request)."""
 
 
 class Link(Protocol):
@@ -55,6 +63,10 @@ class Announcer(Protocol):
     def announce(self, label: str, counter_number: int) -> None: ...
 
 
+class ChoiceDisplay(Protocol):
+    def set_transfer(self, choice: TransferChoice | None) -> None: ...
+
+
 class CounterUnit:
     def __init__(
         self,
@@ -65,14 +77,18 @@ class CounterUnit:
         device_id: str = "counter",
         rating_window_seconds: float = 60.0,
         reply_timeout_seconds: float = 20.0,
-        transfer_body: dict[str, Any] | None = None,
+        transfer_targets: list[tuple[str, str]] | None = None,
+        transfer_timeout_seconds: float = 10.0,
+        display: ChoiceDisplay | None = None,
+        server_topic: str | None = None,
         announcer: Announcer | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.link, self.panel, self.counter_id, self.device_id = link, panel, counter_id, device_id
         self.rating_window_seconds = rating_window_seconds
         self.reply_timeout_seconds = reply_timeout_seconds
-        self.transfer_body = transfer_body or {}
+        self.transfer = TransferChooser(transfer_targets or [], timeout_seconds=transfer_timeout_seconds, clock=clock)
+        self.display, self.server_topic = display, server_topic
         self.announcer, self.clock = announcer, clock
         self._lock = threading.RLock()
         self._in_flight: tuple[str, str, float] | None = None  # (request id, type, sent at)
@@ -81,6 +97,9 @@ class CounterUnit:
         self._rated: deque[str] = deque(maxlen=32)
         self._paused = False
         self._number: int | None = None
+        self._serving_service: str | None = None
+        self._server_online: bool | None = None
+        self._choice_shown: TransferChoice | None = None
         panel.on_staff = self.press
         panel.on_rating = self.rate
         self.tick()
@@ -89,10 +108,13 @@ class CounterUnit:
     def press(self, button: str) -> str | None:
         """A staff button; returns the request id sent, or None when the press was ignored."""
         with self._lock:
-            online = self.link.connected
+            online = self.online
             self.panel.set_status(online)
             if not online:
                 logger.warning("counter=%s %s refused: no link to the server", self.counter_id, button)
+                return None
+            if button == "transfer":
+                self._step_transfer()
                 return None
             if self._in_flight is not None:
                 request_id, kind, sent_at = self._in_flight
@@ -107,7 +129,14 @@ class CounterUnit:
                 kind = STAFF_REQUESTS[button]
             else:
                 raise ValueError(f"unknown staff button {button!r}")
-            body = {"counter_id": self.counter_id, **(self.transfer_body if kind == "transfer" else {})}
+            body: dict[str, Any] = {"counter_id": self.counter_id}
+            if kind == "transfer":
+                choice = self.transfer.take()
+                self._show_choice(None)
+                if choice is None:
+                    logger.info("counter=%s transfer hold ignored: press transfer first", self.counter_id)
+                    return None
+                body["to_service_id"] = choice.service_id
             request_id = self._new_id()
             self._in_flight = (request_id, kind, self.clock())
         # Staff commands live only until the press is stale: never replayed after an outage (ratings are).
@@ -145,7 +174,14 @@ class CounterUnit:
             self.announcer.announce(ticket["label"], self._number)
 
     def on_state(self, topic: str, data: dict[str, Any]) -> None:
-        """Retained ``state/counters/{id}``: who is being served, paused or not."""
+        """Retained ``state/counters/{id}``: who is being served, paused or not; ``server/status``: online."""
+        if topic == self.server_topic:
+            with self._lock:
+                self._server_online = bool(data.get("online"))
+                self.panel.set_status(self.online)
+                if not self._server_online:
+                    self._cancel_transfer("server offline")
+            return
         if data.get("counter_id") != self.counter_id:
             return
         serving = data.get("serving") or {}
@@ -153,16 +189,25 @@ class CounterUnit:
             ticket_id = serving.get("ticket_id")
             if self._serving is not None and ticket_id != self._serving:
                 self._ended = (self._serving, self.clock())
+            if ticket_id != self._serving or data.get("paused"):
+                self._cancel_transfer("the counter's ticket changed")
             self._serving = ticket_id
+            self._serving_service = serving.get("service_id")
             self._paused = bool(data.get("paused"))
             self._number = data.get("number") if isinstance(data.get("number"), int) else self._number
             self._refresh_lights()
 
     def tick(self) -> None:
-        """Follow the clock and the link: rating lights time out, the status light shows the link."""
+        """Follow the clock and the link: rating lights and a transfer choice time out, the status light."""
         with self._lock:
-            self.panel.set_status(self.link.connected)
+            online = self.online
+            self.panel.set_status(online)
             self._refresh_lights()
+            if not online:
+                self._cancel_transfer("offline")
+            elif self._choice_shown is not None and self.transfer.current() is None:
+                logger.info("counter=%s transfer choice timed out", self.counter_id)
+                self._show_choice(None)
 
     def run_ticker(self, stop: threading.Event, interval: float = 0.5) -> threading.Thread:
         def loop() -> None:
@@ -176,7 +221,37 @@ class CounterUnit:
         thread.start()
         return thread
 
+    # -- transfer -------------------------------------------------------------------------------------------------
+    def _step_transfer(self) -> None:
+        if self._serving is None or self._paused:
+            logger.info("counter=%s transfer ignored: nobody is being served", self.counter_id)
+            return
+        choice = self.transfer.step(exclude=self._serving_service)
+        if choice is None:
+            logger.warning("counter=%s transfer ignored: no other field configured", self.counter_id)
+        self._show_choice(choice)
+
+    def _cancel_transfer(self, why: str) -> None:
+        if self.transfer.cancel() or self._choice_shown is not None:
+            logger.info("counter=%s transfer choice cancelled: %s", self.counter_id, why)
+            self._show_choice(None)
+
+    def _show_choice(self, choice: TransferChoice | None) -> None:
+        self._choice_shown = choice
+        if self.display is not None:
+            self.display.set_transfer(choice)
+
     # -- state ----------------------------------------------------------------------------------------------------
+    @property
+    def online(self) -> bool:
+        """The link is up and the server has not said it is offline."""
+        return self.link.connected and self._server_online is not False
+
+    @property
+    def transfer_choice(self) -> TransferChoice | None:
+        with self._lock:
+            return self.transfer.current()
+
     @property
     def busy(self) -> bool:
         """A staff command is waiting for its reply."""

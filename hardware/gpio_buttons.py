@@ -5,8 +5,10 @@ GND, using the Pi's internal pull-up; each LED from its GPIO through a 330 ohm r
 
 The panel knows nothing of queues: it reports presses by name (``on_staff("next")``, ``on_rating("satisfied")``)
 and lights what it is told. The pause button reports only when *held* for ``hold_seconds``, so a brushed button
-never closes a counter. Pass ``pin_factory`` to use another pin library or gpiozero's ``MockFactory`` in tests;
-without it gpiozero's default factory is used.
+never closes a counter. The transfer button reports ``"transfer"`` when released after a short press (choose
+the next target) and ``"transfer_hold"`` once held for ``hold_seconds`` (confirm); acting on release is what
+keeps the start of a hold from also moving the choice on. Pass ``pin_factory`` to use another pin library or
+gpiozero's ``MockFactory`` in tests; without it gpiozero's default factory is used.
 
 Example::
 
@@ -44,15 +46,19 @@ class GpioCounterPanel:
         self.on_rating: Callable[[str], object] | None = None
         self._devices: list[Button | LED] = []
         self._online: bool | None = None
+        self._held: set[str] = set()
         try:
             self.staff_buttons: dict[str, Button] = {}
             for name, pin in pinmap.staff.items():
-                hold = {"hold_time": hold_seconds} if name == "pause" else {}
+                hold = {"hold_time": hold_seconds} if name in ("pause", "transfer") else {}
                 button = self._add(
                     Button(pin, pull_up=True, bounce_time=bounce_seconds, pin_factory=pin_factory, **hold)
                 )
                 if name == "pause":
                     button.when_held = self._staff_handler(name)
+                elif name == "transfer":
+                    button.when_held = self._hold_handler(name)
+                    button.when_released = self._release_handler(name)
                 else:
                     button.when_pressed = self._staff_handler(name)
                 self.staff_buttons[name] = button
@@ -100,6 +106,22 @@ class GpioCounterPanel:
     def _staff_handler(self, name: str) -> Callable[[], None]:
         def handler() -> None:
             self._dispatch(self.on_staff, name)
+
+        return handler
+
+    def _hold_handler(self, name: str) -> Callable[[], None]:
+        def handler() -> None:
+            self._held.add(name)
+            self._dispatch(self.on_staff, f"{name}_hold")
+
+        return handler
+
+    def _release_handler(self, name: str) -> Callable[[], None]:
+        def handler() -> None:
+            if name in self._held:
+                self._held.discard(name)  # the end of a hold, already reported
+            else:
+                self._dispatch(self.on_staff, name)
 
         return handler
 

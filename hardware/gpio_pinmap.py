@@ -131,6 +131,17 @@ def header_pins(revision: str) -> dict[int, HeaderPin]:
     return out
 
 
+def header_layout(revision: str) -> list[tuple[int, str, int, int]]:
+    """Every pin of the board's main header as ``(physical number, name, row, column)``, for drawings."""
+    from gpiozero.pins.pi import PiBoardInfo
+
+    try:
+        header = PiBoardInfo.from_revision(int(revision, 16)).headers["J8"]
+    except (ValueError, KeyError) as exc:
+        raise PinMapError(f"unknown board revision {revision!r} (a hex code such as c03111)") from exc
+    return [(p.number, p.name, p.row, p.col) for _, p in sorted(header.pins.items())]
+
+
 def _pin(value: Any, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise PinMapError(f"{what}: pin must be a BCM number, got {value!r}")

@@ -4,7 +4,8 @@ Frame (24 bytes)::
 
     STX 0x02 | CMD 1 byte | TEXT 20 bytes ASCII | ETX 0x03 | BCC 1 byte (XOR of CMD..ETX)
 
-``CMD`` is ``N`` (number), ``P`` (paused), ``L`` (link lost) or ``C`` (clear). ``TEXT`` is 12 characters of
+``CMD`` is ``N`` (number), ``P`` (paused), ``L`` (link lost), ``T`` (transfer target being chosen: the field's
+name, cut to 12, and ``CHUYEN``) or ``C`` (clear). ``TEXT`` is 12 characters of
 main text, left-aligned, then 8 of counter text, right-aligned: ``"A025          QUAY 3"``. Most LED boards have
 no Vietnamese glyphs, so text is transliterated (diacritics dropped, đ -> D, upper case); a ticket number is
 sent exactly as it is, or not at all: a label that is not plain ASCII letters and digits raises ``ValueError``.
@@ -32,7 +33,8 @@ STX, ETX = 0x02, 0x03
 MAIN_WIDTH, COUNTER_WIDTH = 12, 8
 TEXT_WIDTH = MAIN_WIDTH + COUNTER_WIDTH
 FRAME_LENGTH = TEXT_WIDTH + 4
-COMMANDS = {"serving": b"N", "idle": b"N", "paused": b"P", "link_lost": b"L"}
+COMMANDS = {"serving": b"N", "idle": b"N", "paused": b"P", "link_lost": b"L", "transfer": b"T"}
+TRANSFER_COUNTER_TEXT = "CHUYEN"
 CLEAR = b"C"
 _LABEL = re.compile(r"^[A-Z0-9-]{1,12}$")
 _D_MAP = str.maketrans({"đ": "d", "Đ": "D"})
@@ -75,6 +77,8 @@ def frame_for(view: CounterView) -> bytes:
         if not _LABEL.fullmatch(label):
             raise ValueError(f"ticket label {label!r} cannot be shown exactly on an ASCII LED board")
         return frame(COMMANDS["serving"], label, counter)
+    if view.mode == "transfer":  # a field name may be longer than the board: cut, it is only a staff prompt
+        return frame(COMMANDS["transfer"], transliterate(view.service or "")[:MAIN_WIDTH], TRANSFER_COUNTER_TEXT)
     return frame(COMMANDS[view.mode], view.headline, counter)
 
 

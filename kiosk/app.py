@@ -12,7 +12,13 @@ Drive it with :meth:`KioskApp.step` (events, then :meth:`update`, then :meth:`dr
 
 Taking a ticket runs ``issue_ticket`` and printing on a worker thread so the screen stays alive; while one is in
 flight every ticket button is disabled and further taps are ignored, so a double tap issues one ticket. With the
-link down no request is sent: the offline screen says the system is reconnecting.
+link down no request is sent: the offline screen says the system is reconnecting. A request carries a time to
+live (``timing.request_timeout_s``): a citizen told "reconnecting" never gets a ticket printed later, and a
+late reply that still brings one is logged, not printed (docs/kiosk.md, "Late replies").
+
+Printer status is checked before and after each print and every ``timing.printer_check_s`` while idle; the
+kiosk's alarms (paper out, near end, offline, scanner lost) go to the server through ``link.set_alarms``.
+ID-card scans arrive on the scanner's thread through :meth:`KioskApp.scan` (see :mod:`kiosk.scan`).
 
 Estimated wait = ceil(people ahead x ``timing.avg_service_min`` / counters serving the field), where "counters
 serving" are those the office config assigns to the field (the kiosk does not yet know which are staffed).
@@ -22,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import math
+import queue
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -31,15 +38,18 @@ from typing import Any, Protocol
 
 import pygame
 
-from hardware.printer import PrinterError, PrinterFault, TicketPrinter, print_ticket
+from hardware.printer import PrinterError, TicketPrinter
 from kiosk import i18n
+from kiosk.alarms import AlarmBoard, PrinterWatch
+from kiosk.callbacks import Callbacks
 from kiosk.catalogue import Catalogue
 from kiosk.config import KioskConfig, OfficeInfo
-from kiosk.screens.base import Button, Screen, Widget, draw, font
-from kiosk.ticket import TicketView, render_ticket
+from kiosk.screens.base import GAP, HEADER_H, MARGIN, TOUCH_MIN, YELLOW, Button, Label, Screen, Widget, draw, font
+from kiosk.ticket import TicketView
 
 logger = logging.getLogger(__name__)
-Reply = dict[str, Any]
+OFFLINE_HOLD_SECONDS = 5.0
+"""After a request timed out, "reconnecting" stays this long even if the link says it is up."""
 
 
 class Link(Protocol):
@@ -48,7 +58,9 @@ class Link(Protocol):
     @property
     def connected(self) -> bool: ...
 
-    def request(self, request_type: str, body: dict[str, Any], timeout: float = ...) -> Reply | None: ...
+    def request(
+        self, request_type: str, body: dict[str, Any], timeout: float = ..., *, ttl: float | None = ...
+    ) -> dict[str, Any] | None: ...
 
 
 class Clock(Protocol):
@@ -74,7 +86,7 @@ class Outcome:
     error: str | None = None
 
 
-class KioskApp:
+class KioskApp(Callbacks):
     def __init__(
         self,
         link: Link,
@@ -95,7 +107,16 @@ class KioskApp:
         self.waiting: dict[str, int] = {}
         self.priority: str | None = None
         self.alarms: list[PrinterError] = []
-        """Printer faults seen, newest last (for the office's alarm, not yet sent to the server)."""
+        """Printer faults seen, newest last; the office learns of them through ``alarm_board``."""
+        self.alarm_board = AlarmBoard(link)
+        self.printer_watch = PrinterWatch(printer, self.alarm_board, configured=config.printer.kind != "none")
+        self.masked_name: str | None = None
+        self.notice: tuple[str, float] | None = None
+        self.scans: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._check: Future[None] | None = None
+        self._last_check = clock.monotonic()
+        self.late_tickets: list[str] = []
+        """Labels of tickets the server issued after the citizen had been told "reconnecting" (not printed)."""
         self.requests_sent = 0
         self.running = True
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-issue")
@@ -105,14 +126,10 @@ class KioskApp:
         self.screen: Screen = HomeScreen(self)
         self.widgets: list[Widget] = []
         link.on_state = self.on_state
+        if hasattr(link, "on_late_reply"):
+            link.on_late_reply = self.on_late_reply
         i18n.set_language("vi")
         self.rebuild()
-
-    # -- collaborators' callbacks -----------------------------------------------------------------------------
-    def on_state(self, topic: str, data: dict[str, Any]) -> None:
-        """Retained state from the server (called on the link's thread): keeps the waiting counts."""
-        if topic.endswith("/state/waiting") and isinstance(data.get("waiting"), dict):
-            self.waiting = {str(k): int(v) for k, v in data["waiting"].items()}
 
     # -- navigation -------------------------------------------------------------------------------------------
     def go(self, screen: Screen) -> None:
@@ -124,12 +141,21 @@ class KioskApp:
     def home(self) -> None:
         """Back to the start for the next citizen: Vietnamese, no priority, home screen."""
         i18n.set_language("vi")
-        self.priority = None
+        self.priority = self.masked_name = self.notice = None
         self.go(self._home(self))
 
     def toggle_language(self) -> None:
         i18n.set_language("en" if i18n.language() == "vi" else "vi")
         self.rebuild()
+
+    def attach_printer(self, opener: Callable[[], TicketPrinter | None]) -> None:
+        """Open the printer on the worker thread, ahead of any ticket request (they share one queue)."""
+
+        def attach() -> None:
+            self.printer = self.printer_watch.printer = opener()
+            self.printer_watch.check()  # paper out or no printer: the office knows before the first citizen
+
+        self._pool.submit(attach)
 
     @property
     def busy(self) -> bool:
@@ -151,8 +177,9 @@ class KioskApp:
 
     def _issue(self, service_id: str, priority: str | None) -> Outcome:
         body = {"service_id": service_id, "priority": priority}
-        reply = self.link.request("issue_ticket", body, timeout=self.config.link.request_timeout_s)
-        if reply is None:
+        ttl = self.config.timing.request_timeout_s
+        reply = self.link.request("issue_ticket", body, timeout=ttl + 1.0, ttl=ttl)
+        if reply is None or (reply.get("error") or {}).get("code") == "expired":
             return Outcome(error="timeout")
         if not reply.get("ok"):
             error = reply.get("error") or {}
@@ -171,28 +198,17 @@ class KioskApp:
             issued_at=self.clock.now(),
             estimated_wait_min=wait if ahead else None,  # nobody ahead: no "about 0 minutes"
         )
-        return Outcome(ticket=view, printer_error=self._print(view))
-
-    def _print(self, view: TicketView) -> PrinterError | None:
-        if self.printer is None:
-            return PrinterError(PrinterFault.NOT_FOUND, "no printer configured or it failed to open")
-        try:
-            image = render_ticket(view, base_url=self.config.printer.base_url, width=self.config.printer.width)
-            print_ticket(self.printer, image)
-        except PrinterError as exc:
-            logger.error("ticket %s not printed: %s", view.label, exc)
-            return exc
-        except Exception as exc:
-            logger.exception("ticket %s not printed", view.label)
-            return PrinterError(PrinterFault.WRITE_FAILED, f"{type(exc).__name__}: {exc}")
-        return None
+        self.printer_watch.printer = self.printer  # tests and the tour swap printers
+        error = self.printer_watch.print(view, base_url=self.config.printer.base_url, width=self.config.printer.width)
+        return Outcome(ticket=view, printer_error=error)
 
     def _finish(self, outcome: Outcome) -> None:
         from kiosk.screens.status import MessageScreen, TicketScreen
 
         self.priority = None
         if outcome.ticket is None:
-            self.go(MessageScreen.offline(self) if outcome.error == "timeout" else MessageScreen.refused(self))
+            timed_out = outcome.error == "timeout"
+            self.go(MessageScreen.offline(self, OFFLINE_HOLD_SECONDS) if timed_out else MessageScreen.refused(self))
             return
         if outcome.printer_error is not None:
             self.alarms.append(outcome.printer_error)
@@ -234,23 +250,39 @@ class KioskApp:
 
     def update(self) -> None:
         """Finish a ticket request, follow the link state, apply the timeouts; call once per frame."""
+        from kiosk.scan import handle_scan
         from kiosk.screens.status import MessageScreen, TicketScreen
 
         if self._pending is not None and self._pending.done():
             future, self._pending = self._pending, None
             self._finish(future.result())
+        while not self.scans.empty():
+            handle_scan(self, self.scans.get_nowait())
         now = self.clock.monotonic()
+        self._watch_printer(now)
+        if self.notice is not None and now >= self.notice[1]:
+            self.notice = None
         offline = isinstance(self.screen, MessageScreen) and self.screen.name == "offline"
+        held = offline and now - self.screen_since < getattr(self.screen, "hold_s", 0.0)
         ticket_done = isinstance(self.screen, TicketScreen) and now - self.screen_since >= self.screen.seconds
         if isinstance(self.screen, self._home) and not self.link.connected and self._pending is None:
             self.go(MessageScreen.offline(self))
-        elif (offline and self.link.connected) or ticket_done:
+        elif (offline and self.link.connected and not held) or ticket_done:
             self.home()
         elif not self._pristine() and not offline and now - self._last_input >= self.idle_s:
             logger.info("idle for %.0f s on %s: back home", now - self._last_input, self.screen.name)
             self.home()
         else:
             self.rebuild()
+
+    def _watch_printer(self, now: float) -> None:
+        """Every ``printer_check_s`` while idle, query the printer on the worker thread (never the screen's)."""
+        if self._check is not None and not self._check.done():
+            return
+        if self._pending is None and now - self._last_check >= self.config.timing.printer_check_s:
+            self._last_check = now
+            self.printer_watch.printer = self.printer
+            self._check = self._pool.submit(self.printer_watch.check)
 
     def _pristine(self) -> bool:
         """Home, in Vietnamese, without a priority chosen: what the next citizen must find."""
@@ -261,7 +293,11 @@ class KioskApp:
         return self.config.timing.idle_timeout_s
 
     def rebuild(self) -> None:
-        self.widgets = self.screen.build(*self.surface.get_size())
+        width, height = self.surface.get_size()
+        self.widgets = self.screen.build(width, height)
+        if self.notice is not None:
+            banner = pygame.Rect(MARGIN, HEADER_H + GAP, width - 2 * MARGIN, TOUCH_MIN)
+            self.widgets.append(Label(i18n._(self.notice[0]), banner, 34, bold=True, background=YELLOW))
 
     def draw(self) -> None:
         draw(self.surface, self.widgets)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +28,28 @@ CATALOGUE_VERSION = 1
 DEFAULT_PATH = Path(__file__).parent / "data" / "procedures.json"
 
 
+@dataclass(frozen=True)
+class Issue:
+    """One bad field, structured so an interface can say it in its own language (the admin upload page)."""
+
+    row: int | None
+    """0-based index in ``procedures``; None for the document itself (its version, a missing list)."""
+    field: str
+    kind: str
+    """Pydantic's error type (``missing``, ``string_pattern_mismatch``...), or ``duplicate`` / ``version``."""
+    message: str
+    """The English explanation, as in ``CatalogueError.problems``."""
+    code: str | None = None
+    duplicate_of: int | None = None
+
+
 class CatalogueError(ValueError):
     """The catalogue file is unreadable or has bad entries; ``problems`` lists one line per bad field."""
 
-    def __init__(self, problems: Sequence[str]) -> None:
+    def __init__(self, problems: Sequence[str], issues: Sequence[Issue] = ()) -> None:
         super().__init__("invalid procedure catalogue:\n  " + "\n  ".join(problems))
         self.problems = tuple(problems)
+        self.issues = tuple(issues)
 
 
 def _nfc_any(value: Any) -> Any:
@@ -83,9 +100,16 @@ class _Document(BaseModel):
     procedures: list[Any]
 
 
+def _where(error: Any) -> str:
+    return ".".join(str(part) for part in error["loc"]) or "(entry)"
+
+
 def _describe(error: Any) -> str:
-    where = ".".join(str(part) for part in error["loc"]) or "(entry)"
-    return f"field {where!r}: {error['msg']}"
+    return f"field {_where(error)!r}: {error['msg']}"
+
+
+def _issue(error: Any, row: int | None = None, code: str | None = None) -> Issue:
+    return Issue(row, _where(error), str(error["type"]), str(error["msg"]), code)
 
 
 def validate_document(document: Any) -> list[Procedure]:
@@ -93,11 +117,13 @@ def validate_document(document: Any) -> list[Procedure]:
     try:
         doc = _Document.model_validate(document)
     except ValidationError as exc:
-        raise CatalogueError([_describe(e) for e in exc.errors()]) from None
+        raise CatalogueError([_describe(e) for e in exc.errors()], [_issue(e) for e in exc.errors()]) from None
     if doc.version != CATALOGUE_VERSION:
-        raise CatalogueError([f"version {doc.version} is not supported (expected {CATALOGUE_VERSION})"])
+        message = f"version {doc.version} is not supported (expected {CATALOGUE_VERSION})"
+        raise CatalogueError([message], [Issue(None, "version", "version", message)])
     procedures: list[Procedure] = []
     problems: list[str] = []
+    issues: list[Issue] = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(doc.procedures):
         code = raw.get("code", "?") if isinstance(raw, dict) else "?"
@@ -105,13 +131,15 @@ def validate_document(document: Any) -> list[Procedure]:
             procedure = Procedure.model_validate(raw)
         except ValidationError as exc:
             problems.extend(f"procedure #{index} (code {code}): {_describe(e)}" for e in exc.errors())
+            issues.extend(_issue(e, index, str(code)) for e in exc.errors())
             continue
         if procedure.code in seen:
             problems.append(f"procedure #{index} (code {code}): field 'code': duplicate of #{seen[procedure.code]}")
+            issues.append(Issue(index, "code", "duplicate", "duplicate", procedure.code, seen[procedure.code]))
         seen.setdefault(procedure.code, index)
         procedures.append(procedure)
     if problems:
-        raise CatalogueError(problems)
+        raise CatalogueError(problems, issues)
     return procedures
 
 

@@ -2,15 +2,26 @@
 
 Example ``/etc/motcua/kiosk.toml``::
 
-    [link]
+    office_config = "/etc/motcua/motcua.toml"   # the office's own config: name, fields, counters
+    [link]                                      # the shared device link (firmware.device_config.LinkConfig)
+    office_id = "tuan-giao"
     device_id = "kiosk-01"
-    password = "..."            # from `motcua provision`
+    password_file = "/etc/motcua/kiosk-01.password"   # printed once by `motcua device add`
     host = "192.168.1.10"
+    port = 1883
+    outbox = "/var/lib/motcua/outbox-kiosk-01.db"
     [display]
     orientation = "portrait"    # or "landscape" (the default): the layout follows
+    fullscreen = true
+    [timing]
+    idle_timeout_s = 60
     [printer]
-    kind = "usb"
+    kind = "usb"                # usb | serial | network | file | dummy | none
     options = { vendor_id = 0x0483, product_id = 0x5743 }
+    [scanner]
+    kind = "serial"             # serial | none
+    port = "/dev/ttyACM0"
+    show_masked_name = false    # the office may enable "Nguyễn V. A." on the kiosk screen
 
 The office (name, fields, counters, priority categories) comes from the office's own config file
 (``office_config``, the same ``motcua.toml`` the server reads), so both always agree.
@@ -23,8 +34,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from firmware.device_config import LinkConfig
 from kiosk.text import nfc
 from queue_server.engine.setup import DEFAULT_PRIORITY_CATEGORIES, Counter
 
@@ -35,15 +47,6 @@ class KioskConfigError(Exception):
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class LinkSection(_Strict):
-    device_id: str = "kiosk-01"
-    password: SecretStr = SecretStr("")
-    host: str = "127.0.0.1"
-    port: int = Field(default=18830, ge=1, le=65535)
-    outbox: Path = Path("var/kiosk/outbox.db")
-    request_timeout_s: float = Field(default=8.0, gt=0)
 
 
 class DisplaySection(_Strict):
@@ -67,6 +70,12 @@ class TimingSection(_Strict):
     """How long the ticket stays on screen after printing (twice as long when printing failed)."""
     avg_service_min: float = Field(default=8.0, gt=0)
     """Average minutes per citizen at one counter, for the estimated wait."""
+    request_timeout_s: float = Field(default=8.0, gt=0)
+    """How long a citizen waits for a ticket before "Hệ thống đang kết nối lại..."; also the request's time to
+    live: after it the kiosk never sends it again (see docs/kiosk.md, "Late replies")."""
+    printer_check_s: float = Field(default=30.0, gt=0)
+    """How often the printer's status is queried while the kiosk is idle (paper out is alarmed before the next
+    citizen finds out)."""
 
 
 class PrinterSection(_Strict):
@@ -76,12 +85,22 @@ class PrinterSection(_Strict):
     base_url: str = "http://motcua.local"
 
 
+class ScannerSection(_Strict):
+    kind: Literal["serial", "none"] = "none"
+    port: str = "/dev/ttyACM0"
+    baudrate: int = Field(default=9600, gt=0)
+    show_masked_name: bool = False
+    """Show "Nguyễn V. A." after an ID-card scan (off by default; the office decides, see cccd.py)."""
+
+
 class KioskConfig(_Strict):
     office_config: Path | None = None
-    link: LinkSection = LinkSection()
+    link: LinkConfig | None = None
+    """None: no server (the offline screenshot tour); the live kiosk requires it."""
     display: DisplaySection = DisplaySection()
     timing: TimingSection = TimingSection()
     printer: PrinterSection = PrinterSection()
+    scanner: ScannerSection = ScannerSection()
 
 
 def load_kiosk_config(path: Path | None) -> KioskConfig:

@@ -106,3 +106,8 @@ def _(message: str) -> str:
     """The active language's text for ``message`` (the Vietnamese text when there is no translation)."""
     active = _active[0]
     return nfc(message if active is None else active.gettext(message))
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for translation where it is defined; it is translated with :func:`_` when shown."""
+    return message

@@ -1,4 +1,4 @@
-"""Composition root of the office server: config -> store -> broker -> service -> MQTT link.
+"""Composition root of the office server: config -> store -> broker -> service -> MQTT link -> web pages.
 
 Nothing connects at import time; ``OfficeServer.start`` wires everything, ``stop`` undoes it in reverse.
 """
@@ -14,15 +14,20 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from queue_server.analytics.current import ProjectionKeeper
 from queue_server.brokers.credentials import hash_password
 from queue_server.config import Settings
 from queue_server.contract.topics import SERVER_USERNAME
 from queue_server.mqtt.server_link import ServerLink
+from queue_server.province.office_replay import EventReplayer
 from queue_server.service import DeviceInfo, OfficeService
 from queue_server.store.devices import DeviceRegistry
 from queue_server.store.event_store import EventStore
+
+if TYPE_CHECKING:
+    from queue_server.web.server import WebServer
 
 logger = logging.getLogger(__name__)
 DEVICE_CACHE_SECONDS = 5.0
@@ -50,7 +55,22 @@ def server_password(settings: Settings) -> str:
     """The server's broker password: from config, or generated once and kept in data_dir (mode 0600)."""
     if settings.broker.server_password is not None:
         return settings.broker.server_password.get_secret_value()
-    path = settings.server.data_dir / "server.secret"
+    return data_dir_secret(settings, "server.secret")
+
+
+def web_secret_key(settings: Settings) -> str:
+    """The key signing the web's session cookies: from config, or generated once and kept in data_dir.
+
+    Kept across restarts, so restarting the server does not sign everybody out.
+    """
+    if settings.web.secret_key is not None:
+        return settings.web.secret_key.get_secret_value()
+    return data_dir_secret(settings, "web.secret")
+
+
+def data_dir_secret(settings: Settings, name: str) -> str:
+    """A random secret generated on first use into ``data_dir/name``, readable only by the server's user."""
+    path = settings.server.data_dir / name
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -65,9 +85,12 @@ class OfficeServer:
         self.store: EventStore | None = None
         self.broker: Any = None
         self.link: ServerLink | None = None
+        self.replayer: EventReplayer | None = None
+        self.stats_keeper: ProjectionKeeper | None = None
         self._stopped = threading.Event()
         self._server_hash = ""
         self._devices: dict[str, tuple[DeviceInfo | None, float]] = {}
+        self.web: WebServer | None = None
 
     def broker_accounts(self) -> dict[str, str]:
         """Username -> password hash for every active device, plus the server itself."""
@@ -128,14 +151,47 @@ class OfficeServer:
             max_batch=settings.server.max_batch,
         )
         self.link.start(initial)
+        # Answers the province's gap-fill requests (docs/province.md); idle when no bridge is configured.
+        self.replayer = EventReplayer.connect(
+            self.store,
+            host=settings.broker.host,
+            port=settings.broker.port,
+            username=SERVER_USERNAME,
+            password=password,
+        )
+        if settings.web.enabled:
+            self.stats_keeper = ProjectionKeeper(self.store, lambda: service.state.setup or settings.office_setup())
+            self.stats_keeper.start()
+            try:
+                self.web = self._web(service, self.link)
+            except OSError as exc:
+                # The queue (kiosks, counters, displays) matters more than the pages: keep it running.
+                logger.error("web pages NOT started on %s:%s: %s", settings.web.host, settings.web.port, exc)
         return self
+
+    def _web(self, service: OfficeService, link: ServerLink) -> WebServer:
+        """The web pages on waitress threads: commands through the ingest thread, reads from the live view."""
+        from queue_server.web.server import WebServer, build_app
+
+        assert self.store is not None
+        app = build_app(
+            self.settings, web_secret_key(self.settings), store=self.store, live=service.live, execute=link.execute
+        )
+        web = self.settings.web
+        return WebServer(app, host=web.host, port=web.port, threads=web.threads).start()
 
     def stop(self) -> None:
         if self._stopped.is_set():
             return
         self._stopped.set()
+        if self.web is not None:
+            self.web.stop()
+        if self.stats_keeper is not None:
+            self.stats_keeper.stop()
         if self.link is not None:
             self.link.stop()
+        if self.replayer is not None:
+            self.replayer.stop()
         if self.broker is not None:
             self.broker.stop()
         if self.store is not None:

@@ -1,4 +1,5 @@
-"""``motcua``: the office server's command line (server, config, devices, events, stats, bench, demo)."""
+"""``motcua``: the office server's command line (server, config, devices, web users, events, stats, bench, demo,
+province)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,52 @@ def cmd_device(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_web(args: argparse.Namespace) -> int:
+    """``web create-admin`` / ``web add-user``: a web user, with the password typed twice or read from stdin."""
+    from queue_server.app import open_store
+    from queue_server.web.users import Role, UserError, create_user
+
+    settings = _settings(args)
+    logs.configure("WARNING")
+    role = Role.ADMIN if args.web_cmd == "create-admin" else Role(args.role)
+    office = getattr(args, "office", None)
+    if office is None and role in (Role.STAFF, Role.MANAGER):
+        office = settings.office.id
+    counter, staff = getattr(args, "counter", None), getattr(args, "staff", None)
+    for kind, value, known in (
+        ("counter", counter, {c.id for c in settings.counters}),
+        ("staff member", staff, {s.id for s in settings.staff}),
+    ):
+        if value is not None and value not in known:
+            print(f"motcua: warning: {kind} {value!r} is not in the configuration", file=sys.stderr)
+    password = _new_password(args.password_stdin)
+    if password is None:
+        return 2
+    store = open_store(settings)
+    try:
+        create_user(store.engine, args.username, password, role, office_id=office, counter_id=counter, staff_id=staff)
+    except UserError as exc:
+        print(f"motcua: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    print(f"web user {args.username} ({role.value}) created.")
+    return 0
+
+
+def _new_password(from_stdin: bool) -> str | None:
+    """The new user's password: one line of stdin, or typed twice without echo."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass("Mật khẩu / Password: ")
+    if getpass.getpass("Nhập lại / Again: ") != first:
+        print("motcua: the passwords differ; nothing was changed", file=sys.stderr)
+        return None
+    return first
+
+
 def cmd_events(args: argparse.Namespace) -> int:
     from queue_server.app import open_store
     from queue_server.store.jsonl import export_jsonl, import_jsonl
@@ -83,15 +130,14 @@ def _open_out(path: str | None):  # type: ignore[no-untyped-def]
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from queue_server.app import open_store
-    from queue_server.stats import format_report, report
+    from queue_server.stats import run
 
     settings = _settings(args)
     store = open_store(settings)
     try:
-        print(format_report(report(store, settings.office_setup(), args.start, args.end)))
+        return run(store, settings.office_setup(), args.start, args.end, args.format, args.output)
     finally:
         store.close()
-    return 0
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -104,6 +150,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from queue_server.demo import run_demo
 
     return run_demo(args.config, seconds=args.seconds)
+
+
+def cmd_province(args: argparse.Namespace) -> int:
+    from queue_server.province.main import province_main
+
+    return province_main(args.settings)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -125,6 +177,17 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("device_id")
     for p in (add, revoke, device.choices["list"]):
         p.set_defaults(func=cmd_device)
+    web = sub.add_parser("web", help="web users").add_subparsers(dest="web_cmd", required=True)
+    admin = web.add_parser("create-admin", help="create an administrator of the web pages")
+    user = web.add_parser("add-user", help="create a web user with a role")
+    user.add_argument("--role", choices=["staff", "manager", "province_manager", "admin"], required=True)
+    user.add_argument("--office", default=None, help="the office a manager runs (default: this office)")
+    user.add_argument("--counter", default=None, help="the counter a staff member works at")
+    user.add_argument("--staff", default=None, help="the staff id (from the configuration) of a staff member")
+    for p in (admin, user):
+        p.add_argument("username")
+        p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+        p.set_defaults(func=cmd_web)
     events = sub.add_parser("events", help="event log").add_subparsers(dest="events_cmd", required=True)
     export = events.add_parser("export", help="write the event log as JSON Lines (docs/events.md)")
     export.add_argument("--output", "-o", default=None)
@@ -135,6 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     stats = sub.add_parser("stats", help="a period's figures against the targets (docs/statistics.md)")
     stats.add_argument("--from", dest="start", default=None, help="first local day, YYYY-MM-DD (default: today)")
     stats.add_argument("--to", dest="end", default=None, help="last local day, inclusive (default: --from)")
+    stats.add_argument("--format", choices=["text", "xlsx", "pdf", "csv"], default="text", help="report format")
+    stats.add_argument("--output", "-o", default=None, help="file to write (needed for xlsx and pdf)")
     stats.set_defaults(func=cmd_stats)
     bench = sub.add_parser("bench", help="benchmarks through real Mosquitto; prints a table")
     bench.add_argument("--quick", action="store_true", help="fewer requests (a smoke run)")
@@ -142,6 +207,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="the whole office on embedded defaults with simulated devices")
     demo.add_argument("--seconds", type=float, default=None, help="stop after this long (default: until Ctrl-C)")
     demo.set_defaults(func=cmd_demo)
+    province = sub.add_parser("province", help="run the province server: every office's events into one database")
+    province.add_argument(
+        "--settings", type=Path, default=None, help="province settings (default /etc/motcua/province.toml)"
+    )
+    province.set_defaults(func=cmd_province)
     return parser
 
 

@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from queue_server.engine.setup import (
@@ -104,6 +104,29 @@ class ServerSection(_Strict):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
+class WebSection(_Strict):
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    """Where the web pages listen; an office whose staff PCs reach the server over the LAN sets its address."""
+    port: int = Field(default=8080, ge=0, le=65535)
+    """0 picks a free port (tests)."""
+    secret_key: SecretStr | None = None
+    """Signs session cookies; generated into data_dir (``web.secret``) on first start when not given."""
+    session_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    wait_alert_minutes: int = Field(default=15, ge=1)
+    """The live page warns when somebody has waited longer than this."""
+    threads: int = Field(default=8, ge=2, le=64)
+    max_streams: int = Field(default=4, ge=1)
+    """Live pages held open at once (server-sent events); must leave threads for ordinary requests."""
+    ticket_page_per_minute: int = Field(default=30, ge=1)
+
+    @model_validator(mode="after")
+    def _streams_leave_threads(self) -> WebSection:
+        if self.max_streams >= self.threads:
+            raise ValueError(f"max_streams ({self.max_streams}) must be below threads ({self.threads})")
+        return self
+
+
 class Settings(BaseSettings):
     """Files give the values; ``MOTCUA_<SECTION>__<KEY>`` environment variables override them (for secrets)."""
 
@@ -118,6 +141,7 @@ class Settings(BaseSettings):
     broker: BrokerSection = BrokerSection()
     store: StoreSection = StoreSection()
     server: ServerSection = ServerSection()
+    web: WebSection = WebSection()
 
     @classmethod
     def settings_customise_sources(
@@ -219,6 +243,8 @@ def show(settings: Settings) -> str:
     data["store"]["url"] = "********"
     if settings.broker.server_password is not None:
         data["broker"]["server_password"] = "********"
+    if settings.web.secret_key is not None:
+        data["web"]["secret_key"] = "********"
     out: list[str] = []
     for section, value in data.items():
         if isinstance(value, list):

@@ -1,8 +1,9 @@
 """``make demo``: the whole office on the embedded defaults (amqtt in-process, SQLite), with simulated devices.
 
 A simulated kiosk issues tickets, simulated counter units call, finish and rate them, and a simulated hall display
-prints what a waiting citizen would see. Devices are provisioned on first run; their passwords are kept in the
-demo's data folder (a demo convenience: a real office provisions each device with ``motcua device add``).
+prints what a waiting citizen would see. Devices and web users (a manager, one staff member per counter) are
+provisioned on first run; their passwords are kept in the demo's data folder and printed at start (a demo
+convenience: a real office uses ``motcua device add`` and ``motcua web create-admin`` / ``add-user``).
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ from queue_server import logs
 from queue_server.app import OfficeServer, open_store
 from queue_server.brokers.credentials import hash_password, new_password
 from queue_server.config import Settings, load_settings
-from queue_server.contract import topics
 from queue_server.mqtt.device_link import DeviceLink
 from queue_server.store.devices import DeviceRegistry
 
 logger = logging.getLogger("motcua.demo")
 OUTCOMES = ["dossier_received", "dossier_received", "result_returned", "guidance_only"]
 RATINGS = ["very_satisfied", "satisfied", "satisfied", "very_satisfied", "dissatisfied"]
+SIMULATED_COUNTER_UNITS = 2
+DEMO_OUTPUT = Path("var/demo")
+"""Screenshots of the counter screens and hall board, LED-board bytes and one WAV per call."""
 
 
 def demo_devices(settings: Settings) -> dict[str, dict[str, Any]]:
@@ -46,6 +49,43 @@ def demo_devices(settings: Settings) -> dict[str, dict[str, Any]]:
             else:
                 registry.set_password_hash(device_id, hash_password(password))
             known[device_id] = {"password": password, "kind": kind, "counter": counter}
+    finally:
+        store.close()
+    path.write_text(json.dumps(known, indent=2))
+    path.chmod(0o600)
+    return known
+
+
+def demo_users(settings: Settings) -> dict[str, dict[str, Any]]:
+    """A manager and one staff member per counter, created once; returns username -> {password, role, counter}."""
+    from queue_server.web.users import Role, create_user, get_user, set_password
+
+    path = settings.server.data_dir / "demo-users.json"
+    known: dict[str, dict[str, Any]] = json.loads(path.read_text()) if path.exists() else {}
+    staff = [s.id for s in settings.staff]
+    wanted: dict[str, tuple[Role, str | None, str | None]] = {"quanly": (Role.MANAGER, None, None)}
+    for i, counter in enumerate(settings.counters):
+        wanted[f"quay{counter.number}"] = (Role.STAFF, counter.id, staff[i] if i < len(staff) else None)
+    store = open_store(settings)
+    try:
+        for username, (role, counter_id, staff_id) in wanted.items():
+            exists = get_user(store.engine, username) is not None
+            if username in known and exists:
+                continue
+            password = new_password()
+            if exists:
+                set_password(store.engine, username, password)
+            else:
+                create_user(
+                    store.engine,
+                    username,
+                    password,
+                    role,
+                    office_id=settings.office.id,
+                    counter_id=counter_id,
+                    staff_id=staff_id,
+                )
+            known[username] = {"password": password, "role": role.value, "counter": counter_id}
     finally:
         store.close()
     path.write_text(json.dumps(known, indent=2))
@@ -100,29 +140,26 @@ def _counter(link: DeviceLink, counter_id: str, number: int, stop: threading.Eve
             link.request("rate", {"counter_id": counter_id, "level": random.choice(RATINGS)}, timeout=5)
 
 
-class _HallBoard:
-    """Prints what the hall board shows, once per new call (the retained board also changes on finish)."""
+def _counter_units(
+    settings: Settings, devices: dict[str, dict[str, Any]], stop: threading.Event, out_dir: Path, count: int
+) -> None:
+    from firmware.demo import run_counters
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.names = {s.id: s.name_vi for s in settings.services}
-        self.last_call: tuple[str, str] | None = None
-
-    def __call__(self, topic: str, data: dict[str, Any]) -> None:
-        if topic == topics.board_state(self.settings.office.id) and data.get("recent"):
-            latest = data["recent"][0]
-            if (latest["label"], latest["at"]) != self.last_call:
-                self.last_call = (latest["label"], latest["at"])
-                logger.info("Bảng gọi số: %s → Quầy %s", latest["label"], latest["counter_number"])
-        elif topic == topics.waiting_state(self.settings.office.id):
-            waiting = ", ".join(f"{self.names.get(k, k)} {v}" for k, v in data["waiting"].items())
-            logger.info("Đang chờ: %s", waiting)
+    outputs = run_counters(settings, devices, stop, out_dir, counters=count)
+    logger.info(
+        "demo: %d counter screens, %d hall board screens, %d calls spoken (WAV) in %s",
+        len(outputs.counter_screens),
+        len(outputs.board_screens),
+        len(outputs.calls),
+        outputs.out_dir,
+    )
 
 
 def run_demo(config: Path | None, seconds: float | None = None) -> int:
     settings = load_settings(config)
     logs.configure("INFO")
     devices = demo_devices(settings)
+    users = demo_users(settings)
     server = OfficeServer(settings).start()
     stop = threading.Event()
     links: list[DeviceLink] = []
@@ -131,16 +168,20 @@ def run_demo(config: Path | None, seconds: float | None = None) -> int:
         if server.link is not None:
             server.link.wait_connected(10)
         kiosk = _link(settings, "kiosk-01", devices["kiosk-01"]["password"])
-        board = _link(
-            settings,
-            "board-01",
-            devices["board-01"]["password"],
-            on_state=_HallBoard(settings),
-            state_topics=(topics.board_state(settings.office.id), topics.waiting_state(settings.office.id)),
-        )
-        links += [kiosk, board]
+        links.append(kiosk)
         threads.append(threading.Thread(target=_kiosk, args=(settings, kiosk, stop), daemon=True))
-        for counter in settings.counters:
+        # The first counters are full counter units on simulated GPIO buttons, with their displays, the hall
+        # board and its voice (firmware.demo); any further counter is a plain simulated device.
+        simulated_units = min(SIMULATED_COUNTER_UNITS, len(settings.counters))
+        threads.append(
+            threading.Thread(
+                target=_counter_units,
+                args=(settings, devices, stop, DEMO_OUTPUT, simulated_units),
+                name="demo-counter-units",
+                daemon=True,
+            )
+        )
+        for counter in settings.counters[simulated_units:]:
             device_id = f"counter-{counter.number}"
             link = _link(settings, device_id, devices[device_id]["password"])
             links.append(link)
@@ -156,15 +197,27 @@ def run_demo(config: Path | None, seconds: float | None = None) -> int:
             settings.broker.port,
             settings.server.data_dir,
         )
+        if server.web is not None:
+            _announce_web(server.web.url, users)
         stop.wait(seconds) if seconds else _wait_for_interrupt(stop)
     finally:
         stop.set()
         for thread in threads:
-            thread.join(timeout=10)
+            thread.join(timeout=30)
         for link in links:
             link.close()
         server.stop()
     return 0
+
+
+def _announce_web(url: str, users: dict[str, dict[str, Any]]) -> None:
+    """The web address and the demo accounts, printed so anyone trying the demo can sign in at once."""
+    print(f"\nTrang web / web pages: {url}", flush=True)
+    print(f"  Trực tiếp / live: {url}live", flush=True)
+    for username, user in users.items():
+        where = f" ({user['counter']})" if user.get("counter") else ""
+        print(f"  {user['role']}{where}: {username} / {user['password']}", flush=True)
+    print(flush=True)
 
 
 def _wait_for_interrupt(stop: threading.Event) -> None:

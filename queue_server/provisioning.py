@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+from collections.abc import Collection
 from pathlib import Path
 
 from queue_server.app import open_store, server_password
@@ -15,24 +16,32 @@ from queue_server.brokers.credentials import hash_password, new_password
 from queue_server.config import ConfigError, Settings
 from queue_server.contract.topics import SERVER_USERNAME, valid_id
 from queue_server.store.devices import Device, DeviceRegistry
+from queue_server.store.event_store import EventStore
 
 logger = logging.getLogger(__name__)
 
 
 def add_device(settings: Settings, device_id: str, kind: str, counter_id: str | None) -> str:
     """Register a device; returns its new password (shown once, only its hash is kept)."""
-    if not valid_id(device_id) or device_id == SERVER_USERNAME:
-        raise ConfigError(f"device id {device_id!r}: use lowercase letters, digits and '-' (max 40)")
-    known_counters = {c.id for c in settings.counters}
-    if kind == "counter" and counter_id not in known_counters:
-        raise ConfigError(f"a counter unit needs --counter, one of {sorted(known_counters)}")
-    password = new_password()
     store = open_store(settings)
     try:
-        DeviceRegistry(store).add(device_id, kind, hash_password(password), counter_id)
+        password = register_device(store, device_id, kind, counter_id, {c.id for c in settings.counters})
         sync_mosquitto(settings, DeviceRegistry(store).list(include_revoked=False))
     finally:
         store.close()
+    return password
+
+
+def register_device(
+    store: EventStore, device_id: str, kind: str, counter_id: str | None, known_counters: Collection[str]
+) -> str:
+    """Register a device in an open store (the CLI and the admin pages); returns its password, never kept."""
+    if not valid_id(device_id) or device_id == SERVER_USERNAME:
+        raise ConfigError(f"device id {device_id!r}: use lowercase letters, digits and '-' (max 40)")
+    if kind == "counter" and counter_id not in known_counters:
+        raise ConfigError(f"a counter unit needs --counter, one of {sorted(known_counters)}")
+    password = new_password()
+    DeviceRegistry(store).add(device_id, kind, hash_password(password), counter_id)
     return password
 
 

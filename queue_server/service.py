@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,6 +22,7 @@ from queue_server.engine.decide import decide
 from queue_server.engine.errors import CommandRejected
 from queue_server.engine.setup import OfficeSetup
 from queue_server.engine.state import QueueState
+from queue_server.live import LiveOffice
 from queue_server.store.event_store import Commit, EventStore, StoredEvent
 from queue_server.views import retained_views
 
@@ -70,6 +71,8 @@ class OfficeService:
         self.clock, self.new_id, self.max_payload_bytes = clock, new_id, max_payload_bytes
         self.office_id = setup.office_id
         self.state = QueueState()
+        self.live = LiveOffice(lambda: self.state, clock=clock)
+        """What the web pages read; every change of ``state`` happens inside ``live.writing()``."""
         self._replies: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self._published: dict[str, dict[str, Any]] = {}
         self._last_now: datetime | None = None
@@ -77,13 +80,30 @@ class OfficeService:
     # -- start-up ---------------------------------------------------------------------------------------------
     def start(self) -> list[Publish]:
         """Rebuild the state from the store, record a changed office setup, and return the retained state."""
-        self.state = QueueState.replay(stored.event for stored in self.store.events())
+        with self.live.writing():
+            return self._start()
+
+    def _start(self) -> list[Publish]:
+        recorded: set[OfficeSetup] = set()
+
+        def events() -> Iterator[ev.Event]:
+            for stored in self.store.events():
+                if isinstance(stored.event, ev.OfficeConfigured):
+                    recorded.add(stored.event.setup)
+                yield stored.event
+
+        self.state = QueueState.replay(events())
         logger.info("replayed %d events", self.state.event_count)
         out = [Publish(topics.server_status(self.office_id), msg.encode({"v": 1, "online": True}), retain=True)]
-        if self.state.setup != self.setup:
+        # The config file seeds the setup; admin pages change it later through ConfigureOffice events. The file's
+        # setup is recorded only when it was never recorded (first start, or the file was edited since), so a
+        # restart does not silently undo a change made in the admin pages.
+        if self.setup not in recorded:
             _, published = self.execute(cmd.ConfigureOffice(self.setup))
             out += published
-            logger.info("office setup recorded (%s)", "changed" if self.state.event_count > 1 else "first start")
+            logger.info("office setup recorded (%s)", "changed" if recorded else "first start")
+        elif self.state.setup != self.setup:
+            logger.warning("office setup: the admin pages' change is kept (the config file's was recorded before)")
         return out
 
     def retained_state(self, only_changed: bool = True, touched: list[ev.Event] | None = None) -> list[Publish]:
@@ -99,6 +119,10 @@ class OfficeService:
     # -- requests ---------------------------------------------------------------------------------------------
     def handle(self, messages: Sequence[tuple[str, bytes]]) -> list[Publish]:
         """Handle a batch of raw request messages; returns replies, events and retained state to publish."""
+        with self.live.writing():
+            return self._handle(messages)
+
+    def _handle(self, messages: Sequence[tuple[str, bytes]]) -> list[Publish]:
         out: list[Publish] = []
         batch: list[_Pending] = []
         in_batch: dict[tuple[str, str], _Pending] = {}
@@ -136,6 +160,10 @@ class OfficeService:
         Returns the reply and what to publish (events stream, retained state). Not thread-safe: in a running
         server, call ``ServerLink.execute``, which runs it on the ingest thread between batches.
         """
+        with self.live.writing():
+            return self._execute(command, device_id)
+
+    def _execute(self, command: cmd.Command, device_id: str | None) -> tuple[dict[str, Any], list[Publish]]:
         pending = self._decide(device_id, None, command)
         stored = self._commit([pending])
         if stored is None:

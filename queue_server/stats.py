@@ -1,13 +1,19 @@
-"""``motcua stats``: a period's figures against the national targets, as text (the web shows the same report).
+"""``motcua stats``: a period's figures against the national targets, as text (the web shows the same report),
+or with ``--format xlsx|pdf|csv -o FILE`` as the dashboard's downloadable report (``queue_server.reports``).
 
 Only a formatter: every figure comes from ``queue_server.analytics`` (definitions in docs/statistics.md).
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
-from queue_server.analytics.report import PeriodReport, period_report
+from queue_server.analytics.current import office_report
+from queue_server.analytics.metrics import GroupBy
+from queue_server.analytics.report import PeriodReport
 from queue_server.analytics.targets import Status
 from queue_server.engine.setup import OfficeSetup
 from queue_server.store.event_store import EventStore
@@ -15,11 +21,48 @@ from queue_server.store.event_store import EventStore
 _STATUS = {Status.MET: "đạt / met", Status.NOT_MET: "CHƯA ĐẠT / not met", Status.NO_DATA: "chưa có số liệu / no data"}
 
 
-def report(store: EventStore, setup: OfficeSetup, start: str | None, end: str | None) -> PeriodReport:
+FORMATS = ("text", "xlsx", "pdf", "csv")
+
+
+def report(
+    store: EventStore, setup: OfficeSetup, start: str | None, end: str | None, group_by: Iterable[GroupBy] = ()
+) -> PeriodReport:
     today = (datetime.now(UTC) + timedelta(minutes=setup.utc_offset_minutes)).date()
     first = date.fromisoformat(start) if start else today
     last = date.fromisoformat(end) if end else first
-    return period_report((s.event for s in store.events()), setup, first, last, group_by=())
+    return office_report(store, setup, first, last, group_by=group_by)
+
+
+def run(
+    store: EventStore,
+    setup: OfficeSetup,
+    start: str | None,
+    end: str | None,
+    fmt: str = "text",
+    output: str | None = None,
+) -> int:
+    """``motcua stats``: text to standard output (or ``output``), or a report file; xlsx and pdf need ``-o``."""
+    if fmt == "text":
+        text = format_report(report(store, setup, start, end)) + "\n"
+        if output in (None, "-"):
+            sys.stdout.write(text)
+        else:
+            Path(output).write_text(text, encoding="utf-8")
+        return 0
+    from queue_server.reports.document import EXPORTED_GROUPS
+    from queue_server.reports.formats import document_for, render
+
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
+    data = render(document_for(report(store, setup, start, end, EXPORTED_GROUPS), setup), fmt)
+    if output in (None, "-"):
+        if fmt != "csv":
+            print(f"motcua stats --format {fmt} needs -o FILE (a binary file)", file=sys.stderr)
+            return 2
+        sys.stdout.buffer.write(data)
+    else:
+        Path(output).write_bytes(data)
+    return 0
 
 
 def _minutes(seconds: float | None) -> str:

@@ -1,3 +1,8 @@
 """Shared fixtures: real brokers and databases, started per test session on free loopback ports."""
 
-pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.mosquitto", "tests.fixtures.gpio"]
+pytest_plugins = [
+    "tests.fixtures.postgres",
+    "tests.fixtures.mosquitto",
+    "tests.fixtures.gpio",
+    "tests.fixtures.browser",
+]

@@ -3,7 +3,8 @@
 Outputs are anything with ``show(view)``: the serial LED board (``hardware.serial_display``), the pygame screen
 (``firmware.display.counter_screen``), or both. A view is sent when it changes, and again every
 ``refresh_seconds`` so a board that lost power shows the right thing soon after it is back. A failing output
-is logged and does not stop the others.
+is logged and does not stop the others. ``run`` sleeps on the model's change signal, so new state is shown as
+soon as it arrives; the link is checked at least every ``interval``.
 
 Example::
 
@@ -63,8 +64,11 @@ class CounterDisplay:
             self._last, self._sent_at = view, now
         return view
 
-    def run(self, link: Link, stop: threading.Event, interval: float = 0.05) -> None:
-        while not stop.wait(interval):
+    def run(self, link: Link, stop: threading.Event, interval: float = 0.1) -> None:
+        while not stop.is_set():
+            self.model.wait_changed(interval)
+            if stop.is_set():
+                return
             try:
                 self.tick(link.connected)
             except Exception:

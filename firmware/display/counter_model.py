@@ -2,7 +2,11 @@
 
 The display above a counter shows the ticket being served there ("A025"), the counter ("Quầy 3") and the field
 ("Hộ tịch"). It never shows a number it cannot vouch for: while the link or the server is down it says
-"MẤT KẾT NỐI", while the counter is paused "TẠM DỪNG", and with nobody at the counter a dash.
+"MẤT KẾT NỐI", while the counter is paused "TẠM DỪNG", and with nobody at the counter a dash. While staff
+choose where to transfer the citizen (``set_transfer``), it shows the field chosen ("transfer" mode).
+
+``wait_changed`` lets a display runner sleep until something changed instead of polling: the press-to-display
+latency is then the broker's, not a polling period's.
 
 Example::
 
@@ -17,24 +21,32 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from queue_server.contract import topics
 
-Mode = Literal["serving", "idle", "paused", "link_lost"]
+if TYPE_CHECKING:
+    from firmware.transfer import TransferChoice
+
+Mode = Literal["serving", "idle", "paused", "link_lost", "transfer"]
 PAUSED_TEXT = "TẠM DỪNG"
 LINK_LOST_TEXT = "MẤT KẾT NỐI"
 IDLE_TEXT = "---"
+TRANSFER_TEXT = "CHUYỂN"
 
 
 @dataclass(frozen=True)
 class CounterView:
-    """One screenful: ``label`` only in mode "serving"; ``counter_number`` when known."""
+    """One screenful: ``label`` in modes "serving" and "transfer"; ``counter_number`` when known.
+
+    In "transfer" mode ``service`` is the field chosen as the target and ``position`` says "2/3".
+    """
 
     mode: Mode
     counter_number: int | None
     label: str | None = None
     service: str | None = None
+    position: str | None = None
 
     @property
     def counter_text(self) -> str:
@@ -45,6 +57,8 @@ class CounterView:
         """The big text: the ticket number, or the state that replaces it."""
         if self.mode == "serving" and self.label:
             return self.label
+        if self.mode == "transfer" and self.service:
+            return f"→ {self.service}"
         return {"paused": PAUSED_TEXT, "link_lost": LINK_LOST_TEXT}.get(self.mode, IDLE_TEXT)
 
 
@@ -62,7 +76,9 @@ class CounterDisplayModel:
         self._state: dict[str, Any] | None = None
         self._server_online: bool | None = None
         self._link = False
+        self._transfer: TransferChoice | None = None
         self._lock = threading.Lock()
+        self._changed = threading.Event()
 
     def state_topics(self) -> tuple[str, ...]:
         """What the DeviceLink must subscribe to for this model."""
@@ -76,10 +92,23 @@ class CounterDisplayModel:
                 self._state = data
                 if isinstance(data.get("number"), int):
                     self._number = data["number"]
+        self._changed.set()
 
     def set_link(self, connected: bool) -> None:
         with self._lock:
             self._link = connected
+
+    def set_transfer(self, choice: TransferChoice | None) -> None:
+        """The transfer target staff are choosing (None: no choice in progress)."""
+        with self._lock:
+            self._transfer = choice
+        self._changed.set()
+
+    def wait_changed(self, timeout: float) -> bool:
+        """Sleep until new state or a transfer choice arrives (True) or ``timeout`` passes (False)."""
+        changed = self._changed.wait(timeout)
+        self._changed.clear()
+        return changed
 
     def view(self) -> CounterView:
         with self._lock:
@@ -90,5 +119,8 @@ class CounterDisplayModel:
             serving = self._state.get("serving")
             if not isinstance(serving, dict) or not serving.get("label"):
                 return CounterView("idle", self._number)
+            if self._transfer is not None:
+                choice = self._transfer
+                return CounterView("transfer", self._number, str(serving["label"]), choice.name, choice.position)
             service_id = str(serving.get("service_id") or "")
             return CounterView("serving", self._number, str(serving["label"]), self.services.get(service_id))

@@ -16,9 +16,10 @@ from pathlib import Path
 import pygame
 
 from firmware.display import drawing
-from firmware.display.counter_model import CounterView
+from firmware.display.counter_model import TRANSFER_TEXT, CounterView
 
-BACKGROUND = {"serving": (10, 30, 80), "idle": (10, 30, 80), "paused": (150, 90, 0), "link_lost": (150, 20, 20)}
+BACKGROUND = {"serving": (10, 30, 80), "idle": (10, 30, 80), "paused": (150, 90, 0), "link_lost": (150, 20, 20),
+              "transfer": (0, 95, 90)}  # fmt: skip
 WHITE, YELLOW, GREY = (255, 255, 255), (255, 215, 0), (190, 200, 220)
 SUBTITLE = {"paused": "Xin mời sang quầy khác", "link_lost": "Đang kết nối lại…", "idle": "Chưa có số"}
 
@@ -34,6 +35,9 @@ def render_counter(surface: pygame.Surface, view: CounterView, font_dir: Path | 
     if view.mode == "serving":
         drawing.text(surface, view.headline, middle, YELLOW, font_dir=font_dir)
         bottom_text = view.service or ""
+    elif view.mode == "transfer":
+        drawing.text(surface, view.headline, middle.inflate(0, -middle.height // 3), WHITE, font_dir=font_dir)
+        bottom_text = f"{TRANSFER_TEXT} {view.label} ({view.position}) · giữ nút để xác nhận"
     else:
         drawing.text(surface, view.headline, middle.inflate(0, -middle.height // 3), WHITE, font_dir=font_dir)
         bottom_text = SUBTITLE.get(view.mode, "")

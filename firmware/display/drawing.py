@@ -26,11 +26,32 @@ def init(size: tuple[int, int], *, fullscreen: bool, caption: str) -> pygame.Sur
     return pygame.display.set_mode(size, flags)
 
 
+_watching_quit = False
+
+
+def _forget_fonts() -> None:
+    """Called by ``pygame.quit()``: a Font kept from before it is dangling and crashes SDL_ttf when used."""
+    global _watching_quit
+    _watching_quit = False
+    _font.cache_clear()
+
+
 @lru_cache(maxsize=128)
-def font(size: int, bold: bool = True, font_dir: Path | None = None) -> pygame.font.Font:
-    if not pygame.font.get_init():
-        pygame.font.init()
+def _font(size: int, bold: bool, font_dir: Path | None) -> pygame.font.Font:
     return pygame.font.Font(str(find_font(BOLD if bold else REGULAR, font_dir)), max(size, 6))
+
+
+def font(size: int, bold: bool = True, font_dir: Path | None = None) -> pygame.font.Font:
+    """A cached Font; the cache is emptied whenever pygame (or its font module) is shut down and started again,
+    e.g. by a kiosk in the same process (pygame's quit hooks are one-shot, hence the re-registration)."""
+    global _watching_quit
+    if not pygame.font.get_init():
+        _font.cache_clear()
+        pygame.font.init()
+    if not _watching_quit:
+        pygame.register_quit(_forget_fonts)
+        _watching_quit = True
+    return _font(size, bold, font_dir)
 
 
 def text(

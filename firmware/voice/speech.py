@@ -18,7 +18,10 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import unicodedata
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -26,6 +29,8 @@ from typing import Protocol
 from firmware.voice import wavio
 
 logger = logging.getLogger(__name__)
+PHRASE_CACHE = 64
+"""Synthesised phrases kept (about 100 KB each): the template's words and the recent numbers and counters."""
 _TOKEN = re.compile(r"[^\W_]+|[,.;:!?–-]")
 
 
@@ -86,6 +91,8 @@ class Voice:
         self.repeats, self.gap_seconds, self.pause_seconds, self.chime = repeats, gap_seconds, pause_seconds, chime
         self.synthesizer: Synthesizer = synthesizer or EspeakNg()
         self._clips = _index_clips(clips_dir) if clips_dir is not None else {}
+        self._cache: OrderedDict[str, bytes] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     def render(self, sentence: str, out_path: Path) -> Rendered:
         """Write the whole announcement (chime, sentence x repeats) to ``out_path``."""
@@ -102,31 +109,56 @@ class Voice:
         return report
 
     def _sentence_pcm(self, sentence: str, report: Rendered) -> bytes:
-        pieces: list[bytes] = []
+        plan: list[bytes | str] = []  # audio already at hand, or a phrase still to synthesise
         missing: list[str] = []
 
         def flush() -> None:
             if missing:
-                pieces.append(self._synthesize(" ".join(missing)))
+                plan.append(" ".join(missing))
                 report.synthesized.extend(missing)
                 missing.clear()
 
         for token in tokens(sentence):
             if not token[0].isalnum():
                 flush()
-                pieces.append(wavio.silence(self.pause_seconds))
+                plan.append(wavio.silence(self.pause_seconds))
             elif token in self._clips:
                 flush()
-                pieces.append(wavio.read_pcm(self._clips[token]))
+                plan.append(wavio.read_pcm(self._clips[token]))
                 report.from_clips.append(token)
             else:
                 missing.append(token)
         flush()
-        return b"".join(pieces)
+        spoken = self._synthesize_all([p for p in plan if isinstance(p, str)])
+        return b"".join(p if isinstance(p, bytes) else spoken[p] for p in plan)
+
+    def _synthesize_all(self, phrases: list[str]) -> dict[str, bytes]:
+        """Every phrase's audio: recent ones from the cache, the others synthesised at the same time.
+
+        A call sentence splits at its commas into about three phrases, and the template's fixed words come back
+        in every call; caching them and running the rest in parallel keeps a call's first sound quick (the
+        synthesiser's start-up, not its speaking, is most of its time).
+        """
+        with self._cache_lock:
+            out = {p: self._cache[p] for p in phrases if p in self._cache}
+        todo = list(dict.fromkeys(p for p in phrases if p not in out))
+        if todo:
+            if not self.synthesizer.available():
+                raise SpeechError(f"no clip and no speech synthesiser for: {todo[0]!r}")
+            if len(todo) == 1:
+                out[todo[0]] = self._synthesize(todo[0])
+            else:
+                with ThreadPoolExecutor(max_workers=len(todo), thread_name_prefix="voice-synth") as pool:
+                    out |= dict(zip(todo, pool.map(self._synthesize, todo), strict=True))
+            with self._cache_lock:
+                for phrase in todo:
+                    self._cache[phrase] = out[phrase]
+                    self._cache.move_to_end(phrase)
+                while len(self._cache) > PHRASE_CACHE:
+                    self._cache.popitem(last=False)
+        return out
 
     def _synthesize(self, text: str) -> bytes:
-        if not self.synthesizer.available():
-            raise SpeechError(f"no clip and no speech synthesiser for: {text!r}")
         with tempfile.TemporaryDirectory(prefix="motcua-voice-") as tmp:
             path = Path(tmp) / "phrase.wav"
             self.synthesizer.synthesize(text, path)

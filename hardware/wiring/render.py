@@ -1,7 +1,8 @@
-"""Render the counter-unit wiring table (``counter-unit.md``) from the pin map files, so the two never disagree.
+"""Render the counter-unit wiring table (``counter-unit.md``) and one SVG diagram per pin map
+(``counter-unit-<pin map>.svg``) from the pin map files, so they never disagree with them.
 
-Run ``python -m hardware.wiring.render`` after editing a pin map; ``--check`` exits 1 if the file is stale
-(a test runs the same check).
+Run ``python -m hardware.wiring.render`` after editing a pin map; ``--check`` exits 1 if a file is stale or
+missing (a test runs the same check).
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from pathlib import Path
 
 from hardware.gpio_pinmap import PINMAPS, PinMap, load_pinmap
 
-OUTPUT = Path(__file__).parent / "counter-unit.md"
+FOLDER = Path(__file__).parent
+OUTPUT = FOLDER / "counter-unit.md"
 _LABELS = {
     "staff.next": "Staff: next (gọi số tiếp theo)",
     "staff.recall": "Staff: recall (gọi lại)",
     "staff.skip": "Staff: skip, citizen absent (bỏ qua)",
-    "staff.transfer": "Staff: transfer (chuyển)",
+    "staff.transfer": "Staff: transfer (chuyển): press to choose, hold to send",
     "staff.pause": "Staff: pause/resume, hold 2 s (tạm dừng)",
     "status.led": "Status LED (steady: online, blinking: no server)",
 }
@@ -33,6 +35,8 @@ def render(pinmaps: list[tuple[str, PinMap]]) -> str:
         "resistor needed. LEDs: GPIO pin -> 330 Ω resistor -> LED anode (long leg); LED cathode -> GND.",
         "BCM is the GPIO number used in software; the physical pin is the position on the 40-pin header",
         "(pin 1 is the 3V3 pin nearest the SD card edge).",
+        "",
+        "Diagrams: " + ", ".join(f"[{svg_path(name).name}]({svg_path(name).name})" for name, _ in pinmaps) + ".",
     ]
     for name, pinmap in pinmaps:
         header = pinmap.header()
@@ -60,23 +64,37 @@ def _label(function: str) -> str:
     return f"Rating LED: {parts[1]}" if parts[-1] == "led" else f"Rating button: {parts[1]}"
 
 
+def svg_path(pinmap_name: str) -> Path:
+    return FOLDER / f"counter-unit-{Path(pinmap_name).stem}.svg"
+
+
+def outputs(pinmaps: list[tuple[str, PinMap]]) -> dict[Path, str]:
+    """Every generated file and its text."""
+    from hardware.wiring.svg import render_svg
+
+    labels = {function: _label(function) for _, pinmap in pinmaps for function, _, _ in pinmap.assignments()}
+    files = {OUTPUT: render(pinmaps)}
+    files |= {svg_path(name): render_svg(name, pinmap, labels) for name, pinmap in pinmaps}
+    return files
+
+
 def load_all(folder: Path = PINMAPS) -> list[tuple[str, PinMap]]:
     return [(path.name, load_pinmap(path)) for path in sorted(folder.glob("*.toml"))]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--check", action="store_true", help="fail if counter-unit.md is out of date")
+    parser.add_argument("--check", action="store_true", help="fail if a generated file is out of date")
     args = parser.parse_args(argv)
-    text = render(load_all())
+    files = outputs(load_all())
     if args.check:
-        current = OUTPUT.read_text(encoding="utf-8") if OUTPUT.exists() else ""
-        if current != text:
-            print(f"{OUTPUT} is out of date: run python -m hardware.wiring.render", file=sys.stderr)
-            return 1
-        return 0
-    OUTPUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUTPUT}")
+        stale = [p for p, text in files.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
+        for path in stale:
+            print(f"{path} is out of date: run python -m hardware.wiring.render", file=sys.stderr)
+        return 1 if stale else 0
+    for path, text in files.items():
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path}")
     return 0
 
 

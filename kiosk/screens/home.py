@@ -38,6 +38,8 @@ class HomeScreen(Screen):
         if app.priority is not None:
             banner = pygame.Rect(MARGIN, top, width - 2 * MARGIN - 260 - GAP, TOUCH_MIN)
             text = _("Ưu tiên: {who}. Mời chọn lĩnh vực").format(who=priority_label(app.priority))
+            if app.masked_name:
+                text = f"{app.masked_name} — {text}"
             widgets.append(Label(text, banner, 30, bold=True, background=(255, 210, 0)))
             cancel = pygame.Rect(banner.right + GAP, top, 260, TOUCH_MIN)
             widgets.append(Button("priority:cancel", _("Bỏ ưu tiên"), cancel, self._cancel_priority, "secondary"))

@@ -95,13 +95,16 @@ class TicketScreen(Screen):
 class MessageScreen(Screen):
     """A full-screen message with a way on; ``offline`` and ``refused`` are the two the app shows."""
 
-    def __init__(self, app: KioskApp, name: str, title: str, text: str) -> None:
+    def __init__(self, app: KioskApp, name: str, title: str, text: str, hold_s: float = 0.0) -> None:
         super().__init__(app)
         self.name, self.title, self.text = name, title, text
+        self.hold_s = hold_s
+        """Stay at least this long even if the link is back (a request just timed out: let the citizen read)."""
 
     @classmethod
-    def offline(cls, app: KioskApp) -> MessageScreen:
-        return cls(app, "offline", "Hệ thống đang kết nối lại...", "Vui lòng chờ trong giây lát hoặc hỏi cán bộ.")
+    def offline(cls, app: KioskApp, hold_s: float = 0.0) -> MessageScreen:
+        return cls(app, "offline", "Hệ thống đang kết nối lại...", "Vui lòng chờ trong giây lát hoặc hỏi cán bộ.",
+                   hold_s)  # fmt: skip
 
     @classmethod
     def refused(cls, app: KioskApp) -> MessageScreen:

@@ -141,14 +141,16 @@ def _act(
     _call_idle(sim, now, agenda, serial, idle)
 
 
-def office_year(visits: int = 60_000, seed: int = 1) -> list[ev.Event]:
-    """A synthetic office-year of about ``visits`` visits, decided by the real engine."""
+def office_year(visits: int = 60_000, seed: int = 1, days: int | None = None) -> list[ev.Event]:
+    """A synthetic office-year of about ``visits`` visits, decided by the real engine; ``days`` keeps only
+    the year's first working days (the visits are spread over those)."""
     rng = random.Random(seed)
     sim = _Sim(QueueState(), [], count(1), rng)
     sim.run(cmd.ConfigureOffice(SETUP), _utc(date(YEAR, 1, 1), 7))
-    days = _working_days(YEAR)
-    for day in days:
-        _day(sim, day, max(1, round(rng.gauss(visits / len(days), visits / len(days) / 5))))
+    days_of_year = _working_days(YEAR)[:days]
+    per_day = visits / len(days_of_year)
+    for day in days_of_year:
+        _day(sim, day, max(1, round(rng.gauss(per_day, per_day / 5))))
     return sim.events
 
 

@@ -29,8 +29,15 @@ class OfficeUnderTest:
     office_id = "tuan-giao"
 
     def __init__(
-        self, directory: Path, *, port: int, store_url: str | None = None, broker_kind: str = "mosquitto"
+        self,
+        directory: Path,
+        *,
+        port: int,
+        store_url: str | None = None,
+        broker_kind: str = "mosquitto",
+        web: bool = False,
     ) -> None:
+        """``web``: also serve the web pages (on a free port); off by default so measurements are of the queue."""
         self.directory = directory
         self.directory.mkdir(parents=True, exist_ok=True)
         self.port = port
@@ -45,6 +52,7 @@ class OfficeUnderTest:
             f'server_password = "{self.server_password}"\n'
             f'[store]\nurl = "{self.store_url}"\n'
             f'[server]\ndata_dir = "{directory / "data"}"\nlog_level = "INFO"\n'
+            f"[web]\nenabled = {'true' if web else 'false'}\nport = 0\n"
         )
         self.settings = load_settings(self.config_path)
 

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from queue_server.bench.office import OfficeUnderTest
+from queue_server.bench.percentile import percentile
 from queue_server.bench.replay import replay_rate
+from queue_server.bench.rows import device_and_web_rows
 from queue_server.brokers.process import MosquittoProcess, free_port
 from queue_server.contract import topics
 from queue_server.mqtt.device_link import DeviceLink
@@ -32,11 +34,6 @@ class Row:
     goal: str
     value: str
     ok: bool | None
-
-
-def _percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def _kiosk_process(args: tuple[str, int, str, str, int, int], ready: Any, go: Any, results: Any) -> None:
@@ -194,11 +191,11 @@ def main(quick: bool = False) -> int:
         rate = _with_office(base, "throughput", lambda o: throughput(o, int(3000 * scale)))
         rows.append(Row("tickets/s sustained, 3 kiosks (Mosquitto)", ">= 1000/s", f"{rate:,.0f}/s", rate >= 1000))
         lat = _with_office(base, "latency", lambda o: round_trips(o, int(1000 * scale), 100.0))
-        p50, p99 = _percentile(lat, 50), _percentile(lat, 99)
+        p50, p99 = percentile(lat, 50), percentile(lat, 99)
         rows.append(Row("issue round trip p50 at 100/s", "<= 3 ms", f"{p50:.2f} ms", p50 <= 3))
         rows.append(Row("issue round trip p99 at 100/s", "<= 10 ms", f"{p99:.2f} ms", p99 <= 10))
         calls = _with_office(base, "call", lambda o: call_next_to_state(o, int(300 * scale)))
-        c99 = _percentile(calls, 99)
+        c99 = percentile(calls, 99)
         rows.append(Row("call_next -> counter retained state p99", "<= 20 ms", f"{c99:.2f} ms", c99 <= 20))
         events_per_s = replay_rate(int(200_000 * scale))
         rows.append(Row("engine replay", ">= 200,000 ev/s", f"{events_per_s:,.0f} ev/s", events_per_s >= 200_000))
@@ -206,40 +203,9 @@ def main(quick: bool = False) -> int:
         rows.append(Row("server RSS, embedded broker, idle", "<= 80 MB", f"{idle / 1024:.1f} MB", idle <= 80 * 1024))
         rows.append(Row("server RSS, embedded broker, load", "<= 80 MB", f"{peak / 1024:.1f} MB", peak <= 80 * 1024))
         rows.append(Row("(for scale) issue round trip mean", "", f"{statistics.mean(lat):.2f} ms", None))
-    rows += _later_issue_rows(scale)
+    rows += [Row(*row) for row in device_and_web_rows(scale)]
     _print(rows)
     return 0
-
-
-def _later_issue_rows(scale: float) -> list[Row]:
-    """Rows of the first slices of issues 5 and 6 (kiosk search, dashboard report): in-process timings."""
-    from kiosk.bench import search_p99_ms
-    from queue_server.analytics.bench import office_year_seconds
-
-    search = search_p99_ms(2000)
-    year = office_year_seconds(int(60_000 * scale))
-    visits = f"{int(year['visits']):,} visits"
-    return [
-        Row("kiosk search, 2,000 procedures, p99/keystroke", "<= 20 ms", f"{search:.2f} ms", search <= 20),
-        Row(
-            f"dashboard year ({visits}), folded, overall",
-            "<= 200 ms",
-            f"{year['folded_overall_s'] * 1000:.0f} ms",
-            year["folded_overall_s"] <= 0.2,
-        ),
-        Row(
-            "dashboard year, folded, all groupings",
-            "<= 200 ms",
-            f"{year['folded_all_groups_s'] * 1000:.0f} ms",
-            year["folded_all_groups_s"] <= 0.2,
-        ),
-        Row(
-            "dashboard year, read from SQLite + report",
-            "<= 200 ms",
-            f"{year['sqlite_s'] * 1000:,.0f} ms",
-            year["sqlite_s"] <= 0.2,
-        ),
-    ]
 
 
 def _print(rows: list[Row]) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -106,13 +106,35 @@ class MotcuaTopicPlugin(BaseTopicPlugin):  # type: ignore[misc]  # amqtt ships n
         return allowed
 
 
+class SubscriptionTable(dict[str, Any]):
+    """amqtt's filter -> subscribers table, iterated over a copy.
+
+    amqtt 0.12.1 awaits inside its loops over this table (``_run_broadcast`` asks the topic plugin per
+    subscriber; the retained replay on connect): a client subscribing meanwhile adds a key, the loop dies with
+    "dictionary changed size during iteration", and the message is lost for the remaining subscribers. Devices
+    publish their status as they connect and subscribe, which made it frequent once the server read statuses.
+    """
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(super().keys()))
+
+    def items(self) -> list[tuple[str, Any]]:  # type: ignore[override]
+        return list(super().items())
+
+
 class AuthFirstBroker(Broker):  # type: ignore[misc]  # amqtt ships no type hints
     """amqtt 0.12.1's broker, but authenticating a CONNECT before it touches an existing session.
 
     Upstream drops (clean) or takes over (persistent) the session with the same client id *before* asking
     the auth plugins: anyone could cut the server off its subscriptions with its client id and a wrong
-    password. This is upstream's ``_initialize_client_session`` with the check moved first.
+    password. This is upstream's ``_initialize_client_session`` with the check moved first. Its subscription
+    table is a :class:`SubscriptionTable`.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        upstream: dict[str, Any] = self.__dict__["_subscriptions"]
+        self._subscriptions = SubscriptionTable(upstream)
 
     async def _publish_retained_messages_for_subscription(self, subscription: tuple[str, int], session: Any) -> None:
         """Replay retained messages only for filters this session holds.

@@ -43,25 +43,53 @@ def write_mosquitto_config(
     bind: str = "127.0.0.1",
     persistence: bool = True,
     run_as_root: bool = False,
+    extra_lines: Sequence[str] = (),
 ) -> Path:
     """Write ``mosquitto.conf``, ``passwd`` and ``acl`` into ``directory``; return the config's path.
 
     Files are replaced atomically, so a broker reloading (SIGHUP) mid-write never sees half a password file.
     ``run_as_root`` keeps Mosquitto from dropping privileges to the ``mosquitto`` user, which could not read
-    files in a root-owned temporary directory (tests run as root in containers).
+    files in a root-owned temporary directory (tests run as root in containers). ``extra_lines`` go at the end
+    of the file: a bridge section (``queue_server.brokers.bridge``) must come after every global option.
     """
     if not topics.valid_id(office_id):
         raise ValueError(f"invalid office id {office_id!r}")
+    return write_broker_config(
+        directory,
+        title=f"office {office_id}",
+        port=port,
+        accounts=accounts,
+        acl_text=render_acl(office_id),
+        bind=bind,
+        persistence=persistence,
+        run_as_root=run_as_root,
+        extra_lines=extra_lines,
+    )
+
+
+def write_broker_config(
+    directory: Path,
+    *,
+    title: str,
+    port: int,
+    accounts: Sequence[BrokerAccount],
+    acl_text: str,
+    bind: str = "127.0.0.1",
+    persistence: bool = True,
+    run_as_root: bool = False,
+    extra_lines: Sequence[str] = (),
+) -> Path:
+    """The configuration any motcua Mosquitto shares (office or province broker); only the ACL differs."""
     if not 0 < port < 65536:
         raise ValueError(f"invalid port {port}")
     directory.mkdir(parents=True, exist_ok=True)
     directory = directory.resolve()
     passwd_path = write_password_file(directory / PASSWD_NAME, accounts)
     acl_path = directory / ACL_NAME
-    _write_atomic(acl_path, render_acl(office_id), mode=0o600)
+    _write_atomic(acl_path, acl_text, mode=0o600)
 
     lines = [
-        f"# motcua: generated for office {office_id}; regenerate rather than edit.",
+        f"# motcua: generated for {title}; regenerate rather than edit.",
         "per_listener_settings false",
         "allow_anonymous false",
         f"password_file {passwd_path}",
@@ -85,9 +113,10 @@ def write_mosquitto_config(
         lines.append("persistence false")
     if run_as_root:
         lines.append("user root")
+    lines += extra_lines
     config_path = directory / CONFIG_NAME
     _write_atomic(config_path, "\n".join(lines) + "\n", mode=0o600)
-    logger.debug("wrote mosquitto config for office %s in %s", office_id, directory)
+    logger.debug("wrote mosquitto config for %s in %s", title, directory)
     return config_path
 
 

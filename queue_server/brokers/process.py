@@ -15,6 +15,9 @@ from pathlib import Path
 
 from queue_server.brokers.mosquitto import BrokerAccount, reload_mosquitto, write_mosquitto_config
 
+ConfigWriter = Callable[[Path, int, Sequence[BrokerAccount]], Path]
+"""Writes a broker's files for (directory, port, accounts) and returns the config path."""
+
 
 class BrokerStartError(RuntimeError):
     """Mosquitto did not come up; the message holds its exit code and log tail."""
@@ -50,8 +53,10 @@ class MosquittoBroker:
 
     host = "127.0.0.1"
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, writer: ConfigWriter | None = None) -> None:
+        """``writer`` replaces the office configuration (e.g. a province broker, or an office with a bridge)."""
         self.directory = directory
+        self._writer = writer
         self.log_path = directory / "mosquitto.log"
         self.port = 0
         self.office_id = ""
@@ -130,6 +135,8 @@ class MosquittoBroker:
 
     # -- internals --------------------------------------------------------------------------------------------
     def _write(self, accounts: Sequence[BrokerAccount]) -> Path:
+        if self._writer is not None:
+            return self._writer(self.directory, self.port, accounts)
         return write_mosquitto_config(
             self.directory,
             office_id=self.office_id,

@@ -65,10 +65,24 @@ def all_requests(office: str) -> str:
     return f"{ROOT}/{office}/dev/+/req"
 
 
+def all_device_statuses(office: str) -> str:
+    """The server's other subscription: every device's retained status (online, alarms) in its office."""
+    return f"{ROOT}/{office}/dev/+/status"
+
+
 def parse_request_topic(topic: str) -> tuple[str, str] | None:
     """``(office, device)`` for a request topic, else None."""
+    return _parse_device_topic(topic, "req")
+
+
+def parse_status_topic(topic: str) -> tuple[str, str] | None:
+    """``(office, device)`` for a device status topic, else None."""
+    return _parse_device_topic(topic, "status")
+
+
+def _parse_device_topic(topic: str, leaf: str) -> tuple[str, str] | None:
     parts = topic.split("/")
-    if len(parts) != 6 or f"{parts[0]}/{parts[1]}" != ROOT or parts[3] != "dev" or parts[5] != "req":
+    if len(parts) != 6 or f"{parts[0]}/{parts[1]}" != ROOT or parts[3] != "dev" or parts[5] != leaf:
         return None
     return parts[2], parts[4]
 

@@ -30,6 +30,8 @@ MAX_RESEND_WHILE_ANSWERED = 10
 interval (the oldest), not all of them, or every device doubles the load exactly when the server is busiest."""
 MAX_REQUEST_BYTES = 4096
 """The server's default ``max_payload_bytes``; a device refuses to queue anything larger."""
+EXPIRED_REMEMBERED = 256
+"""How many expired request ids a link remembers, to recognise a reply that comes after the deadline."""
 
 
 class DeviceLink:
@@ -58,6 +60,10 @@ class DeviceLink:
         self._last_reply_at = 0.0
         self._volatile: dict[str, tuple[bytes, float]] = {}
         """Requests with a time to live: in memory only, resent until their deadline, then dropped."""
+        self._expired: dict[str, None] = {}
+        self.on_late_reply: Callable[[Reply], None] | None = None
+        """Called with the server's reply to a request that had already expired (the server still applied it:
+        it reached the server before the deadline, or paho resent it after a reconnect)."""
         self._lock = threading.Lock()
         self._alarms: frozenset[AlarmCode] = frozenset()
         self._connected = threading.Event()
@@ -168,15 +174,18 @@ class DeviceLink:
             self._send(request_id, payload)
         return request_id
 
-    def request(self, request_type: str, body: dict[str, Any], timeout: float = 10.0) -> Reply | None:
-        """Submit and wait for the reply; None on timeout (the request stays in the outbox and will be sent)."""
+    def request(
+        self, request_type: str, body: dict[str, Any], timeout: float = 10.0, *, ttl: float | None = None
+    ) -> Reply | None:
+        """Submit and wait for the reply; None on timeout (the request stays in the outbox and will be sent,
+        or, with ``ttl``, until its deadline: see :meth:`submit`)."""
         request_id = f"{self.device_id}-{uuid.uuid4().hex[:20]}"
         done = threading.Event()
         box: list[Reply] = []
         with self._lock:
             self._waiters[request_id] = (done, box)
         try:
-            self.submit(request_type, body, request_id)
+            self.submit(request_type, body, request_id, ttl=ttl)
             done.wait(timeout)
             return box[0] if box else None
         finally:
@@ -222,6 +231,14 @@ class DeviceLink:
         with self._lock:
             volatile = self._volatile.pop(request_id, None) is not None
         if not volatile and not self._outbox.remove(request_id):
+            with self._lock:
+                late = request_id in self._expired
+                self._expired.pop(request_id, None)
+            if late and self.on_late_reply is not None:
+                try:
+                    self.on_late_reply(reply)
+                except Exception:
+                    logger.exception("device=%s late-reply handler failed", self.device_id)
             return  # a reply to a resend that was already answered, or to a request that expired
         self._deliver(request_id, reply)
 
@@ -266,6 +283,9 @@ class DeviceLink:
             expired = [rid for rid, (_, deadline) in self._volatile.items() if deadline <= now]
             for request_id in expired:
                 del self._volatile[request_id]
+                self._expired[request_id] = None
+            while len(self._expired) > EXPIRED_REMEMBERED:
+                del self._expired[next(iter(self._expired))]
         for request_id in expired:
             self._sent_at.pop(request_id, None)
             logger.warning("device=%s request %s expired unanswered; not sent again", self.device_id, request_id)

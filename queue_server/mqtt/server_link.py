@@ -55,6 +55,7 @@ class ServerLink:
         self._client.on_message = self._on_message
         self._worker = threading.Thread(target=self._work, name="motcua-ingest", daemon=True)
         self._started = False
+        self._unknown_status = _SeenOnce()
 
     def start(self, initial: list[Publish]) -> None:
         self._initial = initial
@@ -91,7 +92,7 @@ class ServerLink:
         if reason.is_failure:
             logger.error("broker refused the server: %s", reason)
             return
-        client.subscribe(topics.all_requests(self.office_id), qos=1)
+        client.subscribe([(topics.all_requests(self.office_id), 1), (topics.all_device_statuses(self.office_id), 1)])
         # Retained state is re-sent on every connect: a broker that restarted without persistence is right again.
         self._inbox.put(("republish", None))
         self._connected.set()
@@ -103,7 +104,27 @@ class ServerLink:
             logger.warning("lost the broker (%s); reconnecting", reason)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        self._inbox.put((message.topic, message.payload))
+        status = topics.parse_status_topic(message.topic)
+        if status is None:
+            self._inbox.put((message.topic, message.payload))
+            return
+        # Device health is not queue state: kept here on paho's thread, off the ingest queue and its commits.
+        try:
+            self._device_status(status, bytes(message.payload))
+        except Exception:
+            logger.exception("status on %r could not be kept", message.topic[:200])
+
+    def _device_status(self, where: tuple[str, str], payload: bytes) -> None:
+        office, device_id = where
+        if office != self.office_id:
+            return
+        info = self.service.devices(device_id)
+        if info is None:
+            if self._unknown_status.add(device_id):
+                logger.warning("device=%s status ignored: not registered or revoked", device_id)
+            return
+        live = self.service.live
+        live.device_status(device_id, info.kind, payload, live.now())
 
     def _work(self) -> None:
         while True:
@@ -142,3 +163,17 @@ class ServerLink:
             return []
         done.set_result(reply)
         return publishes
+
+
+class _SeenOnce:
+    """Remembers (a bounded number of) keys, so a repeated problem is logged once."""
+
+    def __init__(self, limit: int = 1000) -> None:
+        self._seen: set[str] = set()
+        self._limit = limit
+
+    def add(self, key: str) -> bool:
+        if key in self._seen or len(self._seen) >= self._limit:
+            return False
+        self._seen.add(key)
+        return True

@@ -81,9 +81,10 @@ class EventStore:
     should write a given office's log, so ``seq`` grows in commit order.
     """
 
-    def __init__(self, url: str, office_id: str) -> None:
+    def __init__(self, url: str, office_id: str, *, engine: Engine | None = None) -> None:
+        """``engine`` lets many offices' stores share one pool (the province); its owner disposes it."""
         self.office_id = office_id
-        self._engine = db.make_engine(url)
+        self._engine = engine if engine is not None else db.make_engine(url)
         self._closed = False
 
     @property

@@ -14,10 +14,13 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     Dialect,
+    Double,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -139,3 +142,133 @@ audit_log = Table(
     sqlite_autoincrement=True,
 )
 """Who did what in the admin pages, when (migration 0003). ``detail`` is JSON and never holds a secret."""
+
+
+# The statistics read model (migration 0004): the event log folded into visits, kept up to date from a cursor by
+# queue_server.analytics.projection, so that a period report is a few SQL aggregates (docs/statistics.md).
+stats_visits = Table(
+    "stats_visits",
+    metadata,
+    Column("office_id", String(ID_LENGTH), primary_key=True),
+    Column("ticket_id", String(ID_LENGTH), primary_key=True),
+    Column("service_id", String(ID_LENGTH), nullable=False),
+    Column("priority", String(64), nullable=True),
+    Column("day", Date(), nullable=False),
+    Column("hour", Integer(), nullable=False),
+    Column("issued_at", UTCDateTime(), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("ended_at", UTCDateTime(), nullable=True),
+    Column("waiting_since", UTCDateTime(), nullable=True),
+    Column("requeues", Integer(), nullable=False),
+    Column("wait_seconds", Double(), nullable=True),
+    Column("transfers", Integer(), nullable=False),
+    Column("served_segments", Integer(), nullable=False),
+    Column("served_seconds", Double(), nullable=False),
+    Column("ratings", Integer(), nullable=False),
+    Column("satisfied", Integer(), nullable=False),
+    Column("dossiers", Integer(), nullable=False),
+    Column("unsatisfied", Integer(), nullable=False),
+    Column("calls", Integer(), nullable=False),
+    Column("counter_id", String(ID_LENGTH), nullable=True),
+    Column("staff_id", String(ID_LENGTH), nullable=True),
+    Index("ix_stats_visits_office_id_day", "office_id", "day"),
+    Index("ix_stats_visits_office_id_wait_seconds", "office_id", "wait_seconds"),
+)
+"""One row per visit (open ones too); ``wait_seconds`` is NULL until a call ended a wait. ``counter_id`` and
+``staff_id`` are those of its only call when ``calls`` is 1 (most visits), so counter and staff figures read
+``stats_segments`` only for visits called more than once."""
+
+stats_segments = Table(
+    "stats_segments",
+    metadata,
+    Column("office_id", String(ID_LENGTH), primary_key=True),
+    Column("ticket_id", String(ID_LENGTH), primary_key=True),
+    Column("number", Integer(), primary_key=True),
+    Column("day", Date(), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("calls", Integer(), nullable=False),
+    Column("service_id", String(ID_LENGTH), nullable=False),
+    Column("counter_id", String(ID_LENGTH), nullable=False),
+    Column("staff_id", String(ID_LENGTH), nullable=True),
+    Column("called_at", UTCDateTime(), nullable=False),
+    Column("recalls", Integer(), nullable=False),
+    Column("ended_at", UTCDateTime(), nullable=True),
+    Column("end_kind", String(16), nullable=True),
+    Column("outcome", String(32), nullable=True),
+    Column("rating", String(64), nullable=True),
+    Column("rating_satisfied", Boolean(), nullable=True),
+    Column("seconds", Double(), nullable=True),
+    Column("wait_start", UTCDateTime(), nullable=True),
+    Column("wait_end", UTCDateTime(), nullable=True),
+    Column("wait_seconds", Double(), nullable=True),
+    Index("ix_stats_segments_office_id_day", "office_id", "day"),
+)
+"""One row per call of a visit, with the wait that call ended; ``day``, ``status`` and ``calls`` are the visit's."""
+
+stats_staff_days = Table(
+    "stats_staff_days",
+    metadata,
+    Column("office_id", String(ID_LENGTH), primary_key=True),
+    Column("staff_id", String(ID_LENGTH), primary_key=True),
+    Column("day", Date(), primary_key=True),
+)
+
+stats_cursor = Table(
+    "stats_cursor",
+    metadata,
+    Column("office_id", String(ID_LENGTH), primary_key=True),
+    Column("last_seq", BigInteger(), nullable=False),
+    Column("last_event_at", UTCDateTime(), nullable=True),
+    Column("utc_offset_minutes", Integer(), nullable=False),
+    Column("rating_scale", Text(), nullable=False),
+)
+"""Per office: the last event folded into the read model, and the fold's settings at that point."""
+
+ROLLUP_TOTALS = (
+    "visits",
+    "finished",
+    "no_shows",
+    "expired",
+    "open",
+    "transfers",
+    "waits_counted",
+    "wait_sum",
+    "within_15",
+    "within_30",
+    "served_segments",
+    "served_sum",
+    "finished_served_sum",
+    "ratings",
+    "satisfied",
+    "dossiers",
+    "unsatisfied",
+)
+_ROLLUP_SUMS = frozenset({"wait_sum", "served_sum", "finished_served_sum"})
+
+stats_rollup = Table(
+    "stats_rollup",
+    metadata,
+    Column("office_id", String(ID_LENGTH), primary_key=True),
+    Column("day", Date(), primary_key=True),
+    Column("dim", String(8), primary_key=True),
+    Column("key", String(ID_LENGTH), primary_key=True),
+    *(Column(name, Double() if name in _ROLLUP_SUMS else Integer(), nullable=False) for name in ROLLUP_TOTALS),
+    Column("waits", LargeBinary(), nullable=False),
+)
+"""Per office, local day and group (``dim`` day, service, hour, counter or staff; ``key`` '' for day): the
+additive totals of the group's figures and, in ``waits``, its counted waits that day, sorted, as packed
+little-endian float64 (what a period's p90 is ranked from). Rebuilt for every day a catch-up touches."""
+
+WAIT_BUCKET_SECONDS = 60
+"""Width of the ``stats_wait_hist`` buckets: a wait w is in bucket ⌊w / 60⌋."""
+
+stats_wait_hist = Table(
+    "stats_wait_hist",
+    metadata,
+    Column("office_id", String(ID_LENGTH), primary_key=True),
+    Column("day", Date(), primary_key=True),
+    Column("bucket", Integer(), primary_key=True),
+    Column("waits", Integer(), nullable=False),
+)
+"""Per office and local day: how many counted waits fell in each minute. A province's p90 finds its minute
+here, then ranks only the waits of that minute (``ix_stats_visits_office_id_wait_seconds``)."""

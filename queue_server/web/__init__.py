@@ -1,8 +1,9 @@
-"""The web app: staff console, manager dashboard, public ticket page (Flask, server-rendered).
+"""The web app: staff console, manager dashboard and live page, public ticket page (Flask, server-rendered).
 
-``create_app`` is the composition root of the web process: the event store, the office setup and the
-``execute`` callable that sends engine commands (``ServerLink.execute`` in the running server, an
-``OfficeService`` in tests) are passed in; nothing connects at import time.
+``create_app`` is the composition root of the web process: the event store, the office setup, the ``execute``
+callable that sends engine commands (``ServerLink.execute`` in the running server, an ``OfficeService`` in tests)
+and the ``live`` view of the queue (``OfficeService.live``) are passed in; nothing connects at import time.
+``motcua server`` serves it with waitress (``queue_server.web.server``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 import click
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, request, session
 from flask.cli import with_appcontext
 from flask_babel import Babel  # type: ignore[import-untyped]
 from flask_login import LoginManager  # type: ignore[import-untyped]
@@ -23,7 +24,7 @@ from flask_wtf.csrf import CSRFProtect  # type: ignore[import-untyped]
 
 from queue_server.engine.commands import Command
 from queue_server.engine.setup import OfficeSetup
-from queue_server.engine.state import QueueState
+from queue_server.live import LiveOffice
 from queue_server.store.event_store import EventStore
 from queue_server.web import labels, users
 from queue_server.web.i18n import LANGUAGES, compile_catalogs, register_filters
@@ -39,6 +40,7 @@ def create_app(
     store: EventStore | None = None,
     setup: OfficeSetup | None = None,
     execute: Execute | None = None,
+    live: LiveOffice | None = None,
 ) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(
@@ -51,6 +53,11 @@ def create_app(
         LOGIN_MAX_FAILURES=5,
         LOGIN_FAILURE_WINDOW_SECONDS=15 * 60,
         TICKET_PAGE_PER_MINUTE=30,
+        WAIT_ALERT_SECONDS=15 * 60,
+        LIVE_MAX_STREAMS=4,
+        LIVE_STREAM_SECONDS=60,
+        LIVE_REFRESH_SECONDS=20,
+        LIVE_MIN_INTERVAL_SECONDS=0.5,
         STORE_URL=None,
     )
     if test_config is not None:
@@ -63,7 +70,9 @@ def create_app(
         app.config["STORE_URL"] = app.config["STORE_URL"] or settings.store.url.get_secret_value()
     if store is None:
         store = EventStore(app.config["STORE_URL"], setup.office_id)
-    app.extensions["motcua"] = {"store": store, "setup": setup, "execute": execute}
+    if live is None:
+        live = LiveOffice.following(store)  # a web process beside the server: catch up from the store
+    app.extensions["motcua"] = {"store": store, "setup": setup, "execute": execute, "live": live}
 
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(compile_catalogs()))
     Babel(app, locale_selector=_locale)
@@ -76,8 +85,9 @@ def create_app(
     login.user_loader(lambda username: users.get_user(store.engine, username))
 
     from queue_server.web import admin, auth, console, dashboard, ticket
+    from queue_server.web import live as live_page
 
-    for module in (auth, dashboard, console, ticket, admin):
+    for module in (auth, dashboard, console, ticket, admin, live_page):
         app.register_blueprint(module.bp)
     app.add_url_rule("/", endpoint="index", view_func=auth.home)
     app.cli.add_command(create_admin_command)
@@ -98,8 +108,14 @@ def get_store() -> EventStore:
 
 
 def get_setup() -> OfficeSetup:
-    setup: OfficeSetup = current_app.extensions["motcua"]["setup"]
-    return setup
+    """The setup the queue runs on now: the last ``OfficeConfigured`` event (admin changes included), or the
+    configured one before anything is recorded."""
+    live: LiveOffice = current_app.extensions["motcua"]["live"]
+    current = live.snapshot().setup
+    if current is not None:
+        return current
+    configured: OfficeSetup = current_app.extensions["motcua"]["setup"]
+    return configured
 
 
 def get_execute() -> Execute | None:
@@ -107,12 +123,10 @@ def get_execute() -> Execute | None:
     return execute
 
 
-def get_state() -> QueueState:
-    """The queue's state, replayed from the store once per request (kept on ``g``)."""
-    if "queue_state" not in g:
-        g.queue_state = QueueState.replay(stored.event for stored in get_store().events())
-    state: QueueState = g.queue_state
-    return state
+def get_live() -> LiveOffice:
+    """The office as the server holds it now (thread-safe snapshots; no replay per request)."""
+    live: LiveOffice = current_app.extensions["motcua"]["live"]
+    return live
 
 
 @click.command("create-admin")
@@ -120,6 +134,6 @@ def get_state() -> QueueState:
 @click.argument("username")
 @click.password_option()
 def create_admin_command(username: str, password: str) -> None:
-    """Create an admin web user (later: ``motcua web create-admin``)."""
+    """Create an admin web user (the office server's own command is ``motcua web create-admin``)."""
     users.create_user(get_store().engine, username, password, users.Role.ADMIN)
     click.echo(f"admin {username} created")

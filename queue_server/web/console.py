@@ -1,7 +1,8 @@
 """The staff console: the signed-in staff member's counter, its ticket in service, and the engine commands.
 
 Every button posts (with the CSRF token) to ``/console/<action>``; the command always names the user's own
-counter, never one from the form, and goes to the server through the injected ``execute``.
+counter, never one from the form, and goes to the server through the injected ``execute``. The ticket in service
+and the waiting counts update live from ``/console/stream`` (server-sent events, as the live page).
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from flask_login import current_user  # type: ignore[import-untyped]
 
 from queue_server.engine import commands as cmd
 from queue_server.engine.setup import Outcome
-from queue_server.web import get_execute, get_setup, get_state
+from queue_server.live import OfficeSnapshot
+from queue_server.web import get_execute, get_live, get_setup
 from queue_server.web.auth import roles_required
 from queue_server.web.i18n import _
+from queue_server.web.live import event_stream
 from queue_server.web.users import Role
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -33,20 +36,36 @@ def _counter_id() -> str:
 @roles_required(Role.STAFF)
 def page() -> ResponseReturnValue:
     counter_id = _counter_id()
-    state = get_state()
-    counter = state.counters.get(counter_id)
-    serving = state.tickets.get(counter.serving_ticket_id or "") if counter else None
-    setup = get_setup()
+    snapshot = get_live().snapshot()
+    view = next((c for c in snapshot.counters if c.counter_id == counter_id), None)
     return render_template(
         "console.html",
-        counter=next(c for c in setup.counters if c.id == counter_id),
-        state=counter,
-        serving=serving,
-        waiting={s: n for s, n in state.waiting_counts().items() if s in _services(counter_id)},
-        service_names={s.id: s.name_vi for s in setup.services},
+        counter=next(c for c in get_setup().counters if c.id == counter_id),
+        view=view,
+        live_part=render_live_part(snapshot),
         outcomes=list(Outcome),
         connected=get_execute() is not None,
     )
+
+
+def render_live_part(snapshot: OfficeSnapshot) -> str:
+    """What changes on the console without a click: the ticket in service and the waiting counts."""
+    counter_id = _counter_id()
+    setup = snapshot.setup or get_setup()
+    services = _services(counter_id)
+    return render_template(
+        "console_live.html",
+        view=next((c for c in snapshot.counters if c.counter_id == counter_id), None),
+        waiting=[w for w in snapshot.waiting if w.service_id in services],
+        service_names={s.id: s.name_vi for s in setup.services},
+    )
+
+
+@bp.route("/stream")
+@roles_required(Role.STAFF)
+def stream() -> ResponseReturnValue:
+    _counter_id()
+    return event_stream(render_live_part)
 
 
 def _services(counter_id: str) -> tuple[str, ...]:

@@ -1,30 +1,41 @@
-"""The manager's dashboard: one period's figures (``period_report``), per group and against the targets.
+"""The manager's dashboard: one period's figures (a ``PeriodReport`` from the read model), per group, against
+the targets, with charts, and the same report to download as Excel, PDF or CSV.
 
-``/dashboard?period=day|week|month&date=YYYY-MM-DD`` or ``?period=custom&start=…&end=…`` (local dates).
+``/dashboard?period=day|week|month|quarter|year&date=YYYY-MM-DD`` or ``?period=custom&start=…&end=…`` (local
+dates); ``/dashboard/export.xlsx|pdf|csv`` take the same query.
 """
 
 from __future__ import annotations
 
-import calendar
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user  # type: ignore[import-untyped]
 
+from queue_server.analytics.current import office_report
 from queue_server.analytics.metrics import GroupBy
-from queue_server.analytics.report import period_report
+from queue_server.analytics.report import PeriodReport
 from queue_server.analytics.targets import Kind
 from queue_server.engine.setup import OfficeSetup
+from queue_server.reports import periods
+from queue_server.reports.document import EXPORTED_GROUPS, group_key_name, names_of
+from queue_server.reports.formats import FORMATS
+from queue_server.reports.text import language
 from queue_server.web import get_setup, get_store
 from queue_server.web.auth import roles_required
+from queue_server.web.exports import send_export
 from queue_server.web.i18n import _, current_locale
+from queue_server.web.period_charts import charts
 from queue_server.web.users import Role
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
-PERIODS = ("day", "week", "month", "custom")
+PERIODS = periods.PERIODS
 MAX_CUSTOM_DAYS = 366
-SHOWN_GROUPS = (GroupBy.SERVICE, GroupBy.COUNTER, GroupBy.STAFF, GroupBy.DAY)
+SHOWN_GROUPS = EXPORTED_GROUPS
+LONG_TABLE_ROWS = 31
+"""A group table longer than this (the days of a quarter or a year) starts folded."""
 
 
 def today(setup: OfficeSetup, now: datetime | None = None) -> date:
@@ -42,39 +53,60 @@ def _date_arg(name: str, default: date) -> date:
         abort(400)
 
 
-def period_bounds(kind: str, anchor: date, start: date, end: date) -> tuple[date, date]:
-    """Local dates, inclusive: the day, its Monday-to-Sunday week, its month, or ``start``…``end``."""
-    if kind == "day":
-        return anchor, anchor
-    if kind == "week":
-        monday = anchor - timedelta(days=anchor.weekday())
-        return monday, monday + timedelta(days=6)
-    if kind == "month":
-        last = calendar.monthrange(anchor.year, anchor.month)[1]
-        return anchor.replace(day=1), anchor.replace(day=last)
-    return start, end
+def requested_period(setup: OfficeSetup) -> tuple[str, date, date, date]:
+    """(kind, anchor date, start, end) from the query; 400 for an unknown kind, a bad date or range."""
+    kind = request.args.get("period", "day")
+    if kind not in PERIODS:
+        abort(400)
+    anchor = _date_arg("date", today(setup))
+    try:
+        start, end = periods.bounds(kind, anchor, _date_arg("start", anchor), _date_arg("end", anchor))
+    except OverflowError:  # a week or year past 9999-12-31
+        abort(400)
+    if end < start or (end - start).days >= MAX_CUSTOM_DAYS:
+        abort(400)
+    return kind, anchor, start, end
+
+
+def _office_report(groups: tuple[GroupBy, ...]) -> tuple[OfficeSetup, str, date, PeriodReport]:
+    """The role check (manager of this office, province manager, admin), then the requested period's report."""
+    setup = get_setup()
+    if not current_user.may_see_office(setup.office_id):
+        abort(403)
+    kind, anchor, start, end = requested_period(setup)
+    report = office_report(get_store(), setup, start, end, group_by=groups)
+    return setup, kind, anchor, report
+
+
+def _period_url(endpoint: str, kind: str, start: date, end: date) -> str:
+    if kind == "custom":
+        return url_for(endpoint, period=kind, start=start.isoformat(), end=end.isoformat())
+    return url_for(endpoint, period=kind, date=start.isoformat())
+
+
+def period_names() -> dict[str, str]:
+    return {
+        "day": _("Day"),
+        "week": _("Week"),
+        "month": _("Month"),
+        "quarter": _("Quarter"),
+        "year": _("Year"),
+        "custom": _("Custom"),
+    }
 
 
 @bp.route("")
 @roles_required(Role.MANAGER, Role.PROVINCE_MANAGER, Role.ADMIN)
 def period() -> ResponseReturnValue:
-    setup = get_setup()
-    if not current_user.may_see_office(setup.office_id):
-        abort(403)
-    kind = request.args.get("period", "day")
-    if kind not in PERIODS:
-        abort(400)
-    anchor = _date_arg("date", today(setup))
-    start, end = period_bounds(kind, anchor, _date_arg("start", anchor), _date_arg("end", anchor))
-    if end < start or (end - start).days >= MAX_CUSTOM_DAYS:
-        abort(400)
-    report = period_report((s.event for s in get_store().events()), setup, start, end, group_by=SHOWN_GROUPS)
-    english = current_locale() == "en"
-    names = {
-        GroupBy.SERVICE: {s.id: (s.name_en if english and s.name_en else s.name_vi) for s in setup.services},
-        GroupBy.COUNTER: {c.id: c.name or _("Counter %(n)s", n=c.number) for c in setup.counters},
-        GroupBy.STAFF: {s.id: s.name for s in setup.staff},
-    }
+    setup, kind, anchor, report = _office_report(SHOWN_GROUPS)
+    lang = language(current_locale())
+    names = names_of(setup, lang)
+    before, after = periods.neighbours(kind, report.start, report.end)
+    query: dict[str, Any] = {"period": kind}
+    if kind == "custom":
+        query |= {"start": report.start.isoformat(), "end": report.end.isoformat()}
+    else:
+        query["date"] = anchor.isoformat()
     return render_template(
         "dashboard.html",
         report=report,
@@ -82,7 +114,25 @@ def period() -> ResponseReturnValue:
         kind=kind,
         anchor=anchor,
         periods=PERIODS,
+        period_names=period_names(),
+        period_label=periods.label(kind, report.start, report.end, lang),
+        previous_url=before and _period_url("dashboard.period", kind, *before),
+        next_url=after and _period_url("dashboard.period", kind, *after),
+        export_urls={fmt: url_for("dashboard.export", fmt=fmt, **query) for fmt in FORMATS},
         shown_groups=SHOWN_GROUPS,
-        names=names,
+        row_name=lambda by, key: group_key_name(by, key, names, lang),
+        long_table_rows=LONG_TABLE_ROWS,
+        charts=charts(report, lang),
         Kind=Kind,
+        GroupBy=GroupBy,
     )
+
+
+@bp.route("/export.<fmt>")
+@roles_required(Role.MANAGER, Role.PROVINCE_MANAGER, Role.ADMIN)
+def export(fmt: str) -> ResponseReturnValue:
+    """The dashboard's period as a file to attach to a periodic report (``queue_server.reports``)."""
+    if fmt not in FORMATS:
+        abort(404)
+    setup, kind, _anchor, report = _office_report(EXPORTED_GROUPS)
+    return send_export(report, setup, kind, current_locale(), fmt)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import flask_babel  # type: ignore[import-untyped]
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask
@@ -39,6 +40,23 @@ def compile_catalogs(source: Path = TRANSLATIONS) -> Path:
         return target
 
 
+def merged_catalog(folder: Path) -> Catalog:
+    """Every ``*.po`` of one ``<lang>/LC_MESSAGES`` folder as one catalog (a msgid found twice: the first wins)."""
+    locale = folder.parts[-2]
+    catalog = Catalog(locale=locale)
+    for po in sorted(folder.glob("*.po")):
+        with po.open("rb") as f:
+            part = read_po(f, locale=locale)
+        for message in part:
+            if not message.id:
+                continue
+            if message.id in catalog:
+                logger.warning("%s: %r translated twice; the first one wins", po, message.id)
+            else:
+                catalog[message.id] = message
+    return catalog
+
+
 def _compile(source: Path, target: Path) -> None:
     """One ``messages.mo`` per language from every ``*.po`` beside it (one source file per area of the app)."""
     for folder in sorted(p for p in source.glob("*/LC_MESSAGES") if p.is_dir()):
@@ -46,23 +64,9 @@ def _compile(source: Path, target: Path) -> None:
         mo = target / folder.relative_to(source) / "messages.mo"
         if not sources or (mo.exists() and mo.stat().st_mtime >= max(po.stat().st_mtime for po in sources)):
             continue
-        locale = folder.parts[-2]
-        catalog = None
-        for po in sources:
-            with po.open("rb") as f:
-                part = read_po(f, locale=locale)
-            if catalog is None:
-                catalog = part
-                continue
-            for message in part:
-                if message.id and message.id in catalog:
-                    logger.warning("%s: %r translated twice; the first one wins", po, message.id)
-                elif message.id:
-                    catalog[message.id] = message
-        assert catalog is not None
         mo.parent.mkdir(parents=True, exist_ok=True)
         with mo.open("wb") as f:
-            write_mo(f, catalog)
+            write_mo(f, merged_catalog(folder))
 
 
 def _(text: str, **variables: Any) -> str:

@@ -2,6 +2,11 @@
 
 Ticket ids are the server's 16-character random tokens, so a page cannot be found by counting; requests are
 rate-limited per client address all the same. Nothing personal is shown (not even a priority category).
+
+The page keeps itself current by polling ``/t/<id>/part`` every ``POLL_SECONDS`` (a few lines of ES5 in
+``static/live.js``; a meta refresh without JavaScript), not by a held-open stream: a hall full of phones must not
+hold the web server's threads, cheap phones drop long connections, and the polls stay under the rate limit.
+Polling stops once the visit is over.
 """
 
 from __future__ import annotations
@@ -10,14 +15,17 @@ import re
 import threading
 import time
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
-from queue_server.web import get_setup, get_state
+from queue_server.live import TicketView
+from queue_server.web import get_live, get_setup
 
 bp = Blueprint("ticket", __name__, url_prefix="/t")
 TICKET_ID = re.compile(r"^[A-Za-z0-9_-]{16}$")
 _lock = threading.Lock()
+POLL_SECONDS = 20
+FINAL = frozenset({"done", "expired"})
 
 
 def allowed(client: str, per_minute: int) -> bool:
@@ -33,23 +41,42 @@ def allowed(client: str, per_minute: int) -> bool:
         return True
 
 
-@bp.route("/<ticket_id>")
-def show(ticket_id: str) -> ResponseReturnValue:
+def _ticket(ticket_id: str) -> TicketView:
     if not allowed(request.remote_addr or "?", current_app.config["TICKET_PAGE_PER_MINUTE"]):
         abort(429)
     if not TICKET_ID.match(ticket_id):
         abort(404)
-    state = get_state()
-    ticket = state.tickets.get(ticket_id)
+    ticket = get_live().ticket(ticket_id)
     if ticket is None:
         abort(404)
+    return ticket
+
+
+def _part(ticket: TicketView) -> str:
     setup = get_setup()
-    counter = next((c for c in setup.counters if c.id == ticket.counter_id), None)
+    return render_template(
+        "ticket_part.html",
+        ticket=ticket,
+        final=ticket.status in FINAL,
+        counter=next((c for c in setup.counters if c.id == ticket.counter_id), None),
+        service=next((s for s in setup.services if s.id == ticket.service_id), None),
+    )
+
+
+@bp.route("/<ticket_id>")
+def show(ticket_id: str) -> ResponseReturnValue:
+    ticket = _ticket(ticket_id)
     return render_template(
         "ticket.html",
         ticket=ticket,
-        ahead=state.people_ahead(ticket_id),
-        counter=counter,
-        service=next((s for s in setup.services if s.id == ticket.service_id), None),
-        office_name=setup.name,
+        part=_part(ticket),
+        final=ticket.status in FINAL,
+        poll_seconds=POLL_SECONDS,
+        office_name=get_setup().name,
     )
+
+
+@bp.route("/<ticket_id>/part")
+def part(ticket_id: str) -> ResponseReturnValue:
+    """The ticket's card alone, for the page's poll."""
+    return Response(_part(_ticket(ticket_id)), headers={"Cache-Control": "no-store"})

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from queue_server.store.schema import web_users
@@ -44,8 +44,12 @@ class User:
     staff_id: str | None = None
     active: bool = True
 
-    is_authenticated = True
     is_anonymous = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        """False once deactivated: a session opened before that stops working at its next request."""
+        return self.active
 
     @property
     def is_active(self) -> bool:
@@ -121,6 +125,23 @@ def list_users(engine: Engine) -> list[User]:
     with engine.connect() as conn:
         rows = conn.execute(select(web_users).order_by(web_users.c.username)).all()
     return [User(r.username, Role(r.role), r.office_id, r.counter_id, r.staff_id, bool(r.active)) for r in rows]
+
+
+def set_active(engine: Engine, username: str, active: bool) -> None:
+    """Deactivate (or reactivate) a user; never deleted, so the audit log keeps a known name."""
+    _update(engine, username, active=active)
+
+
+def set_password(engine: Engine, username: str, password: str, *, password_method: str = PASSWORD_METHOD) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+    _update(engine, username, password_hash=generate_password_hash(password, method=password_method))
+
+
+def _update(engine: Engine, username: str, **values: object) -> None:
+    with engine.begin() as conn:
+        if conn.execute(update(web_users).where(web_users.c.username == username).values(**values)).rowcount == 0:
+            raise UserError(f"no user {username!r}")
 
 
 @cache

@@ -10,13 +10,12 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
-from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from queue_server.engine import commands as cmd
-from queue_server.web.i18n import TRANSLATIONS, compile_catalogs
+from queue_server.web.i18n import TRANSLATIONS, compile_catalogs, merged_catalog
 from queue_server.web.users import UserError, authenticate, create_user, web_users
 from tests.integration.test_web_support import PASSWORD, Office, app, client, csrf_token, login, make_app, office, post
 
@@ -136,8 +135,7 @@ def test_vietnamese_is_the_default_and_english_is_chosen_by_query(client: FlaskC
 def test_every_page_text_has_a_vietnamese_translation_in_nfc() -> None:
     method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
     found = {m[2] for m in extract_from_dir(str(TRANSLATIONS.parent), method_map, keywords={"_": None})}
-    with (TRANSLATIONS / "vi" / "LC_MESSAGES" / "messages.po").open("rb") as f:
-        catalog = read_po(f)
+    catalog = merged_catalog(TRANSLATIONS / "vi" / "LC_MESSAGES")
     missing = sorted(m for m in found if not (catalog.get(m) and catalog.get(m).string))
     assert missing == []
     for message in catalog:

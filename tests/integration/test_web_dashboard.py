@@ -116,7 +116,7 @@ def test_week_month_and_custom_periods(office: Office, client: FlaskClient, quer
 @pytest.mark.parametrize(
     "query",
     [
-        "period=year",
+        "period=fortnight",
         "date=23-11-2026",
         "period=custom&start=2026-11-23&end=2026-11-01",
         "period=custom&start=2020-01-01&end=2026-01-01",

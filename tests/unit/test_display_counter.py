@@ -85,6 +85,7 @@ VIEWS = {
     "idle": CounterView("idle", 3),
     "paused": CounterView("paused", 3),
     "link_lost": CounterView("link_lost", 12),
+    "transfer": CounterView("transfer", 3, "C025", "Đất đai", "1/3"),
 }
 
 

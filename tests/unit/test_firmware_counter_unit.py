@@ -80,8 +80,7 @@ def make_unit(panel: GpioCounterPanel, link: FakeLink, clock: Clock | None = Non
     return CounterUnit(link, panel, "quay-1", device_id="counter-1", rating_window_seconds=30, clock=clock or Clock())
 
 
-@pytest.mark.parametrize(("button", "request_type"), [("next", "call_next"), ("recall", "recall"), ("skip", "skip"),
-                                                      ("transfer", "transfer")])  # fmt: skip
+@pytest.mark.parametrize(("button", "request_type"), [("next", "call_next"), ("recall", "recall"), ("skip", "skip")])
 def test_each_staff_button_sends_its_request(
     panel: GpioCounterPanel, mock_factory: MockFactory, button: str, request_type: str
 ) -> None:

@@ -68,8 +68,42 @@ def test_a_bad_pin_map_stops_the_unit_before_any_pin_is_opened(tmp_path: Path, m
 def test_no_hardware_or_network_library_at_import_time() -> None:
     code = (
         "import sys, firmware.counter_unit, firmware.counter_main, firmware.voice.numbers, "
-        "firmware.voice.speech, firmware.voice.announcer, hardware.gpio_pinmap\n"
-        "print(sorted(m for m in ('gpiozero', 'paho', 'lgpio', 'RPi') if m in sys.modules))"
+        "firmware.voice.speech, firmware.voice.announcer, hardware.gpio_pinmap, firmware.transfer, "
+        "firmware.demo, firmware.bench, hardware.wiring.render, hardware.wiring.svg\n"
+        "print(sorted(m for m in ('gpiozero', 'paho', 'lgpio', 'RPi', 'serial', 'pygame') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_display_and_transfer_from_config(tmp_path: Path) -> None:
+    import os
+
+    from firmware.counter_main import (
+        DisplayConfig,
+        TransferConfig,
+        make_outputs,
+        office_service_names,
+        transfer_targets,
+    )
+    from hardware.serial_display import SerialCounterDisplay
+
+    path = tmp_path / "counter.toml"
+    path.write_text(CONFIG + '[display]\nkind = "serial"\nport = "/dev/ttyAMA0"\n[transfer]\ntargets = ["dat-dai"]\n')
+    config = load_config(path)
+    assert config.display.port == "/dev/ttyAMA0" and config.transfer.targets == ("dat-dai",)
+    names = office_service_names(Path(__file__).parents[2] / "queue_server" / "defaults.toml")
+    assert names["dat-dai"] == "Đất đai"
+    assert transfer_targets(config.transfer, names) == [("dat-dai", "Đất đai")]
+    assert [s for s, _ in transfer_targets(TransferConfig(), names)] == ["ho-tich", "chung-thuc", "dat-dai", "cu-tru"]
+    assert make_outputs(DisplayConfig(kind="none")) == []
+    master, slave = os.openpty()
+    try:
+        (board,) = make_outputs(DisplayConfig(kind="serial", port=os.ttyname(slave)))
+        assert isinstance(board, SerialCounterDisplay)
+        board.close()
+    finally:
+        os.close(master)
+        os.close(slave)
+    with pytest.raises(ValidationError):
+        DisplayConfig(kind="lcd")  # type: ignore[arg-type]

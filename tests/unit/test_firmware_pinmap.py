@@ -85,3 +85,38 @@ def test_wiring_table_rows() -> None:
     assert "| Staff: next (gọi số tiếp theo) | GPIO17 | 11 | button, other leg to GND (pin 9) |" in text
     assert "| Status LED (steady: online, blinking: no server) | GPIO12 | 32 |" in text
     assert text.count("| Rating LED:") == 3 * len(render.load_all())
+
+
+def _svg(pinmap_text: str, tmp_path: Path) -> str:
+    from hardware.wiring.svg import render_svg
+
+    pinmap = load_pinmap(write(tmp_path, pinmap_text))
+    labels = {f: render._label(f) for f, _, _ in pinmap.assignments()}
+    return render_svg("pins.toml", pinmap, labels)
+
+
+def test_wiring_diagram_draws_every_part_with_its_gpio_pin_and_ground(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(_svg(GOOD, tmp_path))
+    ns = "{http://www.w3.org/2000/svg}"
+    texts = [t.text or "" for t in root.iter(f"{ns}text")]
+    assert "Staff: next (gọi số tiếp theo)" in texts and "Rating LED: satisfied" in texts
+    assert [str(n) for n in range(1, 41)] == [t for t in texts if t.isdigit()]  # the whole header, numbered
+    assert sum(t.startswith("GND pin ") for t in texts) == 12  # one ground per button and LED
+    assert texts.count("330 Ω") == 4  # a resistor per LED (3 rating + status)
+    coloured = {c.get("cx") + "," + c.get("cy") for c in root.iter(f"{ns}circle")  # type: ignore[operator]
+                if c.get("fill") in ("#1565c0", "#e65100")}  # fmt: skip
+    assert len(coloured) == 12  # the used pins stand out on the header
+
+
+def test_wiring_diagram_follows_the_pin_map(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    def bold_gpios(svg: str) -> set[str]:
+        root = ET.fromstring(svg)
+        return {t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text")
+                if (t.text or "").startswith("GPIO") and t.get("font-weight") == "bold"}  # fmt: skip
+
+    before, after = bold_gpios(_svg(GOOD, tmp_path)), bold_gpios(_svg(GOOD.replace("next = 17", "next = 4"), tmp_path))
+    assert before - after == {"GPIO17"} and after - before == {"GPIO4"}

@@ -42,8 +42,11 @@ class FakeLink:
         self.release.set()
         self.reply = reply
 
-    def request(self, request_type: str, body: dict[str, Any], timeout: float = 10.0) -> dict[str, Any] | None:
+    def request(
+        self, request_type: str, body: dict[str, Any], timeout: float = 10.0, *, ttl: float | None = None
+    ) -> dict[str, Any] | None:
         assert self.connected, "request sent while the link is down"
+        assert ttl is not None and 0 < ttl < timeout, "a ticket request must not outlive the citizen's wait"
         assert request_type == "issue_ticket" and set(body) == {"service_id", "priority"}, body
         assert body["service_id"] in {s.id for s in OFFICE.services} and body["priority"] in PRIORITIES, body
         self.requests.append((request_type, body))
@@ -275,6 +278,7 @@ def test_screenshot_mode_saves_every_screen_in_both_orientations(monkeypatch: py
         old.unlink()
     assert main(["--screenshots", str(out)]) == 0
     names = {p.stem for p in out.glob("*.png")}
-    screens = ("home", "home-en", "priority", "home-priority", "search", "search-results", "procedures", "detail")
+    screens = ("home", "home-en", "priority", "home-priority", "search", "search-results", "procedures", "detail",
+               "garbled-scan", "scan-offer")  # fmt: skip
     expected = {f"{s}-{o}" for s in (*screens, "ticket", "printer-error", "offline") for o in ("landscape", "portrait")}
     assert names == expected

@@ -71,9 +71,22 @@ def test_missing_words_go_to_the_synthesiser_as_phrases(tmp_path: Path) -> None:
         make_clip(clips, word, 0.5)
     voice = Voice(clips, repeats=1, chime=False, gap_seconds=0, pause_seconds=0, synthesizer=synth)
     report = voice.render("Kính mời công dân đến quầy số ba", tmp_path / "out.wav")
-    assert synth.phrases == ["công dân đến", "ba"]
+    assert sorted(synth.phrases) == ["ba", "công dân đến"]  # synthesised side by side
+    assert report.synthesized == ["công", "dân", "đến", "ba"]
     assert report.from_clips == ["kính", "mời", "quầy", "số"]
     assert report.seconds == pytest.approx(4 * 0.5 + 4 * 0.1, abs=0.01)
+
+
+def test_phrases_come_back_in_their_place_and_from_the_cache(tmp_path: Path) -> None:
+    synth = RecordingSynth()
+    voice = Voice(repeats=1, chime=False, gap_seconds=0, pause_seconds=0.5, synthesizer=synth)
+    first = voice.render("một hai, ba, bốn năm sáu", tmp_path / "1.wav")
+    assert first.seconds == pytest.approx(6 * 0.1 + 2 * 0.5, abs=0.01)
+    pause = wavio.silence(0.5)
+    words = [wavio.tone(300, 0.1 * n) for n in (2, 1, 3)]  # "một hai", "ba", "bốn năm sáu": order kept
+    assert wavio.read_pcm(first.path) == pause.join(words)
+    voice.render("một hai, bảy, bốn năm sáu", tmp_path / "2.wav")
+    assert sorted(synth.phrases) == ["ba", "bảy", "bốn năm sáu", "một hai"]  # the repeated phrases: cached
 
 
 def test_clips_in_other_formats_are_converted(tmp_path: Path) -> None:

@@ -1,0 +1,264 @@
+"""A live, thread-safe view of the office for the web pages: the queue as the server holds it, and device health.
+
+The ingest thread changes the queue state only inside ``LiveOffice.writing()``; the web threads read it only
+through ``snapshot()`` / ``ticket()``, under the same lock, so a page never sees a half-applied batch (nor a
+decision whose commit failed: the service rebuilds its state before the lock is released). Every change bumps
+``version`` and wakes the server-sent-event streams waiting in ``wait_for_change``. Snapshots are built lazily,
+once per version, from whoever asks first: the engine stays pure and the ingest thread pays nothing when nobody
+watches. A web process without a server (``flask run``, tests) uses ``LiveOffice.following(store)``, which
+applies the store's new events on each read instead of replaying them all per request.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from queue_server.contract.messages import ContractError, parse_device_status
+from queue_server.engine.setup import OfficeSetup
+from queue_server.engine.state import QueueState, TicketStatus
+from queue_server.store.event_store import EventStore
+
+logger = logging.getLogger(__name__)
+FOLLOW_POLL_SECONDS = 1.0
+"""How often a store-following view looks for new events while a stream waits."""
+
+
+@dataclass(frozen=True)
+class WaitingLine:
+    service_id: str
+    count: int
+    oldest_label: str | None = None
+    oldest_since: datetime | None = None
+    """When the longest-waiting ticket joined the line (issued, or put back after a no-show)."""
+
+
+@dataclass(frozen=True)
+class CounterView:
+    counter_id: str
+    number: int
+    name: str
+    status: str
+    """``open`` (serving a ticket), ``paused``, or ``idle`` (open for the next ticket, none in service)."""
+    staff_id: str | None
+    ticket_label: str | None
+    service_id: str | None
+    since: datetime | None
+
+
+@dataclass(frozen=True)
+class DeviceHealth:
+    device_id: str
+    kind: str
+    online: bool
+    alarms: tuple[str, ...]
+    since: datetime
+    """Server time when this device's online flag or alarms last changed (or when the server first heard it)."""
+
+
+@dataclass(frozen=True)
+class TicketView:
+    """What the public ticket page shows: nothing personal."""
+
+    ticket_id: str
+    label: str
+    service_id: str
+    status: str
+    counter_id: str | None
+    people_ahead: int
+
+
+@dataclass(frozen=True)
+class OfficeSnapshot:
+    version: int
+    setup: OfficeSetup | None
+    """The office setup the queue runs on now (the last ``OfficeConfigured`` event)."""
+    day: date | None
+    waiting: tuple[WaitingLine, ...]
+    counters: tuple[CounterView, ...]
+    devices: tuple[DeviceHealth, ...]
+
+    def longest_wait(self, now: datetime) -> tuple[WaitingLine, float] | None:
+        """The line whose first ticket has waited longest, and that wait in seconds."""
+        lines = [line for line in self.waiting if line.oldest_since is not None]
+        if not lines:
+            return None
+        line = min(lines, key=lambda w: w.oldest_since or now)
+        return line, max(0.0, (now - (line.oldest_since or now)).total_seconds())
+
+    def overdue(self, now: datetime, threshold_seconds: float) -> list[tuple[WaitingLine, float]]:
+        """Lines whose first ticket has waited longer than ``threshold_seconds``, longest first."""
+        waits = [(w, (now - w.oldest_since).total_seconds()) for w in self.waiting if w.oldest_since is not None]
+        return sorted((pair for pair in waits if pair[1] > threshold_seconds), key=lambda p: -p[1])
+
+    def troubled_devices(self) -> tuple[DeviceHealth, ...]:
+        return tuple(d for d in self.devices if not d.online or d.alarms)
+
+
+class LiveOffice:
+    def __init__(
+        self,
+        state: Callable[[], QueueState],
+        *,
+        refresh: Callable[[], bool] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._state = state
+        self.now = clock
+        """Server time, for waits counted up to now (the service's clock)."""
+        self._refresh = refresh
+        self._changed = threading.Condition(threading.RLock())
+        self._version = 0
+        self._snapshot: OfficeSnapshot | None = None
+        self._devices: dict[str, DeviceHealth] = {}
+        self._bad_status: dict[str, str] = {}
+        self._closed = False
+
+    @classmethod
+    def following(cls, store: EventStore) -> LiveOffice:
+        """A view that catches up with ``store`` on each read (a web process running beside, not in, the server)."""
+        follower = _StoreFollower(store)
+        return cls(lambda: follower.state, refresh=follower.catch_up)
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    # -- writers ----------------------------------------------------------------------------------------------
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the view while the queue state changes; readers see it before or after, and are woken."""
+        with self._changed:
+            before = self._state()
+            count = before.event_count
+            try:
+                yield
+            finally:
+                after = self._state()
+                if after is not before or after.event_count != count:
+                    self._bump()
+
+    def device_status(self, device_id: str, kind: str, payload: bytes, now: datetime) -> None:
+        """A device's retained status arrived; a malformed one is logged once and the previous one kept."""
+        try:
+            status = parse_device_status(payload)
+        except ContractError as exc:
+            with self._changed:
+                first = self._bad_status.get(device_id) != exc.message
+                self._bad_status[device_id] = exc.message
+            if first:
+                logger.warning("device=%s sent a malformed status, previous one kept: %s", device_id, exc.message)
+            return
+        alarms = tuple(sorted(a.value for a in status.alarms))
+        with self._changed:
+            self._bad_status.pop(device_id, None)
+            old = self._devices.get(device_id)
+            if old is not None and (old.online, old.alarms, old.kind) == (status.online, alarms, kind):
+                return
+            self._devices[device_id] = DeviceHealth(device_id, kind, status.online, alarms, now)
+            self._bump()
+
+    def close(self) -> None:
+        """Wake every waiting stream for good (the server is stopping)."""
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+
+    def _bump(self) -> None:
+        self._version += 1
+        self._changed.notify_all()
+
+    # -- readers ----------------------------------------------------------------------------------------------
+    def snapshot(self) -> OfficeSnapshot:
+        with self._changed:
+            self._catch_up()
+            if self._snapshot is None or self._snapshot.version != self._version:
+                self._snapshot = _build(self._state(), self._version, self._devices)
+            return self._snapshot
+
+    def ticket(self, ticket_id: str) -> TicketView | None:
+        with self._changed:
+            self._catch_up()
+            state = self._state()
+            ticket = state.tickets.get(ticket_id)
+            if ticket is None:
+                return None
+            ahead = state.people_ahead(ticket_id)
+            return TicketView(ticket.id, ticket.label, ticket.service_id, ticket.status.value, ticket.counter_id, ahead)
+
+    def wait_for_change(self, seen_version: int, timeout: float) -> int:
+        """Block until the version differs from ``seen_version``, the view closes, or ``timeout`` passes."""
+        with self._changed:
+            if self._refresh is None:
+                self._changed.wait_for(lambda: self._version != seen_version or self._closed, timeout)
+                return self._version
+        waited = 0.0
+        while waited < timeout and not self._closed:
+            with self._changed:
+                self._catch_up()
+                if self._version != seen_version:
+                    break
+                self._changed.wait(min(FOLLOW_POLL_SECONDS, timeout - waited))
+            waited += FOLLOW_POLL_SECONDS
+        return self._version
+
+    def _catch_up(self) -> None:
+        if self._refresh is not None and self._refresh():
+            self._bump()
+
+
+class _StoreFollower:
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+        self.state = QueueState()
+        self.seq = 0
+
+    def catch_up(self) -> bool:
+        """Apply the events committed since the last look; True if there were any."""
+        if self.store.last_seq() == self.seq:
+            return False
+        for stored in self.store.events(after_seq=self.seq):
+            self.state.apply(stored.event)
+            self.seq = stored.seq
+        return True
+
+
+def _build(state: QueueState, version: int, devices: dict[str, DeviceHealth]) -> OfficeSnapshot:
+    setup = state.setup
+    oldest: dict[str, tuple[str, datetime]] = {}
+    for waiting_ticket in state.waiting.values():
+        since = waiting_ticket.status_since or waiting_ticket.issued_at
+        known = oldest.get(waiting_ticket.service_id)
+        if known is None or since < known[1]:
+            oldest[waiting_ticket.service_id] = (waiting_ticket.label, since)
+    counts = state.waiting_counts()
+    waiting = tuple(
+        WaitingLine(sid, n, *oldest[sid]) if sid in oldest else WaitingLine(sid, n) for sid, n in counts.items()
+    )
+    counters = []
+    for counter in setup.counters if setup else ():
+        live = state.counters.get(counter.id)
+        ticket = state.tickets.get(live.serving_ticket_id or "") if live else None
+        status = "paused" if live and live.paused else "open" if ticket is not None else "idle"
+        counters.append(
+            CounterView(
+                counter.id,
+                counter.number,
+                counter.name,
+                status,
+                live.staff_id if live else None,
+                ticket.label if ticket else None,
+                ticket.service_id if ticket else None,
+                ticket.status_since if ticket and ticket.status is TicketStatus.SERVING else None,
+            )
+        )
+    health = tuple(sorted(devices.values(), key=lambda d: d.device_id))
+    return OfficeSnapshot(version, setup, state.day, waiting, tuple(counters), health)

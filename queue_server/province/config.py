@@ -1,0 +1,89 @@
+"""The province server's settings: one TOML file (``motcua province --settings FILE``); secrets also from env.
+
+Example (the password may instead come from ``MOTCUA_PROVINCE_BROKER__PASSWORD``)::
+
+    offices = ["tuan-giao", "muong-ang"]
+
+    [broker]
+    host = "127.0.0.1"
+    port = 18840
+    password = "…"      # the ingest's account, motcua-province, on the province broker
+
+    [store]
+    url = "postgresql+psycopg://motcua@localhost/province"
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from queue_server.config import ID, ConfigError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProvinceBrokerSection(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=18840, ge=1, le=65535)
+    password: SecretStr
+    client_id: str = "motcua-province-ingest"
+
+
+class ProvinceStoreSection(_Strict):
+    url: SecretStr = SecretStr("sqlite:///var/motcua/province.db")
+
+
+class IngestSection(_Strict):
+    resend_timeout_seconds: float = Field(default=10.0, gt=0)
+    heartbeat_seconds: float = Field(default=300.0, gt=0)
+    max_batch: int = Field(default=500, ge=1)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class ProvinceSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        extra="forbid", frozen=True, env_prefix="MOTCUA_PROVINCE_", env_nested_delimiter="__"
+    )
+
+    offices: list[str] = Field(min_length=1)
+    broker: ProvinceBrokerSection
+    store: ProvinceStoreSection = ProvinceStoreSection()
+    ingest: IngestSection = IngestSection()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (env_settings, init_settings)
+
+
+def load_province_settings(path: Path) -> ProvinceSettings:
+    try:
+        with path.open("rb") as fp:
+            data = tomllib.load(fp)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        settings = ProvinceSettings(**data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"{path}: invalid province configuration: {problems}") from None
+    bad = [o for o in settings.offices if not re.fullmatch(ID, o) or o == "motcua-province"]
+    if bad:
+        raise ConfigError(f"{path}: invalid office ids {bad}")
+    return settings
