@@ -4,9 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := mosquitto mosquitto-clients postgresql fonts-dejavu-core libusb-1.0-0 espeak-ng chromium
 
-.PHONY: demo test lint typecheck unit bench system-deps clean
+.PHONY: demo test lint typecheck unit bench system-deps demo-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,16 +13,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-## Debian packages the tests and benchmarks start for real (a broker, a database server).
-system-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+## Debian packages the demo needs (fonts with full Vietnamese coverage, the voice, USB printers) and those the
+## tests and benchmarks start for real (a broker, a database server, a browser).
+DEMO_APT_PACKAGES := fonts-dejavu-core espeak-ng libusb-1.0-0
+APT_PACKAGES := $(DEMO_APT_PACKAGES) mosquitto mosquitto-clients postgresql chromium
+apt_install = missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
 	fi
 
+system-deps:
+	@$(call apt_install,$(APT_PACKAGES))
+
+demo-deps:
+	@$(call apt_install,$(DEMO_APT_PACKAGES))
+
 ## The whole office on the embedded defaults: in-process broker, SQLite, simulated devices.
-demo: $(STAMP)
+demo: demo-deps $(STAMP)
 	SDL_VIDEODRIVER=dummy $(BIN)/python -m kiosk.main --screenshots var/kiosk-screens
 	@echo "kiosk screens (headless tour): var/kiosk-screens/*.png"
 	SDL_VIDEODRIVER=dummy $(BIN)/python -m kiosk.main --demo-tour var/kiosk-demo
