@@ -79,6 +79,10 @@ def _text(data: dict[str, Any], name: str, max_length: int, *, optional: bool) -
         return None
     if not isinstance(value, str) or not value or len(value) > max_length:
         raise ValueError(f"{name} must be a non-empty string of at most {max_length} chars, got {value!r}")
+    if not value.isprintable():
+        # PostgreSQL refuses NUL in text, and no id motcua makes has control characters: refuse the one record
+        # here, rather than a whole import failing in the database.
+        raise ValueError(f"{name} must not contain control characters, got {value!r}")
     return value
 
 

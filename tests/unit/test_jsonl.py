@@ -58,6 +58,8 @@ def test_a_record_round_trips_through_json() -> None:
         (record(event_id="x" * 37), "event_id"),
         (record(office_id=None), "office_id"),
         (record(device_id=5), "device_id"),
+        (record(request_id="req\x00-1"), "control characters"),
+        (record(office_id="q1\n"), "control characters"),
         (record(event="TicketIssued"), "event must be"),
         (record(event={**record()["event"], "type": "TicketEaten"}), "unknown event type"),
         (record(event={**record()["event"], "number": "1"}), "expected int"),
