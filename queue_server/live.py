@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime
 from queue_server.contract.messages import ContractError, parse_device_status
 from queue_server.engine.setup import OfficeSetup
 from queue_server.engine.state import QueueState, TicketStatus
+from queue_server.queue_order import QueuedTicket, call_order
 from queue_server.store.event_store import EventStore
 
 logger = logging.getLogger(__name__)
@@ -193,6 +194,28 @@ class LiveOffice:
                 return None
             ahead = state.people_ahead(ticket_id)
             return TicketView(ticket.id, ticket.label, ticket.service_id, ticket.status.value, ticket.counter_id, ahead)
+
+    def queue(self, counter_id: str) -> tuple[QueuedTicket, ...]:
+        """The tickets waiting for this counter, in the order its next calls would take them (``call_order``)."""
+        with self._changed:
+            self._catch_up()
+            state = self._state()
+            setup = state.setup
+            counter = setup.counter(counter_id) if setup else None
+            live = state.counters.get(counter_id)
+            if setup is None or counter is None or live is None:
+                return ()
+            mine = [
+                t
+                for t in state.waiting.values()
+                if t.target_counter_id == counter_id
+                or (t.target_counter_id is None and t.service_id in counter.service_ids)
+            ]
+            ordered = call_order(mine, setup, live.normals_since_priority)
+            return tuple(
+                QueuedTicket(t.id, t.label, t.service_id, t.priority is not None, t.status_since or t.issued_at)
+                for t in ordered
+            )
 
     def wait_for_change(self, seen_version: int, timeout: float) -> int:
         """Block until the version differs from ``seen_version``, the view closes, or ``timeout`` passes."""

@@ -1,28 +1,39 @@
-"""The staff console: the signed-in staff member's counter, its ticket in service, and the engine commands.
+"""The staff console: the signed-in staff member's counter, its ticket in service, its queue, and the engine commands.
 
 Every button posts (with the CSRF token) to ``/console/<action>``; the command always names the user's own
-counter, never one from the form, and goes to the server through the injected ``execute``. The ticket in service
-and the waiting counts update live from ``/console/stream`` (server-sent events, as the live page).
+counter, never one from the form, and goes to the server through the injected ``execute`` (the same path as a
+counter unit's buttons). The ticket in service, the pause state and the queue update live from
+``/console/stream`` (server-sent events, as the live page); the day's figures are computed once per page load,
+from the statistics read model, so the stream stays cheap.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user  # type: ignore[import-untyped]
 
+from queue_server.analytics.current import office_report
+from queue_server.analytics.metrics import Figures, GroupBy
 from queue_server.engine import commands as cmd
+from queue_server.engine.errors import Reason
 from queue_server.engine.setup import Outcome
 from queue_server.live import OfficeSnapshot
-from queue_server.web import get_execute, get_live, get_setup
+from queue_server.web import get_execute, get_live, get_setup, get_store
 from queue_server.web.auth import roles_required
+from queue_server.web.dashboard import today
 from queue_server.web.i18n import _
 from queue_server.web.live import event_stream
 from queue_server.web.users import Role
 
 bp = Blueprint("console", __name__, url_prefix="/console")
-ACTIONS = ("sign_in", "next", "recall", "skip", "finish")
+ACTIONS = ("sign_in", "next", "recall", "skip", "transfer", "pause", "resume", "finish")
 MAX_DOSSIER_CODE = 64
+QUEUE_SHOWN = 30
+"""The console lists this many waiting tickets (the next calls); the rest are counted."""
 
 
 def _counter_id() -> str:
@@ -38,25 +49,44 @@ def page() -> ResponseReturnValue:
     counter_id = _counter_id()
     snapshot = get_live().snapshot()
     view = next((c for c in snapshot.counters if c.counter_id == counter_id), None)
+    setup = snapshot.setup or get_setup()
     return render_template(
         "console.html",
-        counter=next(c for c in get_setup().counters if c.id == counter_id),
+        counter=next(c for c in setup.counters if c.id == counter_id),
         view=view,
         live_part=render_live_part(snapshot),
         outcomes=list(Outcome),
+        transfer_services=[s for s in setup.services if view is None or s.id != view.service_id],
+        figures=my_figures(current_user.staff_id),
         connected=get_execute() is not None,
     )
 
 
+def my_figures(staff_id: str | None) -> Figures | None:
+    """The signed-in staff member's figures for the office's local day (None: nothing recorded yet)."""
+    if staff_id is None:
+        return None
+    setup = get_setup()
+    day = today(setup, get_live().now())
+    report = office_report(get_store(), setup, day, day, group_by=(GroupBy.STAFF,))
+    return next((g.figures for g in report.groups[GroupBy.STAFF] if g.key == staff_id), None)
+
+
 def render_live_part(snapshot: OfficeSnapshot) -> str:
-    """What changes on the console without a click: the ticket in service and the waiting counts."""
+    """What changes on the console without a click: the ticket in service, the pause state, the queue."""
     counter_id = _counter_id()
     setup = snapshot.setup or get_setup()
     services = _services(counter_id)
+    live = get_live()
+    queue = live.queue(counter_id)
+    now = live.now()
     return render_template(
         "console_live.html",
         view=next((c for c in snapshot.counters if c.counter_id == counter_id), None),
         waiting=[w for w in snapshot.waiting if w.service_id in services],
+        queue=queue[:QUEUE_SHOWN],
+        queue_more=max(0, len(queue) - QUEUE_SHOWN),
+        wait_minutes=lambda since: max(0, int((now - since).total_seconds() // 60)),
         service_names={s.id: s.name_vi for s in setup.services},
     )
 
@@ -73,16 +103,24 @@ def _services(counter_id: str) -> tuple[str, ...]:
 
 
 def command_for(action: str, counter_id: str, staff_id: str | None) -> cmd.Command:
+    simple: dict[str, type[cmd.CallNext | cmd.Recall | cmd.SkipTicket | cmd.PauseCounter | cmd.ResumeCounter]] = {
+        "next": cmd.CallNext,
+        "recall": cmd.Recall,
+        "skip": cmd.SkipTicket,
+        "pause": cmd.PauseCounter,
+        "resume": cmd.ResumeCounter,
+    }
+    if action in simple:
+        return simple[action](counter_id)
     if action == "sign_in":
         if staff_id is None:
             abort(400)
         return cmd.SignIn(counter_id, staff_id)
-    if action == "next":
-        return cmd.CallNext(counter_id)
-    if action == "recall":
-        return cmd.Recall(counter_id)
-    if action == "skip":
-        return cmd.SkipTicket(counter_id)
+    if action == "transfer":
+        to_service = request.form.get("to_service_id") or ""
+        if to_service not in {s.id for s in get_setup().services}:
+            abort(400)
+        return cmd.Transfer(counter_id, to_service_id=to_service)
     outcome_text = request.form.get("outcome") or None
     if outcome_text is not None and outcome_text not in Outcome.__members__.values():
         abort(400)
@@ -90,6 +128,22 @@ def command_for(action: str, counter_id: str, staff_id: str | None) -> cmd.Comma
     if code is not None and len(code) > MAX_DOSSIER_CODE:
         abort(400)
     return cmd.FinishService(counter_id, Outcome(outcome_text) if outcome_text else None, code)
+
+
+def refusal(error: Mapping[str, Any]) -> str:
+    """Why the engine refused, in the page's language (the engine's own detail for a reason not listed)."""
+    reasons = {
+        Reason.NOTHING_WAITING: _("Nobody is waiting for this counter."),
+        Reason.COUNTER_PAUSED: _("The counter is paused; resume it first."),
+        Reason.COUNTER_NOT_PAUSED: _("The counter is not paused."),
+        Reason.NOT_SERVING: _("No ticket is in service at this counter."),
+        Reason.SAME_DESTINATION: _("The ticket is already in that service."),
+        Reason.UNKNOWN_SERVICE: _("That service does not exist."),
+        Reason.UNKNOWN_STAFF: _("This account is not on the office's staff list."),
+    }
+    code = str(error.get("code", ""))
+    known = reasons.get(Reason(code)) if code in Reason.__members__.values() else None
+    return known or str(error.get("message", ""))
 
 
 @bp.route("/<action>", methods=["POST"])
@@ -105,6 +159,5 @@ def act(action: str) -> ResponseReturnValue:
     if reply.get("ok"):
         flash(_("Done."), "info")
     else:
-        error = reply.get("error") or {}
-        flash(_("Refused: %(reason)s", reason=error.get("message", "")), "error")
+        flash(_("Refused: %(reason)s", reason=refusal(reply.get("error") or {})), "error")
     return redirect(url_for("console.page"))
