@@ -70,7 +70,11 @@ def web_secret_key(settings: Settings) -> str:
 
 def data_dir_secret(settings: Settings, name: str) -> str:
     """A random secret generated on first use into ``data_dir/name``, readable only by the server's user."""
-    path = settings.server.data_dir / name
+    return secret_file(settings.server.data_dir / name)
+
+
+def secret_file(path: Path) -> str:
+    """The secret kept in ``path``, generated on first use (mode 0600; the province server's web key too)."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

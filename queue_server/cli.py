@@ -158,6 +158,20 @@ def cmd_province(args: argparse.Namespace) -> int:
     return province_main(args.settings)
 
 
+def cmd_province_add_user(args: argparse.Namespace) -> int:
+    from queue_server.province.main import add_province_user
+
+    password = _new_password(args.password_stdin)
+    if password is None:
+        return 2
+    try:
+        print(add_province_user(args.settings, args.username, password, args.role, args.office))
+    except ValueError as exc:  # users.UserError, or an unknown role
+        print(f"motcua: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="motcua", description="motcua office queue server")
     parser.add_argument("--config", type=Path, default=None, help="config file (default /etc/motcua/motcua.toml)")
@@ -212,6 +226,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--settings", type=Path, default=None, help="province settings (default /etc/motcua/province.toml)"
     )
     province.set_defaults(func=cmd_province)
+    province_cmds = province.add_subparsers(dest="province_cmd")
+    add_user = province_cmds.add_parser("add-user", help="create a web user of the province dashboard")
+    add_user.add_argument("username")
+    add_user.add_argument("--role", choices=["province_manager", "admin", "manager"], required=True)
+    add_user.add_argument("--office", default=None, help="the office a manager sees")
+    add_user.add_argument("--settings", type=Path, default=argparse.SUPPRESS, help="province settings")
+    add_user.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add_user.set_defaults(func=cmd_province_add_user)
     return parser
 
 

@@ -7,6 +7,7 @@ also catches up in the background (``ProjectionKeeper``), so a request usually f
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -40,12 +41,23 @@ def office_report(
 
 class ProjectionKeeper:
     """Catches the read model up every ``interval`` seconds on a thread of its own (the first run folds the whole
-    log of an office upgraded from before the read model existed, which can take a while on a year of events)."""
+    log of an office upgraded from before the read model existed, which can take a while on a year of events).
+
+    ``work`` replaces the one office's catch-up (the province server's keeper folds every office in turn)."""
 
     def __init__(
-        self, store: EventStore, setup: Callable[[], OfficeSetup], interval: float = KEEPER_INTERVAL_SECONDS
+        self,
+        store: EventStore | None,
+        setup: Callable[[], OfficeSetup] | None,
+        interval: float = KEEPER_INTERVAL_SECONDS,
+        *,
+        work: Callable[[], None] | None = None,
     ) -> None:
-        self._store, self._setup, self._interval = store, setup, interval
+        if work is None:
+            if store is None or setup is None:
+                raise ValueError("a keeper needs a store and its setup, or its own work")
+            work = functools.partial(_catch_up_one, store, setup)
+        self._work, self._interval = work, interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="motcua-stats", daemon=True)
 
@@ -60,8 +72,12 @@ class ProjectionKeeper:
     def _run(self) -> None:
         while True:
             try:
-                catch_up(self._store, self._setup())
+                self._work()
             except Exception:  # a database hiccup must not end the keeper; pages catch up by themselves
                 logger.exception("statistics read model: catch-up failed; retrying in %.0f s", self._interval)
             if self._stop.wait(self._interval):
                 return
+
+
+def _catch_up_one(store: EventStore, setup: Callable[[], OfficeSetup]) -> None:
+    catch_up(store, setup())

@@ -11,6 +11,10 @@ Example (the password may instead come from ``MOTCUA_PROVINCE_BROKER__PASSWORD``
 
     [store]
     url = "postgresql+psycopg://motcua@localhost/province"
+
+    [web]               # the province dashboard (docs/province.md); all optional
+    host = "0.0.0.0"
+    port = 8090
 """
 
 from __future__ import annotations
@@ -48,6 +52,19 @@ class IngestSection(_Strict):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
+class ProvinceWebSection(_Strict):
+    """The province dashboard, served by ``motcua province`` beside the ingest."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(default=8090, ge=0, le=65535)
+    """0 picks a free port (tests)."""
+    secret_key: SecretStr | None = None
+    """Signs session cookies; generated into ``data_dir`` (``province-web.secret``, mode 0600) when not given."""
+    session_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    threads: int = Field(default=4, ge=2, le=64)
+
+
 class ProvinceSettings(BaseSettings):
     model_config = SettingsConfigDict(
         extra="forbid", frozen=True, env_prefix="MOTCUA_PROVINCE_", env_nested_delimiter="__"
@@ -57,6 +74,9 @@ class ProvinceSettings(BaseSettings):
     broker: ProvinceBrokerSection
     store: ProvinceStoreSection = ProvinceStoreSection()
     ingest: IngestSection = IngestSection()
+    web: ProvinceWebSection = ProvinceWebSection()
+    data_dir: Path = Path("var/motcua")
+    """Where generated secrets are kept (the web's session key)."""
 
     @classmethod
     def settings_customise_sources(

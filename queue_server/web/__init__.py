@@ -42,6 +42,32 @@ def create_app(
     execute: Execute | None = None,
     live: LiveOffice | None = None,
 ) -> Flask:
+    app = new_app(test_config)
+    if setup is None:
+        from queue_server.config import load_settings
+
+        settings = load_settings()
+        setup = settings.office_setup()
+        app.config["STORE_URL"] = app.config["STORE_URL"] or settings.store.url.get_secret_value()
+    if store is None:
+        store = EventStore(app.config["STORE_URL"], setup.office_id)
+    if live is None:
+        live = LiveOffice.following(store)  # a web process beside the server: catch up from the store
+    app.extensions["motcua"] = {"store": store, "setup": setup, "execute": execute, "live": live}
+    install_common(app, store)
+
+    from queue_server.web import admin, auth, console, dashboard, ticket
+    from queue_server.web import live as live_page
+
+    for module in (dashboard, console, ticket, admin, live_page):
+        app.register_blueprint(module.bp)
+    app.add_url_rule("/", endpoint="index", view_func=auth.home)
+    app.cli.add_command(create_admin_command)
+    return app
+
+
+def new_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """A Flask app with the settings every motcua web app shares (the office's and the province's)."""
     app = Flask(__name__)
     app.config.from_mapping(
         SECRET_KEY=os.environ.get("MOTCUA_WEB_SECRET_KEY") or secrets.token_hex(32),
@@ -62,18 +88,11 @@ def create_app(
     )
     if test_config is not None:
         app.config.from_mapping(test_config)
-    if setup is None:
-        from queue_server.config import load_settings
+    return app
 
-        settings = load_settings()
-        setup = settings.office_setup()
-        app.config["STORE_URL"] = app.config["STORE_URL"] or settings.store.url.get_secret_value()
-    if store is None:
-        store = EventStore(app.config["STORE_URL"], setup.office_id)
-    if live is None:
-        live = LiveOffice.following(store)  # a web process beside the server: catch up from the store
-    app.extensions["motcua"] = {"store": store, "setup": setup, "execute": execute, "live": live}
 
+def install_common(app: Flask, store: EventStore) -> None:
+    """Languages, number filters, CSRF and sign-in against ``store``'s ``web_users`` (the auth blueprint)."""
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(compile_catalogs()))
     Babel(app, locale_selector=_locale)
     register_filters(app)
@@ -84,14 +103,9 @@ def create_app(
     login.session_protection = "strong"
     login.user_loader(lambda username: users.get_user(store.engine, username))
 
-    from queue_server.web import admin, auth, console, dashboard, ticket
-    from queue_server.web import live as live_page
+    from queue_server.web import auth
 
-    for module in (auth, dashboard, console, ticket, admin, live_page):
-        app.register_blueprint(module.bp)
-    app.add_url_rule("/", endpoint="index", view_func=auth.home)
-    app.cli.add_command(create_admin_command)
-    return app
+    app.register_blueprint(auth.bp)
 
 
 def _locale() -> str:

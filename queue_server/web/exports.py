@@ -10,15 +10,20 @@ from flask import Response, abort, send_file
 
 from queue_server.analytics.report import PeriodReport
 from queue_server.engine.setup import OfficeSetup
+from queue_server.reports.document import Document
 from queue_server.reports.formats import MEDIA_TYPES, document_for, render
 
 logger = logging.getLogger(__name__)
 
 
 def send_export(report: PeriodReport, setup: OfficeSetup, kind: str, lang: str, fmt: str) -> Response:
+    return send_document(document_for(report, setup, kind, lang), fmt)
+
+
+def send_document(document: Document, fmt: str) -> Response:
+    """Any report document (an office's period, the province's offices) as a download."""
     from kiosk.ticket import FontMissingError
 
-    document = document_for(report, setup, kind, lang)
     try:
         data = render(document, fmt)
     except FontMissingError as error:  # the PDF needs DejaVu Sans: say which package is missing
