@@ -14,20 +14,23 @@ from types import MappingProxyType
 from queue_server.analytics.metrics import Figures
 from queue_server.engine.setup import AreaClass
 
+# Sources are printed in Vietnamese reports as they are: citations of Vietnamese documents, in Vietnamese.
 SOURCE_468 = (
-    "QĐ 468/QĐ-TTg (27/3/2021), Đề án đổi mới việc thực hiện cơ chế một cửa, một cửa liên thông "
-    "(luatvietnam.vn summary)"
+    "QĐ 468/QĐ-TTg ngày 27/3/2021, Đề án đổi mới việc thực hiện cơ chế một cửa, một cửa liên thông "
+    "(bản tóm tắt của luatvietnam.vn)"
 )
 SOURCE_PRODUCTIVITY = (
-    "QĐ 468/QĐ-TTg as implemented by KH Tuần Giáo (Điện Biên) 2021 app. VIII.6, KH 187/KH-UBND Tuy Phong "
-    "(Bình Thuận) 24/9/2021 II.2.h, KH 141/KH-UBND Bắc Yên (Sơn La) 15/6/2021 VIII.3 — 2023–2025"
+    "QĐ 468/QĐ-TTg, theo các kế hoạch thực hiện: KH huyện Tuần Giáo (Điện Biên) 2021 phụ lục VIII.6; "
+    "KH 187/KH-UBND Tuy Phong (Bình Thuận) 24/9/2021 mục II.2.h; KH 141/KH-UBND Bắc Yên (Sơn La) 15/6/2021 "
+    "mục VIII.3 — giai đoạn 2023–2025"
 )
 SOURCE_SATISFACTION_2025 = (
-    "KH 141/KH-UBND Bắc Yên, KH Tuần Giáo, KH 187/KH-UBND Tuy Phong II.2.k (stage targets of NQ 76/NQ-CP); "
-    "scored per dossier by QĐ 766/QĐ-TTg (23/6/2022)"
+    "KH 141/KH-UBND Bắc Yên, KH huyện Tuần Giáo, KH 187/KH-UBND Tuy Phong mục II.2.k (chỉ tiêu theo giai đoạn "
+    "của NQ 76/NQ-CP); đánh giá theo từng hồ sơ theo QĐ 766/QĐ-TTg ngày 23/6/2022"
 )
 SOURCE_SATISFACTION_2024 = (
-    "QĐ 752/QĐ-UBND Tri Tôn (An Giang) 16/2/2024, appendix indicator 11; scored per dossier by QĐ 766/QĐ-TTg"
+    "QĐ 752/QĐ-UBND Tri Tôn (An Giang) ngày 16/2/2024, phụ lục chỉ tiêu 11; đánh giá theo từng hồ sơ theo "
+    "QĐ 766/QĐ-TTg"
 )
 
 

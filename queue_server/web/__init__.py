@@ -103,9 +103,10 @@ def install_common(app: Flask, store: EventStore) -> None:
     login.session_protection = "strong"
     login.user_loader(lambda username: users.get_user(store.engine, username))
 
-    from queue_server.web import auth
+    from queue_server.web import auth, errors
 
     app.register_blueprint(auth.bp)
+    errors.register(app)
 
 
 def _locale() -> str:

@@ -150,3 +150,13 @@ def test_catalogs_compile_to_mo_files(tmp_path: Path) -> None:
         catalog = read_mo(f)
     assert catalog.get("Sign in").string == "Đăng nhập"
     assert (source / "en" / "LC_MESSAGES" / "messages.mo").exists()
+
+
+def test_error_pages_are_in_vietnamese_with_their_status(client: FlaskClient) -> None:
+    login(client, "lan")  # staff: the dashboard is for managers
+    forbidden = client.get("/dashboard")
+    assert forbidden.status_code == 403
+    assert "Không được phép" in forbidden.text and "Tài khoản của bạn không được truy cập trang này." in forbidden.text
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404 and "Không tìm thấy trang" in missing.text
+    assert "Page not found" in client.get("/no-such-page?lang=en").text

@@ -22,11 +22,16 @@
     return child ? child.getAttribute("data-reload-key") : null;
   }
 
+  /* A form being sent: its answer (a new page with its flash message) is on the way, and a reload now would
+     swallow that message. */
+  var submitting = false;
+  document.addEventListener("submit", function () { submitting = true; }, true);
+
   function swap(el, html) {
     var before = reloadKey(el);
     el.innerHTML = html;
     el.setAttribute("data-updated", String(new Date().getTime()));
-    if (el.hasAttribute("data-reload-on-change") && reloadKey(el) !== before && !typing()) {
+    if (el.hasAttribute("data-reload-on-change") && reloadKey(el) !== before && !typing() && !submitting) {
       window.location.reload();
     }
   }
