@@ -49,8 +49,10 @@ class DemoLink:
         return {"v": 1, "ok": True, "result": {"ticket": ticket}}
 
 
-class _PaperOut:
-    """A serial printer's escpos object reporting paper out (DLE EOT 4 reply 0x72), so nothing is printed."""
+class PaperOutPrinter:
+    """A serial printer's escpos object reporting paper out (DLE EOT 4 reply 0x72), so nothing is printed.
+
+    python-escpos's own ``Dummy`` cannot answer a status query; the tour and the kiosk's unit tests use this."""
 
     def is_online(self) -> bool:
         return True
@@ -130,7 +132,7 @@ def screenshot_tour(directory: Path, base: KioskConfig | None = None) -> list[Pa
             app.button("field:ho-tich").action()
             app.wait_idle()
             shot("ticket")
-            app.printer = TicketPrinter("serial", _PaperOut())
+            app.printer = TicketPrinter("serial", PaperOutPrinter())
             app.home()
             app.button("field:dat-dai").action()
             app.wait_idle()

@@ -8,12 +8,10 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import signal
 import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from queue_server.analytics.current import ProjectionKeeper
@@ -23,6 +21,7 @@ from queue_server.contract.topics import SERVER_USERNAME
 from queue_server.mqtt.server_link import ServerLink
 from queue_server.province.office_replay import EventReplayer
 from queue_server.service import DeviceInfo, OfficeService
+from queue_server.stop_signals import stop_on_signals
 from queue_server.store.devices import DeviceRegistry
 from queue_server.store.event_store import EventStore
 
@@ -203,14 +202,7 @@ class OfficeServer:
 
     def run_forever(self) -> None:
         """Run until SIGINT/SIGTERM (systemd stops us with SIGTERM)."""
-        done = threading.Event()
-
-        def _on_signal(signum: int, frame: FrameType | None) -> None:
-            logger.info("signal %d: stopping", signum)
-            done.set()
-
-        signal.signal(signal.SIGTERM, _on_signal)
-        signal.signal(signal.SIGINT, _on_signal)
+        done = stop_on_signals(logger)
         self.start()
         try:
             done.wait()

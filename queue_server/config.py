@@ -34,11 +34,29 @@ class ConfigError(Exception):
     """The configuration is unreadable or invalid; the message says where and why."""
 
 
-class _Strict(BaseModel):
+class Strict(BaseModel):
+    """A settings section: unknown keys are errors (typos do not pass silently), values are read-only."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class OfficeSection(_Strict):
+class EnvOverFileSettings(BaseSettings):
+    """Settings from keyword arguments (the parsed files), overridden by environment variables (for secrets);
+    no ``.env`` or secrets-directory sources. Subclasses set ``model_config`` (their env prefix)."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (env_settings, init_settings)
+
+
+class OfficeSection(Strict):
     id: str = Field(pattern=ID)
     name: str
     level: OfficeLevel = OfficeLevel.COMMUNE_CENTRE
@@ -46,7 +64,7 @@ class OfficeSection(_Strict):
     utc_offset_minutes: int = 420
 
 
-class QueueSection(_Strict):
+class QueueSection(Strict):
     priority_policy: PriorityPolicy = PriorityPolicy.INTERLEAVE
     interleave_every: int = Field(default=2, ge=1)
     priority_categories: list[str] = list(DEFAULT_PRIORITY_CATEGORIES)
@@ -55,33 +73,33 @@ class QueueSection(_Strict):
     number_width: int = Field(default=3, ge=1, le=6)
 
 
-class ServiceEntry(_Strict):
+class ServiceEntry(Strict):
     id: str = Field(pattern=ID)
     prefix: str = Field(pattern=r"^[A-Z]{1,2}$")
     name_vi: str
     name_en: str = ""
 
 
-class CounterEntry(_Strict):
+class CounterEntry(Strict):
     id: str = Field(pattern=ID)
     number: int = Field(ge=1)
     services: list[str]
     name: str = ""
 
 
-class StaffEntry(_Strict):
+class StaffEntry(Strict):
     id: str = Field(pattern=ID)
     name: str
 
 
-class RatingEntry(_Strict):
+class RatingEntry(Strict):
     code: str = Field(pattern=r"^[a-z_]{1,32}$")
     label_vi: str
     label_en: str
     satisfied: bool
 
 
-class BrokerSection(_Strict):
+class BrokerSection(Strict):
     kind: Literal["embedded", "mosquitto"] = "embedded"
     host: str = "127.0.0.1"
     port: int = Field(default=18830, ge=1, le=65535)
@@ -92,19 +110,19 @@ class BrokerSection(_Strict):
     mosquitto_pid_file: Path | None = None
 
 
-class StoreSection(_Strict):
+class StoreSection(Strict):
     url: SecretStr = SecretStr("sqlite:///var/motcua/office.db")
     """A database URL may hold a password: it is masked like one."""
 
 
-class ServerSection(_Strict):
+class ServerSection(Strict):
     data_dir: Path = Path("var/motcua")
     max_payload_bytes: int = Field(default=4096, ge=256)
     max_batch: int = Field(default=256, ge=1)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
-class WebSection(_Strict):
+class WebSection(Strict):
     enabled: bool = True
     host: str = "127.0.0.1"
     """Where the web pages listen; an office whose staff PCs reach the server over the LAN sets its address."""
@@ -127,7 +145,7 @@ class WebSection(_Strict):
         return self
 
 
-class Settings(BaseSettings):
+class Settings(EnvOverFileSettings):
     """Files give the values; ``MOTCUA_<SECTION>__<KEY>`` environment variables override them (for secrets)."""
 
     model_config = SettingsConfigDict(extra="forbid", frozen=True, env_prefix="MOTCUA_", env_nested_delimiter="__")
@@ -142,17 +160,6 @@ class Settings(BaseSettings):
     store: StoreSection = StoreSection()
     server: ServerSection = ServerSection()
     web: WebSection = WebSection()
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (env_settings, init_settings)
 
     def office_setup(self) -> OfficeSetup:
         """The engine's view of this office (recorded as an event whenever it changes)."""
@@ -179,17 +186,18 @@ class Settings(BaseSettings):
 
 def load_settings(path: Path | None = None) -> Settings:
     """Defaults, overlaid by ``path`` (or /etc/motcua/motcua.toml when it exists); tables merge, lists replace."""
-    data = _read(DEFAULTS_FILE)
+    data = read_toml(DEFAULTS_FILE)
     override = path if path is not None else (SYSTEM_FILE if SYSTEM_FILE.exists() else None)
     if override is not None:
-        data = _merge(data, _read(override))
+        data = _merge(data, read_toml(override))
     try:
         return Settings(**data)
     except ValidationError as exc:
         raise ConfigError(_explain(exc, override or DEFAULTS_FILE)) from None
 
 
-def _read(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
+    """The file's tables; ``ConfigError`` naming the file when it is missing or not TOML."""
     try:
         with path.open("rb") as fp:
             return tomllib.load(fp)

@@ -29,8 +29,7 @@ SOURCE_SATISFACTION_2025 = (
     "của NQ 76/NQ-CP); đánh giá theo từng hồ sơ theo QĐ 766/QĐ-TTg ngày 23/6/2022"
 )
 SOURCE_SATISFACTION_2024 = (
-    "QĐ 752/QĐ-UBND Tri Tôn (An Giang) ngày 16/2/2024, phụ lục chỉ tiêu 11; đánh giá theo từng hồ sơ theo "
-    "QĐ 766/QĐ-TTg"
+    "QĐ 752/QĐ-UBND Tri Tôn (An Giang) ngày 16/2/2024, phụ lục chỉ tiêu 11; đánh giá theo từng hồ sơ theo QĐ 766/QĐ-TTg"
 )
 
 

@@ -17,7 +17,6 @@ from pathlib import Path
 
 from queue_server.brokers.mosquitto import BrokerAccount, write_broker_config
 from queue_server.contract import topics
-from queue_server.province import topics as province_topics
 
 PROVINCE_USERNAME = "motcua-province"
 """The province ingest's account on the province broker (never a valid office id there)."""
@@ -81,10 +80,10 @@ def bridge_lines(bridge: ProvinceBridge) -> list[str]:
         # Retained "1"/"0" on both brokers (the "0" is the bridge's last will): the province asks for a resend
         # whenever an office's bridge comes (back) up.
         "notifications true",
-        f"notification_topic {province_topics.bridge_state(office)}",
+        f"notification_topic {topics.bridge_state(office)}",
         f"topic {topics.event_stream(office)} out 1",
-        f"topic {province_topics.replay_report(office)} out 1",
-        f"topic {province_topics.resend_request(office)} in 1",
+        f"topic {topics.replay_report(office)} out 1",
+        f"topic {topics.resend_request(office)} in 1",
     ]
     if bridge.tls is not None:
         lines += [f"bridge_cafile {bridge.tls.cafile}", f"bridge_tls_version {bridge.tls.tls_version}"]
@@ -102,15 +101,15 @@ def render_province_acl() -> str:
         "",
         f"user {PROVINCE_USERNAME}",
         f"topic read {topics.event_stream('+')}",
-        f"topic read {province_topics.replay_report('+')}",
-        f"topic read {province_topics.bridge_state('+')}",
-        f"topic write {province_topics.resend_request('+')}",
+        f"topic read {topics.replay_report('+')}",
+        f"topic read {topics.bridge_state('+')}",
+        f"topic write {topics.resend_request('+')}",
         "",
         "# every office's bridge, %u = its username (= office id)",
         f"pattern write {topics.event_stream('%u')}",
-        f"pattern write {province_topics.replay_report('%u')}",
-        f"pattern write {province_topics.bridge_state('%u')}",
-        f"pattern read {province_topics.resend_request('%u')}",
+        f"pattern write {topics.replay_report('%u')}",
+        f"pattern write {topics.bridge_state('%u')}",
+        f"pattern read {topics.resend_request('%u')}",
     ]
     return "\n".join(out) + "\n"
 

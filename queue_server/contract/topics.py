@@ -10,6 +10,12 @@
     motcua/v1/{office}/state/waiting        server             waiting per field   QoS 1, retained
     motcua/v1/{office}/server/status        server             online, LWT         QoS 1, retained
     motcua/v1/{office}/events               server -> province committed events    QoS 1, not retained
+    motcua/v1/{office}/events/resend        province -> server resend after seq N  QoS 1, not retained
+    motcua/v1/{office}/events/replayed      server -> province seqs a resend had   QoS 1, not retained
+    motcua/v1/{office}/bridge/state         office's bridge    up 1 / down 0, LWT  retained
+
+The last three (and ``events``) cross the Mosquitto bridge to the province broker, so the office broker's bridge
+section and the province broker's ACL are generated from these functions (``queue_server.brokers.bridge``).
 """
 
 from __future__ import annotations
@@ -58,6 +64,30 @@ def server_status(office: str) -> str:
 
 def event_stream(office: str) -> str:
     return f"{ROOT}/{office}/events"
+
+
+def resend_request(office: str) -> str:
+    """The province asks the office server to republish its events after a seq (``events/resend``)."""
+    return f"{event_stream(office)}/resend"
+
+
+def replay_report(office: str) -> str:
+    """The office server says which seqs a resend covered (``events/replayed``)."""
+    return f"{event_stream(office)}/replayed"
+
+
+def bridge_state(office: str) -> str:
+    """The office broker's bridge notification: retained "1" connected, "0" disconnected (its last will)."""
+    return f"{ROOT}/{office}/bridge/state"
+
+
+def office_of(topic: str, leaf: str) -> str | None:
+    """The office id in ``motcua/v1/{office}/{leaf}``, or None for any other topic."""
+    prefix = f"{ROOT}/"
+    if not topic.startswith(prefix) or not topic.endswith(f"/{leaf}"):
+        return None
+    office = topic[len(prefix) : -len(leaf) - 1]
+    return office if valid_id(office) else None
 
 
 def all_requests(office: str) -> str:

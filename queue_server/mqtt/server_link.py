@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import threading
 from concurrent.futures import Future
 from typing import Any
 
@@ -18,13 +17,13 @@ from queue_server.contract import topics
 from queue_server.contract.messages import encode
 from queue_server.engine.commands import Command
 from queue_server.mqtt.client import make_client
+from queue_server.mqtt.queued_client import STOP, QueuedClient
 from queue_server.service import OfficeService, Publish
 
 logger = logging.getLogger(__name__)
-_STOP = object()
 
 
-class ServerLink:
+class ServerLink(QueuedClient):
     def __init__(
         self,
         service: OfficeService,
@@ -37,10 +36,7 @@ class ServerLink:
     ) -> None:
         self.service, self.max_batch = service, max_batch
         self.office_id = service.office_id
-        self._host, self._port = host, port
-        self._inbox: queue.Queue[Any] = queue.Queue()
-        self._connected = threading.Event()
-        self._client = make_client(
+        client = make_client(
             f"motcua-server-{self.office_id}",
             username,
             password,
@@ -50,37 +46,25 @@ class ServerLink:
             # Durable requests are resent from the devices' outboxes anyway.
             clean_session=True,
         )
-        self._client.on_connect = self._on_connect
-        self._client.on_disconnect = self._on_disconnect
-        self._client.on_message = self._on_message
-        self._worker = threading.Thread(target=self._work, name="motcua-ingest", daemon=True)
-        self._started = False
+        super().__init__(client, host=host, port=port, worker_name="motcua-ingest", log=logger)
+        client.on_connect = self._on_connect
+        client.on_message = self._on_message
         self._unknown_status = _SeenOnce()
 
     def start(self, initial: list[Publish]) -> None:
         self._initial = initial
-        self._client.connect_async(self._host, self._port, keepalive=15)
-        self._client.loop_start()
-        self._worker.start()
-        self._started = True
-
-    def wait_connected(self, timeout: float) -> bool:
-        return self._connected.wait(timeout)
+        self._run(keepalive=15)
 
     def stop(self) -> None:
-        if not self._started:
+        if not self._stop_worker(timeout=10):
             return
-        self._started = False
-        self._inbox.put(_STOP)
-        self._worker.join(timeout=10)
         # A clean disconnect discards the last will, so say "offline" ourselves: displays must not trust us.
         info = self._client.publish(
             topics.server_status(self.office_id), encode({"v": 1, "online": False}), qos=1, retain=True
         )
         if self._connected.is_set():
             info.wait_for_publish(timeout=2)
-        self._client.disconnect()
-        self._client.loop_stop()
+        self._disconnect()
 
     def execute(self, command: Command, timeout: float = 10.0) -> dict[str, Any]:
         """Run one command from inside the server (e.g. the web console) on the ingest thread; its reply."""
@@ -97,11 +81,6 @@ class ServerLink:
         self._inbox.put(("republish", None))
         self._connected.set()
         logger.info("connected to broker %s:%s", self._host, self._port)
-
-    def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
-        self._connected.clear()
-        if self._started:
-            logger.warning("lost the broker (%s); reconnecting", reason)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         status = topics.parse_status_topic(message.topic)
@@ -129,7 +108,7 @@ class ServerLink:
     def _work(self) -> None:
         while True:
             first = self._inbox.get()
-            if first is _STOP:
+            if first is STOP:
                 return
             items = [first]
             while len(items) < self.max_batch:
@@ -137,8 +116,8 @@ class ServerLink:
                     items.append(self._inbox.get_nowait())
                 except queue.Empty:
                     break
-            stop = _STOP in items
-            items = [item for item in items if item is not _STOP]
+            stop = STOP in items
+            items = [item for item in items if item is not STOP]
             requests = [item for item in items if item[0] not in ("republish", "execute")]
             try:
                 publishes = self.service.handle(requests) if requests else []

@@ -20,39 +20,34 @@ Example (the password may instead come from ``MOTCUA_PROVINCE_BROKER__PASSWORD``
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import SettingsConfigDict
 
-from queue_server.config import ID, ConfigError
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from queue_server.config import ID, ConfigError, EnvOverFileSettings, Strict, read_toml
 
 
-class ProvinceBrokerSection(_Strict):
+class ProvinceBrokerSection(Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=18840, ge=1, le=65535)
     password: SecretStr
     client_id: str = "motcua-province-ingest"
 
 
-class ProvinceStoreSection(_Strict):
+class ProvinceStoreSection(Strict):
     url: SecretStr = SecretStr("sqlite:///var/motcua/province.db")
 
 
-class IngestSection(_Strict):
+class IngestSection(Strict):
     resend_timeout_seconds: float = Field(default=10.0, gt=0)
     heartbeat_seconds: float = Field(default=300.0, gt=0)
     max_batch: int = Field(default=500, ge=1)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
-class ProvinceWebSection(_Strict):
+class ProvinceWebSection(Strict):
     """The province dashboard, served by ``motcua province`` beside the ingest."""
 
     enabled: bool = True
@@ -65,7 +60,7 @@ class ProvinceWebSection(_Strict):
     threads: int = Field(default=4, ge=2, le=64)
 
 
-class ProvinceSettings(BaseSettings):
+class ProvinceSettings(EnvOverFileSettings):
     model_config = SettingsConfigDict(
         extra="forbid", frozen=True, env_prefix="MOTCUA_PROVINCE_", env_nested_delimiter="__"
     )
@@ -78,26 +73,9 @@ class ProvinceSettings(BaseSettings):
     data_dir: Path = Path("var/motcua")
     """Where generated secrets are kept (the web's session key)."""
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (env_settings, init_settings)
-
 
 def load_province_settings(path: Path) -> ProvinceSettings:
-    try:
-        with path.open("rb") as fp:
-            data = tomllib.load(fp)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    data = read_toml(path)
     try:
         settings = ProvinceSettings(**data)
     except ValidationError as exc:

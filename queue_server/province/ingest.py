@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 import queue
-import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -28,8 +27,8 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from queue_server.brokers.bridge import PROVINCE_USERNAME
 from queue_server.contract import topics
 from queue_server.mqtt.client import make_client
+from queue_server.mqtt.queued_client import STOP, QueuedClient
 from queue_server.province import messages
-from queue_server.province import topics as province_topics
 from queue_server.province.cursors import CursorStore
 from queue_server.province.cursors import migrate as migrate_cursors
 from queue_server.province.gaps import OfficeSeqs
@@ -38,7 +37,6 @@ from queue_server.store.event_store import EventStore, StoredEvent
 from queue_server.store.jsonl import record_from_dict
 
 logger = logging.getLogger(__name__)
-_STOP = object()
 DB_RETRY_SECONDS = 2.0
 
 
@@ -67,24 +65,22 @@ class _Office:
     """False while the office's bridge is down (its will said "0"): requests would only pile up for it."""
 
 
-class ProvinceIngest:
+class ProvinceIngest(QueuedClient):
+    lost_broker_message = "province ingest lost the broker (%s); reconnecting"
+
     def __init__(
         self, url: str, *, host: str, port: int, password: str, options: IngestOptions, username: str = ""
     ) -> None:
         self.options = options
-        self._url, self._host, self._port = url, host, port
+        self._url = url
         self._engine = db.make_engine(url)
         self._cursors = CursorStore(self._engine)
         self._offices: dict[str, _Office] = {}
-        self._inbox: queue.Queue[Any] = queue.Queue()
-        self._connected = threading.Event()
-        self._client = make_client(options.client_id, username or PROVINCE_USERNAME, password, clean_session=False)
-        self._client.manual_ack_set(True)
-        self._client.on_connect = self._on_connect
-        self._client.on_disconnect = self._on_disconnect
-        self._client.on_message = lambda _c, _u, m: self._inbox.put((m.topic, bytes(m.payload), m.mid, m.qos))
-        self._worker = threading.Thread(target=self._work, name="motcua-province-ingest", daemon=True)
-        self._started = False
+        client = make_client(options.client_id, username or PROVINCE_USERNAME, password, clean_session=False)
+        super().__init__(client, host=host, port=port, worker_name="motcua-province-ingest", log=logger)
+        client.manual_ack_set(True)
+        client.on_connect = self._on_connect
+        client.on_message = lambda _c, _u, m: self._inbox.put((m.topic, bytes(m.payload), m.mid, m.qos))
 
     # -- lifecycle --------------------------------------------------------------------------------------------
     def start(self) -> ProvinceIngest:
@@ -96,23 +92,13 @@ class ProvinceIngest:
             through = saved.get(office_id, 0)
             store = EventStore(self._url, office_id, engine=self._engine)
             self._offices[office_id] = _Office(OfficeSeqs(through), store, saved_through=through)
-        self._client.connect_async(self._host, self._port, keepalive=30)
-        self._client.loop_start()
-        self._worker.start()
-        self._started = True
+        self._run(keepalive=30)
         return self
 
-    def wait_connected(self, timeout: float) -> bool:
-        return self._connected.wait(timeout)
-
     def stop(self) -> None:
-        if not self._started:
+        if not self._stop_worker(timeout=15):
             return
-        self._started = False
-        self._inbox.put(_STOP)
-        self._worker.join(timeout=15)
-        self._client.disconnect()
-        self._client.loop_stop()
+        self._disconnect()
         self._engine.dispose()
 
     def through(self, office_id: str) -> int:
@@ -124,15 +110,10 @@ class ProvinceIngest:
         if reason.is_failure:
             logger.error("province broker refused the ingest: %s", reason)
             return
-        filters = [topics.event_stream("+"), province_topics.replay_report("+"), province_topics.bridge_state("+")]
+        filters = [topics.event_stream("+"), topics.replay_report("+"), topics.bridge_state("+")]
         client.subscribe([(f, 1) for f in filters])
         self._connected.set()
         logger.info("province ingest connected to %s:%s", self._host, self._port)
-
-    def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
-        self._connected.clear()
-        if self._started:
-            logger.warning("province ingest lost the broker (%s); reconnecting", reason)
 
     # -- worker -----------------------------------------------------------------------------------------------
     def _work(self) -> None:
@@ -147,9 +128,9 @@ class ProvinceIngest:
                     items.append(self._inbox.get_nowait())
                 except queue.Empty:
                     break
-            stop = _STOP in items
+            stop = STOP in items
             try:
-                self._handle([item for item in items if item is not _STOP])
+                self._handle([item for item in items if item is not STOP])
                 self._timers()
             except Exception:
                 logger.exception("province ingest batch failed")
@@ -160,15 +141,15 @@ class ProvinceIngest:
         records: dict[str, list[StoredEvent]] = {}
         reports: list[tuple[str, messages.ReplayReport]] = []
         for topic, payload, _mid, _qos in items:
-            if (office := province_topics.office_of(topic, "events")) is not None:
+            if (office := topics.office_of(topic, "events")) is not None:
                 record = self._record(office, payload)
                 if record is not None:
                     records.setdefault(office, []).append(record)
-            elif (office := province_topics.office_of(topic, "events/replayed")) is not None:
+            elif (office := topics.office_of(topic, "events/replayed")) is not None:
                 report = self._report(office, payload)
                 if report is not None:
                     reports.append((office, report))
-            elif (office := province_topics.office_of(topic, "bridge/state")) is not None:
+            elif (office := topics.office_of(topic, "bridge/state")) is not None:
                 self._bridge_state(office, payload)
         for office, batch in records.items():
             self._import(office, batch)
@@ -289,7 +270,7 @@ class ProvinceIngest:
                 _sample(office.seqs.ahead),
             )
         request = messages.encode_request(messages.ResendRequest(after))
-        self._client.publish(province_topics.resend_request(office_id), request, qos=1)
+        self._client.publish(topics.resend_request(office_id), request, qos=1)
 
     def _save_cursors(self) -> None:
         for office_id, office in self._offices.items():

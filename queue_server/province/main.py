@@ -4,16 +4,14 @@
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 from datetime import timedelta
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING
 
 from queue_server import logs
 from queue_server.province.config import ProvinceSettings, load_province_settings
 from queue_server.province.ingest import IngestOptions, ProvinceIngest
+from queue_server.stop_signals import stop_on_signals
 from queue_server.store import db
 from queue_server.store.event_store import EventStore
 
@@ -49,14 +47,7 @@ def province_main(settings_path: Path | None = None) -> int:
     """
     settings = load_province_settings(settings_path or PROVINCE_FILE)
     logs.configure(settings.ingest.log_level)
-    done = threading.Event()
-
-    def _on_signal(signum: int, frame: FrameType | None) -> None:
-        logger.info("signal %d: stopping", signum)
-        done.set()
-
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
+    done = stop_on_signals(logger)
     dashboard = ProvinceDashboard(settings) if settings.web.enabled else None  # a taken port fails here, first
     ingest = make_ingest(settings).start()
     logger.info("province ingest running for %d offices", len(settings.offices))

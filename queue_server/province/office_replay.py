@@ -22,7 +22,6 @@ from queue_server.contract import messages as msg
 from queue_server.contract import topics
 from queue_server.mqtt.client import make_client
 from queue_server.province import messages
-from queue_server.province import topics as province_topics
 from queue_server.store.event_store import EventStore
 from queue_server.store.jsonl import record_to_dict
 
@@ -36,7 +35,7 @@ class EventReplayer:
             raise ValueError("max_events must be at least 1")
         self.store, self.client, self.max_events = store, client, max_events
         self.office_id = store.office_id
-        self._topic = province_topics.resend_request(self.office_id)
+        self._topic = topics.resend_request(self.office_id)
         self._lock = threading.Lock()
         self.subscribed = threading.Event()
         client.on_connect = self._on_connect
@@ -85,6 +84,6 @@ class EventReplayer:
             # Only up to the last event read: one committed meanwhile must not be reported as never existing.
             through = seqs[-1] if seqs else after_seq
             report = messages.ReplayReport(after_seq, through, tuple(messages.seq_ranges(seqs)), more)
-            self.client.publish(province_topics.replay_report(self.office_id), messages.encode_report(report), qos=1)
+            self.client.publish(topics.replay_report(self.office_id), messages.encode_report(report), qos=1)
         logger.info("resent %d events after seq %d (through %d)", len(seqs), after_seq, through)
         return report

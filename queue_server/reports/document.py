@@ -178,47 +178,42 @@ def group_key_name(by: GroupBy, key: str, names: Names, _: Language) -> str:
     return names.groups.get(by, {}).get(key, key)
 
 
-def _group_table(report: PeriodReport, by: GroupBy, names: Names, _: Language) -> Table:
-    staffed = by in (GroupBy.STAFF, GroupBy.DAY)
-    headings = [
-        _group_title(by, _),
-        _("Visits"),
-        _("Finished"),
-        _("Absent (no-show)"),
-        _("Average wait (min)"),
-        _("p90 wait (min)"),
-        _("Waited ≤ 15 min (%)"),
-        _("Waited ≤ 30 min (%)"),
-        _("Average service time (min)"),
-        _("Ratings"),
-        _("Satisfied or better (%)"),
-        _("Dossiers received"),
-        _("QĐ 766 satisfaction ratio (%)"),
+def _group_columns(staffed: bool, _: Language) -> list[tuple[str, str, CellKind]]:
+    """A group table's figure columns: heading, ``Figures`` attribute, kind (one list, so they cannot drift)."""
+    count, minutes, percent = CellKind.COUNT, CellKind.MINUTES, CellKind.PERCENT
+    columns = [
+        (_("Visits"), "visits", count),
+        (_("Finished"), "finished", count),
+        (_("Absent (no-show)"), "no_shows", count),
+        (_("Average wait (min)"), "avg_wait_seconds", minutes),
+        (_("p90 wait (min)"), "p90_wait_seconds", minutes),
+        (_("Waited ≤ 15 min (%)"), "share_within_15_min", percent),
+        (_("Waited ≤ 30 min (%)"), "share_within_30_min", percent),
+        (_("Average service time (min)"), "avg_service_seconds", minutes),
+        (_("Ratings"), "ratings", count),
+        (_("Satisfied or better (%)"), "satisfaction_share", percent),
+        (_("Dossiers received"), "dossiers_received", count),
+        (_("QĐ 766 satisfaction ratio (%)"), "qd766_ratio", percent),
     ]
     if staffed:
-        headings += [_("Staff-days"), _("Dossiers per staff member a year")]
-    rows = []
-    for group in report.groups.get(by, ()):
-        f = group.figures
-        row = [
-            Cell(group_key_name(by, group.key, names, _)),
-            Cell(f.visits, CellKind.COUNT),
-            Cell(f.finished, CellKind.COUNT),
-            Cell(f.no_shows, CellKind.COUNT),
-            Cell(f.avg_wait_seconds, CellKind.MINUTES),
-            Cell(f.p90_wait_seconds, CellKind.MINUTES),
-            Cell(f.share_within_15_min, CellKind.PERCENT),
-            Cell(f.share_within_30_min, CellKind.PERCENT),
-            Cell(f.avg_service_seconds, CellKind.MINUTES),
-            Cell(f.ratings, CellKind.COUNT),
-            Cell(f.satisfaction_share, CellKind.PERCENT),
-            Cell(f.dossiers_received, CellKind.COUNT),
-            Cell(f.qd766_ratio, CellKind.PERCENT),
+        columns += [
+            (_("Staff-days"), "staff_days", count),
+            (_("Dossiers per staff member a year"), "productivity_per_staff_year", CellKind.NUMBER),
         ]
-        if staffed:
-            row += [Cell(f.staff_days, CellKind.COUNT), Cell(f.productivity_per_staff_year, CellKind.NUMBER)]
-        rows.append(tuple(row))
-    return Table(by.value, _group_title(by, _), tuple(headings), tuple(rows))
+    return columns
+
+
+def _group_table(report: PeriodReport, by: GroupBy, names: Names, _: Language) -> Table:
+    columns = _group_columns(by in (GroupBy.STAFF, GroupBy.DAY), _)
+    headings = (_group_title(by, _), *(heading for heading, _attr, _kind in columns))
+    rows = tuple(
+        (
+            Cell(group_key_name(by, group.key, names, _)),
+            *(Cell(getattr(group.figures, attr), kind) for _heading, attr, kind in columns),
+        )
+        for group in report.groups.get(by, ())
+    )
+    return Table(by.value, _group_title(by, _), headings, rows)
 
 
 def build(report: PeriodReport, names: Names, period: str, _: Language) -> Document:

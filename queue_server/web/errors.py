@@ -28,7 +28,10 @@ def _message(code: int) -> tuple[str, str]:
 def _page(error: HTTPException) -> ResponseReturnValue:
     code = error.code or 500
     title, explanation = _message(code)
-    return render_template("error.html", code=code, title=title, explanation=explanation), code
+    # A reason the app gave itself (``abort(503, description=...)``, e.g. which package a missing font is in) is
+    # shown as well; Werkzeug's own English default texts are not.
+    detail = error.description if error.description != type(error).description else None
+    return render_template("error.html", code=code, title=title, explanation=explanation, detail=detail), code
 
 
 def register(app: Flask) -> None:

@@ -23,7 +23,6 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from queue_server.config import ConfigError
 from queue_server.contract import topics
-from queue_server.province import topics as province_topics
 from queue_server.province.config import load_province_settings
 from queue_server.province.rig import TIMEOUT, OfficeRig, ProvinceRig, wait_until
 from queue_server.store.jsonl import record_to_dict
@@ -118,7 +117,7 @@ def test_an_office_bridge_account_cannot_publish_another_office_events(world: tu
     intruder.connect(province.broker.host, province.broker.port)
     intruder.loop_start()
     try:
-        for topic in (topics.event_stream("q2"), province_topics.resend_request("q2")):
+        for topic in (topics.event_stream("q2"), topics.resend_request("q2")):
             intruder.publish(topic, json.dumps(record).encode(), qos=1).wait_for_publish(TIMEOUT)
         # Denied publishes are acknowledged silently: one allowed message on the same connection comes after them.
         allowed = office.commit(1, publish=False)[0]

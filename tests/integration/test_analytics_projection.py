@@ -20,17 +20,15 @@ from queue_server.analytics import GroupBy, bench, period_report
 from queue_server.analytics.metrics import Period, figures
 from queue_server.analytics.projection import ProjectionConflict, VisitProjection, read_cursor
 from queue_server.analytics.visits import fold
-from queue_server.engine import QueueState, decide
 from queue_server.engine import commands as cmd
 from queue_server.engine import events as ev
-from queue_server.engine.errors import CommandRejected
 from queue_server.engine.setup import RatingLevel
 from queue_server.store import Commit, EventStore
 from queue_server.store.schema import stats_rollup, stats_segments, stats_visits
 from tests.integration.test_analytics_store import SETUP as BUSY_SETUP
 from tests.integration.test_analytics_store import a_busy_day
-from tests.unit.test_analytics_properties import SETUP as SMALL_SETUP
-from tests.unit.test_analytics_properties import START, command, steps
+from tests.unit.analytics_helpers import SETUP as SMALL_SETUP
+from tests.unit.analytics_helpers import START, run_steps, steps
 
 YEAR = (date(2025, 1, 1), date(2025, 12, 31))
 
@@ -205,18 +203,7 @@ def test_random_days_give_the_fold_s_report_however_the_log_is_cut(
     """Random commands through the real engine (transfers, no-shows, re-queues, ratings, day boundaries with
     expiries), committed and caught up in random pieces."""
     setup = replace(SMALL_SETUP, office_id=f"random-{uuid.uuid4().hex[:10]}")
-    state, now, ids = QueueState(), START, iter(f"T{n}" for n in range(1, 10_000))
-    events: list[ev.Event] = []
-    for kind, i, gap in [(-1, 0, 0), *steps]:
-        now += timedelta(seconds=gap)
-        order = cmd.ConfigureOffice(setup) if kind < 0 else command(kind, i, state)
-        try:
-            out = decide(state, order, now, lambda: next(ids))
-        except CommandRejected:
-            continue
-        for event in out:
-            state.apply(event)
-        events.extend(out)
+    events, _, now = run_steps(setup, steps)
     office_store = EventStore(store.engine.url.render_as_string(hide_password=False), setup.office_id)
     try:
         projection = VisitProjection(office_store.engine)

@@ -26,7 +26,6 @@ from queue_server.contract import topics
 from queue_server.engine.events import CounterPaused
 from queue_server.mqtt.client import make_client
 from queue_server.province import messages
-from queue_server.province import topics as province_topics
 from queue_server.province.gaps import OfficeSeqs
 from queue_server.province.office_replay import EventReplayer
 from queue_server.store.event_store import Commit, EventStore
@@ -62,17 +61,17 @@ def test_replayer_resends_events_and_reports_which_seqs_exist(tmp_path: Path, mo
     province = make_client("fake-province", topics.SERVER_USERNAME, password)
     province.on_message = lambda _c, _u, m: received.put((m.topic, bytes(m.payload)))
     province.connect(mosquitto.host, mosquitto.port)
-    province.subscribe([(topics.event_stream(OFFICE), 1), (province_topics.replay_report(OFFICE), 1)])
+    province.subscribe([(topics.event_stream(OFFICE), 1), (topics.replay_report(OFFICE), 1)])
     province.loop_start()
     try:
         assert replayer.subscribed.wait(TIMEOUT)
         request = messages.encode_request(messages.ResendRequest(after_seq=1))
-        province.publish(province_topics.resend_request(OFFICE), request, qos=1)
+        province.publish(topics.resend_request(OFFICE), request, qos=1)
         first = _until_report(received)
-        province.publish(province_topics.resend_request(OFFICE), messages.encode_request(messages.ResendRequest(5)))
+        province.publish(topics.resend_request(OFFICE), messages.encode_request(messages.ResendRequest(5)))
         second = _until_report(received)
-        province.publish(province_topics.resend_request(OFFICE), b'{"v":1,"after_seq":-1}', qos=1)
-        province.publish(province_topics.resend_request(OFFICE), messages.encode_request(messages.ResendRequest(8)))
+        province.publish(topics.resend_request(OFFICE), b'{"v":1,"after_seq":-1}', qos=1)
+        province.publish(topics.resend_request(OFFICE), messages.encode_request(messages.ResendRequest(8)))
         third = _until_report(received)
     finally:
         province.disconnect()
@@ -95,7 +94,7 @@ def _until_report(received: queue.Queue[tuple[str, bytes]]) -> tuple[list[dict[s
     events: list[dict[str, object]] = []
     while True:
         topic, payload = received.get(timeout=TIMEOUT)
-        if topic == province_topics.replay_report(OFFICE):
+        if topic == topics.replay_report(OFFICE):
             return events, messages.parse_report(payload)
         events.append(json.loads(payload))
 

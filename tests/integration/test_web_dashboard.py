@@ -76,7 +76,7 @@ def test_dashboard_figures_match_the_hand_computed_day(office: Office, client: F
     assert tile(page, "productivity") == "250"  # 1 dossier / 1 staff-day × 250 working days
     # ≤ 30 min (2022) met, ≤ 15 min (2025) not; QĐ 766 ≥ 90 % and ≥ 95 % met; rural 1,200 dossiers not met
     assert target_statuses(page) == ["met", "not_met", "met", "met", "not_met"]
-    assert "QĐ 468/QĐ-TTg (27/3/2021)" in page and "QĐ 752/QĐ-UBND Tri Tôn" in page
+    assert "QĐ 468/QĐ-TTg ngày 27/3/2021" in page and "QĐ 752/QĐ-UBND Tri Tôn" in page
     assert "Thời gian chờ trung bình ≤ 15 phút/lượt giao dịch" in page and "≥ 1.200 hồ sơ/người/năm" in page
     assert "Nguyễn Thị Lan" in page and "Hộ tịch" in page  # staff and service groups by name
 

@@ -150,7 +150,7 @@ def test_excel_download_holds_the_hand_computed_day(boss: FlaskClient) -> None:
     assert summary["Hồ sơ/người/năm (quy đổi 250 ngày làm việc)"][0] == 250
     target = summary["Thời gian chờ trung bình ≤ 15 phút/lượt giao dịch"]
     assert target[:3] == ("2025", pytest.approx(1300 / 60, abs=1e-3), "Chưa đạt")
-    assert str(target[3]).startswith("QĐ 468/QĐ-TTg (27/3/2021)")
+    assert str(target[3]).startswith("QĐ 468/QĐ-TTg ngày 27/3/2021")
     staff = _rows(workbook["Theo cán bộ"])["Nguyễn Thị Lan"]
     assert staff[:3] == (3, 2, 1) and staff[-2:] == (1, 250)  # visits, finished, absent; staff-days, dossiers/year
     assert _rows(workbook["Theo quầy"])["Quầy 1"][0] == 3
@@ -164,7 +164,7 @@ def test_pdf_download_reads_back_in_vietnamese(boss: FlaskClient) -> None:
     text = unicodedata.normalize("NFC", "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages))
     assert OFFICE_NAME in text
     assert "Thời gian chờ trung bình mỗi lượt (phút) 21,7" in text
-    assert "Chưa đạt" in text and "QĐ 468/QĐ-TTg (27/3/2021)" in text
+    assert "Chưa đạt" in text and "QĐ 468/QĐ-TTg ngày 27/3/2021" in text
     assert "Nguyễn Thị Lan" in text and "Quầy 1" in text and "Hộ tịch" in text
 
 

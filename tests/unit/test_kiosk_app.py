@@ -185,20 +185,9 @@ def test_offline_shows_reconnecting_and_sends_nothing(pg: Any) -> None:
 
 def test_printer_error_keeps_the_ticket_on_screen_and_reports_it(pg: Any) -> None:
     from hardware.printer import PrinterFault, TicketPrinter
+    from kiosk.tour import PaperOutPrinter  # a serial printer answering DLE EOT 4 with "paper end"
 
-    class PaperOut:  # a serial printer answering DLE EOT 4 with "paper end"
-        written = b""
-
-        def is_online(self) -> bool:
-            return True
-
-        def query_status(self, _: bytes) -> bytes:
-            return b"\x72"
-
-        def close(self) -> None:
-            pass
-
-    app = make_app(pg, FakeLink(), printer=TicketPrinter("serial", PaperOut()))
+    app = make_app(pg, FakeLink(), printer=TicketPrinter("serial", PaperOutPrinter()))
     tap(app, "field:ho-tich")
     app.wait_idle()
     shot(app, "printer-error")
