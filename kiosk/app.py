@@ -46,6 +46,7 @@ from kiosk.catalogue import Catalogue
 from kiosk.config import KioskConfig, OfficeInfo
 from kiosk.screens.base import GAP, HEADER_H, MARGIN, TOUCH_MIN, YELLOW, Button, Label, Screen, Widget, draw, font
 from kiosk.ticket import TicketView
+from queue_server.contract.masked_name import is_masked_name
 
 logger = logging.getLogger(__name__)
 OFFLINE_HOLD_SECONDS = 5.0
@@ -172,11 +173,22 @@ class KioskApp(Callbacks):
             self.go(MessageScreen.offline(self))
             return
         self.requests_sent += 1
-        self._pending = self._pool.submit(self._issue, service_id, self.priority)
+        self._pending = self._pool.submit(self._issue, service_id, self.priority, self._sendable_name())
         self.rebuild()
 
-    def _issue(self, service_id: str, priority: str | None) -> Outcome:
-        body = {"service_id": service_id, "priority": priority}
+    def _sendable_name(self) -> str | None:
+        """The scanned masked name for the counter screen, only if the office enabled it and it is one."""
+        if not self.config.scanner.show_masked_name or not self.masked_name:
+            return None
+        if not is_masked_name(self.masked_name):
+            logger.info("masked name not sent: not in the masked form")  # never the name itself
+            return None
+        return self.masked_name
+
+    def _issue(self, service_id: str, priority: str | None, display_name: str | None = None) -> Outcome:
+        body: dict[str, str | None] = {"service_id": service_id, "priority": priority}
+        if display_name is not None:
+            body["display_name"] = display_name  # docs/kiosk.md: the masked name, for the counter's screen
         ttl = self.config.timing.request_timeout_s
         reply = self.link.request("issue_ticket", body, timeout=ttl + 1.0, ttl=ttl)
         if reply is None or (reply.get("error") or {}).get("code") == "expired":

@@ -2,8 +2,10 @@
 
 The scanner's thread hands the raw bytes to :meth:`kiosk.app.KioskApp.scan`, which queues them for the screen's
 thread; :func:`handle_scan` then parses them with :mod:`kiosk.cccd` into an age (and, if the office enables it,
-a masked name) and drops the rest at once. Nothing from the card is sent to the server, printed, logged or
-written anywhere: the ticket request carries only the priority category, exactly as when the citizen taps it.
+a masked name) and drops the rest at once. Nothing else from the card is sent to the server, printed, logged
+or written anywhere: the ticket request carries the priority category, exactly as when the citizen taps it,
+and, only if the office enables ``show_masked_name``, the masked name for the counter's screen
+(``KioskApp._sendable_name``; docs/kiosk.md says why that is safe).
 
 A scan is taken on the home and priority screens only (elsewhere it is ignored: the citizen is busy with
 something else). A garbled scan shows a friendly banner for a few seconds and changes nothing.

@@ -135,7 +135,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
     settings = _settings(args)
     store = open_store(settings)
     try:
-        return run(store, settings.office_setup(), args.start, args.end, args.format, args.output)
+        return run(
+            store, settings.office_setup(), args.start, args.end, args.format, args.output, settings.office_targets()
+        )
     finally:
         store.close()
 

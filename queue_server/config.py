@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from queue_server.analytics.targets import DEFAULT_TARGETS, Kind, Targets, make_target, slots, with_slots
 from queue_server.engine.setup import (
     DEFAULT_PRIORITY_CATEGORIES,
     AreaClass,
@@ -99,6 +100,47 @@ class RatingEntry(Strict):
     satisfied: bool
 
 
+class TargetEntry(Strict):
+    """One target: its value (wait in minutes, satisfaction a share in (0, 1], productivity dossiers per staff
+    member a year), the year it applies from and the document it comes from."""
+
+    value: float = Field(gt=0)
+    year: int = Field(ge=2000, le=2100)
+    source: str = Field(min_length=1, max_length=1000)
+
+
+class ShareTargetEntry(TargetEntry):
+    value: float = Field(gt=0, le=1)
+
+
+def _default(slot: str) -> Any:
+    target = slots(DEFAULT_TARGETS)[slot]
+    value = target.value / 60 if target.kind is Kind.WAIT else target.value
+    entry = ShareTargetEntry if target.kind is Kind.SATISFACTION else TargetEntry
+    return Field(default_factory=lambda: entry(value=value, year=target.year, source=target.source))
+
+
+class TargetsSection(Strict):
+    """The national targets this office is measured against (docs/statistics.md "Targets"); what an
+    administrator saves in the admin pages (``office_settings``) wins over these."""
+
+    wait_interim: TargetEntry = _default("wait_interim")
+    wait_final: TargetEntry = _default("wait_final")
+    satisfaction_interim: ShareTargetEntry = _default("satisfaction_interim")
+    satisfaction_final: ShareTargetEntry = _default("satisfaction_final")
+    productivity_urban: TargetEntry = _default("productivity_urban")
+    productivity_rural: TargetEntry = _default("productivity_rural")
+    productivity_remote: TargetEntry = _default("productivity_remote")
+
+    def build(self) -> Targets:
+        changes = {}
+        for slot in type(self).model_fields:
+            entry: TargetEntry = getattr(self, slot)
+            value = entry.value * 60 if slot.startswith("wait") else entry.value
+            changes[slot] = make_target(slot, value, entry.year, entry.source)
+        return with_slots(DEFAULT_TARGETS, changes)
+
+
 class BrokerSection(Strict):
     kind: Literal["embedded", "mosquitto"] = "embedded"
     host: str = "127.0.0.1"
@@ -160,6 +202,11 @@ class Settings(EnvOverFileSettings):
     store: StoreSection = StoreSection()
     server: ServerSection = ServerSection()
     web: WebSection = WebSection()
+    targets: TargetsSection = TargetsSection()
+
+    def office_targets(self) -> Targets:
+        """The targets of the config files (the admin pages' saved targets override them: ``effective_targets``)."""
+        return self.targets.build()
 
     def office_setup(self) -> OfficeSetup:
         """The engine's view of this office (recorded as an event whenever it changes)."""
@@ -259,6 +306,10 @@ def show(settings: Settings) -> str:
             for item in value:
                 out.append(f"\n[[{section}]]")
                 out.extend(f"{k} = {_toml(v)}" for k, v in item.items())
+        elif section == "targets":
+            for slot, entry in value.items():
+                out.append(f"\n[targets.{slot}]")
+                out.extend(f"{k} = {_toml(v)}" for k, v in entry.items())
         else:
             out.append(f"\n[{section}]")
             out.extend(f"{k} = {_toml(v)}" for k, v in value.items() if v is not None)

@@ -49,6 +49,8 @@ class CounterView:
     ticket_label: str | None
     service_id: str | None
     since: datetime | None
+    display_name: str | None = None
+    """The serving citizen's masked name, for the staff console only (the public pages never show it)."""
 
 
 @dataclass(frozen=True)
@@ -281,6 +283,7 @@ def _build(state: QueueState, version: int, devices: dict[str, DeviceHealth]) ->
                 ticket.label if ticket else None,
                 ticket.service_id if ticket else None,
                 ticket.status_since if ticket and ticket.status is TicketStatus.SERVING else None,
+                ticket.display_name if ticket else None,
             )
         )
     health = tuple(sorted(devices.values(), key=lambda d: d.device_id))

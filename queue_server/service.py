@@ -248,10 +248,10 @@ class OfficeService:
 
     def event_publishes(self, stored: Iterable[list[StoredEvent]]) -> list[Publish]:
         """Committed events for the province bridge, in the JSON Lines schema of docs/events.md."""
-        from queue_server.store.jsonl import record_to_dict
+        from queue_server.store.jsonl import province_record
 
         topic = topics.event_stream(self.office_id)
-        return [Publish(topic, msg.encode(record_to_dict(e))) for group in stored for e in group]
+        return [Publish(topic, msg.encode(province_record(e))) for group in stored for e in group]
 
     def _result(self, events: list[ev.Event]) -> dict[str, Any]:
         result: dict[str, Any] = {"events": [type(e).__name__ for e in events]}

@@ -11,10 +11,10 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from queue_server.analytics.current import office_report
+from queue_server.analytics.current import effective_targets, office_report
 from queue_server.analytics.metrics import GroupBy
 from queue_server.analytics.report import PeriodReport
-from queue_server.analytics.targets import Status
+from queue_server.analytics.targets import DEFAULT_TARGETS, Status, Targets
 from queue_server.engine.setup import OfficeSetup
 from queue_server.store.event_store import EventStore
 
@@ -25,12 +25,18 @@ FORMATS = ("text", "xlsx", "pdf", "csv")
 
 
 def report(
-    store: EventStore, setup: OfficeSetup, start: str | None, end: str | None, group_by: Iterable[GroupBy] = ()
+    store: EventStore,
+    setup: OfficeSetup,
+    start: str | None,
+    end: str | None,
+    group_by: Iterable[GroupBy] = (),
+    targets: Targets = DEFAULT_TARGETS,
 ) -> PeriodReport:
+    """The period's report against ``targets`` (the config file's) with the admin pages' saved targets over them."""
     today = (datetime.now(UTC) + timedelta(minutes=setup.utc_offset_minutes)).date()
     first = date.fromisoformat(start) if start else today
     last = date.fromisoformat(end) if end else first
-    return office_report(store, setup, first, last, group_by=group_by)
+    return office_report(store, setup, first, last, group_by=group_by, targets=effective_targets(store, targets))
 
 
 def run(
@@ -40,10 +46,11 @@ def run(
     end: str | None,
     fmt: str = "text",
     output: str | None = None,
+    targets: Targets = DEFAULT_TARGETS,
 ) -> int:
     """``motcua stats``: text to standard output (or ``output``), or a report file; xlsx and pdf need ``-o``."""
     if fmt == "text":
-        text = format_report(report(store, setup, start, end)) + "\n"
+        text = format_report(report(store, setup, start, end, targets=targets)) + "\n"
         if output in (None, "-"):
             sys.stdout.write(text)
         else:
@@ -54,7 +61,7 @@ def run(
 
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
-    data = render(document_for(report(store, setup, start, end, EXPORTED_GROUPS), setup), fmt)
+    data = render(document_for(report(store, setup, start, end, EXPORTED_GROUPS, targets), setup), fmt)
     if output in (None, "-"):
         if fmt != "csv":
             print(f"motcua stats --format {fmt} needs -o FILE (a binary file)", file=sys.stderr)

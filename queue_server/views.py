@@ -26,6 +26,8 @@ def counter_view(state: QueueState, counter_id: str) -> dict[str, Any]:
             "priority": ticket.priority,
             "since": _iso(ticket.status_since),
         }
+        if ticket.display_name:  # the counter's own screen only: board_view never reads it
+            serving["display_name"] = ticket.display_name
     return {
         "v": SCHEMA_VERSION,
         "counter_id": counter_id,

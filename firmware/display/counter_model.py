@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from queue_server.contract import topics
+from queue_server.contract.masked_name import is_masked_name
 
 if TYPE_CHECKING:
     from firmware.transfer import TransferChoice
@@ -40,6 +41,8 @@ class CounterView:
     """One screenful: ``label`` in modes "serving" and "transfer"; ``counter_number`` when known.
 
     In "transfer" mode ``service`` is the field chosen as the target and ``position`` says "2/3".
+    ``display_name`` is the citizen's masked name ("Nguyễn V. A."), in "serving" mode only and only when the
+    office lets the kiosk send it; anything that is not a masked name is not shown.
     """
 
     mode: Mode
@@ -47,6 +50,7 @@ class CounterView:
     label: str | None = None
     service: str | None = None
     position: str | None = None
+    display_name: str | None = None
 
     @property
     def counter_text(self) -> str:
@@ -123,4 +127,11 @@ class CounterDisplayModel:
                 choice = self._transfer
                 return CounterView("transfer", self._number, str(serving["label"]), choice.name, choice.position)
             service_id = str(serving.get("service_id") or "")
-            return CounterView("serving", self._number, str(serving["label"]), self.services.get(service_id))
+            name = serving.get("display_name")
+            return CounterView(
+                "serving",
+                self._number,
+                str(serving["label"]),
+                self.services.get(service_id),
+                display_name=name if is_masked_name(name) else None,
+            )

@@ -33,7 +33,13 @@ def render_counter(surface: pygame.Surface, view: CounterView, font_dir: Path | 
     drawing.text(surface, view.counter_text.upper(), top, WHITE, font_dir=font_dir)
     middle = pygame.Rect(pad, top.bottom, width - 2 * pad, height * 11 // 20)
     if view.mode == "serving":
-        drawing.text(surface, view.headline, middle, YELLOW, font_dir=font_dir)
+        number_box = middle
+        if view.display_name:  # small, under the number: whom staff are calling, on this counter's screen only
+            name_h = height // 10
+            number_box = pygame.Rect(middle.x, middle.y, middle.width, middle.height - name_h)
+            name_box = pygame.Rect(middle.x, number_box.bottom, middle.width, name_h)
+            drawing.text(surface, view.display_name, name_box, WHITE, bold=False, font_dir=font_dir)
+        drawing.text(surface, view.headline, number_box, YELLOW, font_dir=font_dir)
         bottom_text = view.service or ""
     elif view.mode == "transfer":
         drawing.text(surface, view.headline, middle.inflate(0, -middle.height // 3), WHITE, font_dir=font_dir)

@@ -16,8 +16,10 @@ from datetime import date
 from queue_server.analytics.metrics import GroupBy
 from queue_server.analytics.projection import ProjectionConflict, VisitProjection
 from queue_server.analytics.report import PeriodReport
+from queue_server.analytics.targets import DEFAULT_TARGETS, SLOTS, Target, Targets, make_target, slots, with_slots
 from queue_server.engine.setup import OfficeSetup
 from queue_server.store.event_store import EventStore
+from queue_server.store.settings import read_settings, write_settings
 
 logger = logging.getLogger(__name__)
 KEEPER_INTERVAL_SECONDS = 30.0
@@ -32,11 +34,49 @@ def catch_up(store: EventStore, setup: OfficeSetup) -> None:
 
 
 def office_report(
-    store: EventStore, setup: OfficeSetup, start: date, end: date, *, group_by: Iterable[GroupBy] = ()
+    store: EventStore,
+    setup: OfficeSetup,
+    start: date,
+    end: date,
+    *,
+    group_by: Iterable[GroupBy] = (),
+    targets: Targets | None = None,
 ) -> PeriodReport:
-    """The same ``PeriodReport`` as ``report.period_report`` over the whole log, from the caught-up read model."""
+    """The same ``PeriodReport`` as ``report.period_report`` over the whole log, from the caught-up read model.
+
+    ``targets`` None: the targets an administrator saved over the national defaults (``effective_targets``)."""
     catch_up(store, setup)
-    return VisitProjection(store.engine).report(setup, start, end, group_by=tuple(group_by))
+    checked = effective_targets(store) if targets is None else targets
+    return VisitProjection(store.engine).report(setup, start, end, group_by=tuple(group_by), targets=checked)
+
+
+TARGET_KEY = "targets."
+"""``office_settings`` keys of the saved targets: ``targets.<slot>``."""
+
+
+def effective_targets(store: EventStore, configured: Targets = DEFAULT_TARGETS) -> Targets:
+    """The office's targets: the config file's (``configured``) with what an administrator saved over them.
+
+    A saved entry that is no longer valid (a slot renamed, a value out of range) is logged and skipped: the
+    configured target stays in force and no report fails for it."""
+    changes: dict[str, Target] = {}
+    for key, entry in read_settings(store.engine, store.office_id, TARGET_KEY).items():
+        slot = key.removeprefix(TARGET_KEY)
+        try:
+            changes[slot] = make_target(slot, float(entry["value"]), int(entry["year"]), str(entry["source"]))
+        except (KeyError, TypeError, ValueError) as error:
+            logger.error("office_settings %s: not a valid target (%s); the configured one applies", key, error)
+    return with_slots(configured, changes)
+
+
+def save_targets(store: EventStore, targets: Targets, username: str) -> None:
+    """Store every slot of ``targets`` (internal units) as the office's saved targets, in one transaction."""
+    values = {
+        f"{TARGET_KEY}{slot}": {"value": t.value, "year": t.year, "source": t.source}
+        for slot, t in slots(targets).items()
+        if slot in SLOTS
+    }
+    write_settings(store.engine, store.office_id, values, username)
 
 
 class ProjectionKeeper:

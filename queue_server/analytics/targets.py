@@ -1,13 +1,15 @@
 """National targets for one-stop shops, each a value with its year and source, and the check of a period.
 
 Defaults from /work/shared/reference/targets.md (QĐ 468/QĐ-TTg 2021 and the district plans implementing it;
-QĐ 766/QĐ-TTg 2022 for how satisfaction is scored). An office overrides them by building its own ``Targets``.
+QĐ 766/QĐ-TTg 2022 for how satisfaction is scored). An office changes them in its config file's ``[targets]``
+section and an administrator in the admin pages (stored in ``office_settings``, which wins over the file); both
+name the targets by their ``SLOTS`` and are turned into a ``Targets`` by ``with_slots``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
 
@@ -80,6 +82,72 @@ class Targets:
 
 
 DEFAULT_TARGETS = Targets()
+
+
+SLOTS: Mapping[str, tuple[Kind, AreaClass | None]] = MappingProxyType(
+    {
+        "wait_interim": (Kind.WAIT, None),
+        "wait_final": (Kind.WAIT, None),
+        "satisfaction_interim": (Kind.SATISFACTION, None),
+        "satisfaction_final": (Kind.SATISFACTION, None),
+        "productivity_urban": (Kind.PRODUCTIVITY, AreaClass.URBAN),
+        "productivity_rural": (Kind.PRODUCTIVITY, AreaClass.RURAL),
+        "productivity_remote": (Kind.PRODUCTIVITY, AreaClass.REMOTE),
+    }
+)
+"""The configurable targets by name (config keys, form fields, ``office_settings`` keys): an interim and a
+final target for waits and satisfaction, one productivity target per area class."""
+
+
+def slots(targets: Targets) -> dict[str, Target]:
+    """``targets`` by slot name (the inverse of ``with_slots``)."""
+    return {
+        "wait_interim": targets.wait[0],
+        "wait_final": targets.wait[1],
+        "satisfaction_interim": targets.satisfaction[0],
+        "satisfaction_final": targets.satisfaction[1],
+        **{f"productivity_{area.value}": t for area, t in targets.productivity.items()},
+    }
+
+
+def check_value(kind: Kind, value: float) -> None:
+    """``ValueError`` unless ``value`` (internal units: seconds, ratio, dossiers) can be a target of ``kind``."""
+    if kind is Kind.SATISFACTION and not 0 < value <= 1:
+        raise ValueError(f"a satisfaction target is a share in (0, 1], not {value}")
+    if not value > 0:
+        raise ValueError(f"a {kind.value} target must be above 0, not {value}")
+
+
+def make_target(slot: str, value: float, year: int, source: str) -> Target:
+    """The target of ``slot`` (``KeyError`` for an unknown one), checked, with its Vietnamese label."""
+    kind, area = SLOTS[slot]
+    check_value(kind, value)
+    return Target(kind, value, year, source, _label(kind, value, area))
+
+
+def with_slots(targets: Targets, changes: Mapping[str, Target]) -> Targets:
+    """``targets`` with the named slots replaced (an unknown slot name is a ``KeyError``)."""
+    merged = slots(targets) | dict(changes)
+    unknown = set(merged) - set(SLOTS)
+    if unknown:
+        raise KeyError(f"unknown target slots: {sorted(unknown)}")
+    return replace(
+        targets,
+        wait=(merged["wait_interim"], merged["wait_final"]),
+        satisfaction=(merged["satisfaction_interim"], merged["satisfaction_final"]),
+        productivity=MappingProxyType({area: merged[f"productivity_{area.value}"] for area in AreaClass}),
+    )
+
+
+def _label(kind: Kind, value: float, area: AreaClass | None) -> str:
+    """The Vietnamese label ``motcua stats`` prints (the web names targets through its catalog)."""
+    if kind is Kind.WAIT:
+        return f"Chờ trung bình ≤ {value / 60:g} phút/lượt giao dịch"
+    if kind is Kind.SATISFACTION:
+        return f"Mức độ hài lòng ≥ {value * 100:g}%"
+    where = {AreaClass.RURAL: " (nông thôn)", AreaClass.REMOTE: " (vùng sâu, vùng xa)"}.get(area or AreaClass.URBAN, "")
+    number = f"{value:,.0f}".replace(",", ".")
+    return f"≥ {number} hồ sơ/người/năm{where}"
 
 
 class Status(StrEnum):

@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from queue_server.contract.masked_name import MASKED_NAME_MAX_LENGTH, REFUSED, is_masked_name
 from queue_server.engine import commands as cmd
 from queue_server.engine.setup import Outcome
 
@@ -48,9 +49,20 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_max_length=64)
 
 
+def _masked(value: str) -> str:
+    if not is_masked_name(value):
+        raise ValueError(REFUSED)  # fixed text: a refused name is never echoed into replies or logs
+    return value
+
+
+MaskedName = Annotated[str, Field(max_length=MASKED_NAME_MAX_LENGTH), AfterValidator(_masked)]
+
+
 class IssueBody(_Body):
     service_id: str
     priority: str | None = None
+    display_name: MaskedName | None = None
+    """The masked name read from an ID card ("Nguyễn V. A."), sent only if the office enables it."""
 
 
 class CounterBody(_Body):
@@ -87,7 +99,7 @@ RequestType = Literal[
 ]  # fmt: skip
 
 _BODIES: dict[str, tuple[type[_Body], Callable[[Any, str], cmd.Command]]] = {
-    "issue_ticket": (IssueBody, lambda b, d: cmd.IssueTicket(b.service_id, b.priority, d)),
+    "issue_ticket": (IssueBody, lambda b, d: cmd.IssueTicket(b.service_id, b.priority, d, b.display_name)),
     "call_next": (CounterBody, lambda b, d: cmd.CallNext(b.counter_id)),
     "recall": (CounterBody, lambda b, d: cmd.Recall(b.counter_id)),
     "skip": (CounterBody, lambda b, d: cmd.SkipTicket(b.counter_id)),

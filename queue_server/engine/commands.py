@@ -23,6 +23,8 @@ class IssueTicket(Command):
     priority: str | None = None
     """A priority category code from the office setup, or None for a normal ticket."""
     device_id: str | None = None
+    display_name: str | None = None
+    """A masked name ("Nguyễn V. A.") for the counter's own screen; checked by the contract, never a full name."""
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,7 @@ def _issue(c: _Ctx, command: cmd.IssueTicket) -> list[ev.Event]:
             day=c.day,
             priority=command.priority,
             device_id=command.device_id,
+            display_name=command.display_name,
         )
     ]
 

@@ -38,6 +38,8 @@ class TicketIssued(Event):
     day: date
     priority: str | None = None
     device_id: str | None = None
+    display_name: str | None = None
+    """Masked name for the counter screen and staff console only; absent (None) in events written before it."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -42,6 +42,8 @@ class Ticket:
     queue_key: tuple[int, int] = (1, 0)
     """Order in the waiting line: (0 for transferred-to-front else 1, enqueue sequence)."""
     segment: int = 0
+    display_name: str | None = None
+    """Masked name for the counter screen (never on the hall board); dropped with the ticket after its day."""
 
 
 @dataclass
@@ -152,7 +154,7 @@ def _day_started(s: QueueState, e: ev.DayStarted) -> None:
 
 
 def _issued(s: QueueState, e: ev.TicketIssued) -> None:
-    ticket = Ticket(e.ticket_id, e.service_id, e.number, e.label, e.day, e.priority, e.at)
+    ticket = Ticket(e.ticket_id, e.service_id, e.number, e.label, e.day, e.priority, e.at, display_name=e.display_name)
     s.tickets[e.ticket_id] = ticket
     s.last_number[e.service_id] = e.number
     s._enqueue(ticket, e.at)

@@ -1,6 +1,6 @@
 """The office side of gap fill: answers the province's "resend after seq N" from the office's own store.
 
-The events are republished on the office's ``events`` topic exactly as after a commit (``record_to_dict``),
+The events are republished on the office's ``events`` topic exactly as after a commit (``province_record``),
 then a replay report says which seqs exist in the span covered, so the province can tell lost messages from
 seqs the office never used. At most ``max_events`` per request: the province asks again when ``more`` is set.
 
@@ -23,7 +23,7 @@ from queue_server.contract import topics
 from queue_server.mqtt.client import make_client
 from queue_server.province import messages
 from queue_server.store.event_store import EventStore
-from queue_server.store.jsonl import record_to_dict
+from queue_server.store.jsonl import province_record
 
 logger = logging.getLogger(__name__)
 MAX_EVENTS = 500
@@ -80,7 +80,7 @@ class EventReplayer:
             more = len(found) > self.max_events
             seqs = [stored.seq for stored in found[: self.max_events]]
             for stored in found[: self.max_events]:
-                self.client.publish(stream, msg.encode(record_to_dict(stored)), qos=1)
+                self.client.publish(stream, msg.encode(province_record(stored)), qos=1)
             # Only up to the last event read: one committed meanwhile must not be reported as never existing.
             through = seqs[-1] if seqs else after_seq
             report = messages.ReplayReport(after_seq, through, tuple(messages.seq_ranges(seqs)), more)

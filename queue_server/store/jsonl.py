@@ -43,6 +43,14 @@ def record_to_dict(stored: StoredEvent) -> dict[str, Any]:
     }
 
 
+def province_record(stored: StoredEvent) -> dict[str, Any]:
+    """The record as published to the province: without the citizen's masked name, which only the office's
+    counter screens use (statistics never read it; the province decodes its absence as null)."""
+    record = record_to_dict(stored)
+    record["event"].pop("display_name", None)
+    return record
+
+
 def record_from_dict(data: Any) -> StoredEvent:
     """Validate one parsed record; raises ``ValueError`` (or the codec's ``DecodeError``) saying why."""
     if not isinstance(data, dict):

@@ -143,6 +143,18 @@ audit_log = Table(
 )
 """Who did what in the admin pages, when (migration 0003). ``detail`` is JSON and never holds a secret."""
 
+office_settings = Table(
+    "office_settings",
+    metadata,
+    Column("office_id", String(ID_LENGTH), primary_key=True),
+    Column("key", String(64), primary_key=True),
+    Column("value", Text(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("updated_by", String(64), nullable=False),
+)
+"""Settings an administrator changed in the admin pages, per office (migration 0005): ``key`` e.g.
+``targets.wait_final``, ``value`` JSON. They win over the config file's values (``queue_server.store.settings``)."""
+
 
 # The statistics read model (migration 0004): the event log folded into visits, kept up to date from a cursor by
 # queue_server.analytics.projection, so that a period report is a few SQL aggregates (docs/statistics.md).

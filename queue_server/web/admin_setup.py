@@ -1,9 +1,10 @@
-"""The office setup in the admin pages: services and prefixes, counters, staff, priority policy; targets shown.
+"""The office setup in the admin pages: services and prefixes, counters, staff, priority policy, targets.
 
 Every change is a ``ConfigureOffice`` command sent through ``get_execute()`` (the engine path the console uses),
 so it becomes an ``OfficeConfigured`` event and the setup stays a replay of the event log. The page reads the
 setup from the replayed state, not from the config file the server started with. Managers see their own office's
-setup read-only; only administrators change it.
+setup read-only; only administrators change it. Targets are not part of the queue's setup: they are saved in
+``office_settings`` (``web.office_targets``), audited, and win over the config file's ``[targets]``.
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from flask_login import current_user  # type: ignore[import-untyped]
 
-from queue_server.analytics.targets import DEFAULT_TARGETS
+from queue_server.analytics.current import save_targets
+from queue_server.analytics.targets import slots
 from queue_server.contract.topics import valid_id
 from queue_server.engine import commands as cmd
 from queue_server.engine.setup import Counter, OfficeSetup, PriorityPolicy, Service, Staff
 from queue_server.web import audit, get_execute, get_setup, get_store
 from queue_server.web.auth import roles_required
 from queue_server.web.i18n import _
+from queue_server.web.office_targets import current_targets, form_value, slot_names, targets_from_form
 from queue_server.web.users import Role, User, list_users
 
 bp = Blueprint("setup", __name__, url_prefix="/setup")
@@ -113,7 +116,9 @@ def page() -> ResponseReturnValue:
     return render_template(
         "admin_setup.html",
         setup=current_setup(),
-        targets=DEFAULT_TARGETS,
+        targets=slots(current_targets()),
+        target_names=slot_names(),
+        form_value=form_value,
         editable=current_user.role is Role.ADMIN,
         policies=[p.value for p in PriorityPolicy],
     )
@@ -174,6 +179,23 @@ def save_policy() -> ResponseReturnValue:
         return dataclasses.replace(setup, priority_policy=policy, interleave_every=every)
 
     return change_setup("policy.save", "priority", change)
+
+
+@bp.route("/targets", methods=["POST"])
+@roles_required(Role.ADMIN)
+def save_targets_form() -> ResponseReturnValue:
+    """Every target's value, year and source from the form, stored over the config file's and audited."""
+    may_view_office()
+    try:
+        targets = targets_from_form(current_targets())
+    except ValueError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("admin.setup.page")), 400
+    save_targets(get_store(), targets, current_user.username)
+    detail = {slot: f"{form_value(t)} ({t.year}): {t.source[:200]}" for slot, t in slots(targets).items()}
+    audit.record("targets.save", "targets", detail)
+    flash(_("Targets saved. They apply to the dashboard, reports and exports from now on."), "info")
+    return redirect(url_for("admin.setup.page"))
 
 
 @bp.route("/<any(services, counters, staff):collection>/<item_id>/delete", methods=["POST"])

@@ -27,6 +27,7 @@ from queue_server.web import get_setup, get_store
 from queue_server.web.auth import roles_required
 from queue_server.web.exports import send_export
 from queue_server.web.i18n import _, current_locale
+from queue_server.web.office_targets import current_targets
 from queue_server.web.period_charts import charts
 from queue_server.web.users import Role
 
@@ -74,7 +75,7 @@ def _office_report(groups: tuple[GroupBy, ...]) -> tuple[OfficeSetup, str, date,
     if not current_user.may_see_office(setup.office_id):
         abort(403)
     kind, anchor, start, end = requested_period(setup)
-    report = office_report(get_store(), setup, start, end, group_by=groups)
+    report = office_report(get_store(), setup, start, end, group_by=groups, targets=current_targets())
     return setup, kind, anchor, report
 
 

@@ -22,7 +22,7 @@ from queue_server.analytics.current import office_report
 from queue_server.analytics.metrics import GroupBy
 from queue_server.analytics.projection import VisitProjection
 from queue_server.analytics.projection_province import ProvinceReport
-from queue_server.analytics.targets import Kind
+from queue_server.analytics.targets import DEFAULT_TARGETS, Kind
 from queue_server.engine.setup import OfficeSetup
 from queue_server.reports import periods
 from queue_server.reports.document import EXPORTED_GROUPS, group_key_name, names_of
@@ -172,7 +172,9 @@ def _office(office_id: str) -> tuple[OfficeSetup, str, date, Any]:
     if setup is None:
         abort(404)
     kind, anchor, start, end = requested_period(setup)
-    report = office_report(EventStore("", office_id, engine=_engine()), setup, start, end, group_by=EXPORTED_GROUPS)
+    # The province compares every office with the national defaults (DEFAULT_TARGETS), not an office's own.
+    office_store = EventStore("", office_id, engine=_engine())
+    report = office_report(office_store, setup, start, end, group_by=EXPORTED_GROUPS, targets=DEFAULT_TARGETS)
     return setup, kind, anchor, report
 
 

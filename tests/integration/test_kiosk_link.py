@@ -24,7 +24,7 @@ from queue_server.contract import topics
 from tests.fixtures.mosquitto import MosquittoBroker, free_port
 from tests.integration.test_printer_serial import PAPER_OK, PAPER_OUT, FakeSerialPrinter
 from tests.unit import test_kiosk_app
-from tests.unit.test_kiosk_scan import ELDER, SECRETS
+from tests.unit.test_kiosk_scan import ELDER, MASKED, SECRETS
 
 pytestmark = [pytest.mark.mosquitto]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "kiosk"
@@ -84,7 +84,7 @@ def retained(office: OfficeUnderTest, topic: str) -> dict[str, Any]:
 @pytest.fixture
 def office(tmp_path: Path, mosquitto: MosquittoBroker) -> Iterator[OfficeUnderTest]:
     office = OfficeUnderTest(tmp_path / "office", port=free_port())
-    office.provision({"kiosk-1": ("kiosk", None)})
+    office.provision({"kiosk-1": ("kiosk", None), "counter-1": ("counter", "quay-1")})
     mosquitto.start_on(office.port, office.accounts(), office_id=office.office_id)
     office.start_server()
     yield office
@@ -175,10 +175,14 @@ def test_a_late_reply_is_logged_not_printed(
 def test_scan_to_ticket_publishes_and_stores_no_id_data(
     office: OfficeUnderTest, pg: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """The office enabled the masked name: it travels in the request and the counter's state, nowhere else."""
+    from firmware.display.counter_model import CounterDisplayModel
     from hardware.printer import open_printer
 
     caplog.set_level(logging.DEBUG)
     sniffer = Sniffer(office)
+    screen = CounterDisplayModel(office.office_id, "quay-1")
+    counter_link = office.link("counter-1", on_state=screen.on_state, state_topics=screen.state_topics())
     ticket_log = tmp_path / "tickets.bin"
     try:
         with open_printer("file", path=ticket_log) as printer:
@@ -194,15 +198,32 @@ def test_scan_to_ticket_publishes_and_stores_no_id_data(
                 assert app.screen.name == "ticket" and "A001" in app.texts()
                 sniffer.wait_for(topics.waiting_state(office.office_id), lambda d: d["waiting"].get("ho-tich") == 1)
                 app.close()
+        with counter_link:
+            assert counter_link.wait_connected(10)
+            screen.set_link(True)
+            assert (counter_link.request("call_next", {"counter_id": "quay-1"}) or {}).get("ok")
+            counter_topic = topics.counter_state(office.office_id, "quay-1")
+            sniffer.wait_for(counter_topic, lambda d: (d.get("serving") or {}).get("display_name") == MASKED)
+            sniffer.wait_for(topics.board_state(office.office_id), lambda d: bool(d["recent"]))
+            deadline = time.monotonic() + 10
+            while screen.view().display_name is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert (screen.view().label, screen.view().display_name) == ("A001", MASKED), "the counter's screen"
     finally:
         sniffer.close()
         office.stop_server()
     request = next(json.loads(p) for t, p, _ in sniffer.messages if t.endswith("/dev/kiosk-1/req"))
-    assert request["body"] == {"service_id": "ho-tich", "priority": "elderly_60"}
+    assert request["body"] == {"service_id": "ho-tich", "priority": "elderly_60", "display_name": MASKED}
+    carrying = {t.split("/v1/", 1)[1].split("/", 1)[1] for t, p, _ in sniffer.messages if MASKED.encode() in p}
+    assert carrying == {"dev/kiosk-1/req", "state/counters/quay-1"}, carrying  # not the board, events or replies
     published = b"\n".join(p for _, p, _ in sniffer.messages)
     logged = caplog.text
     files = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     assert ticket_log in files and b"\x1dv0" in files[ticket_log]
+    kiosk_files = {p for p in files if p.parent != office.directory or "kiosk-1" in p.name}  # its outbox, printer
+    assert MASKED not in logged and not [p for p in kiosk_files if MASKED.encode() in files[p]]
+    holders = {p.name for p in files if MASKED.encode() in files[p]}
+    assert holders and all(n.startswith("office.db") for n in holders), holders  # the event log keeps it, nothing else
     for secret in SECRETS:
         assert secret.encode() not in published, secret
         assert secret not in logged, secret

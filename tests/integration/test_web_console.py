@@ -261,3 +261,19 @@ def test_staff_without_a_counter_of_this_office_cannot_act(office: Office, clock
         assert post(clocked, f"/console/{action}", {"to_service_id": "dat-dai"}).status_code == 403
     assert clocked.get("/console").status_code == 403
     assert office.sent == []
+
+
+def test_the_masked_name_is_on_the_console_of_the_serving_counter_only(office: Office, client: FlaskClient) -> None:
+    name = "Nguyễn V. A."
+    ticket_id = office.run(cmd.IssueTicket("ho-tich", "elderly_60", display_name=name))["result"]["ticket"]["ticket_id"]
+    office.run(cmd.CallNext("quay-1"))
+    login(client, "lan")
+    page = client.get("/console").get_data(as_text=True)
+    assert re.search(r'id="serving-name">Nguyễn V\. A\.<', page), "under the number on lan's console"
+    assert "Nguyễn" not in client.get(f"/t/{ticket_id}").get_data(as_text=True), "the public ticket page"
+    login(client, "hung")
+    assert "Nguyễn V. A." not in client.get("/console").get_data(as_text=True), "another counter's console"
+    login(client, "boss")
+    hall = client.get("/live")
+    assert hall.status_code == 200 and "A001" in hall.get_data(as_text=True)
+    assert "Nguyễn V. A." not in hall.get_data(as_text=True), "the manager's live page lists counters, not names"

@@ -147,3 +147,34 @@ def test_models_and_runners_import_neither_pygame_nor_serial() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_serving_shows_the_masked_name_sent_with_the_ticket(model: CounterDisplayModel) -> None:
+    view = feed(model, serving={**SERVING, "display_name": "Nguyễn V. A."})
+    assert view == CounterView("serving", 3, "C025", "Đất đai", display_name="Nguyễn V. A.")
+
+
+@pytest.mark.parametrize("bad", ["Nguyễn Văn An", "001090123456", 42, ""])
+def test_anything_but_a_masked_name_is_not_shown(model: CounterDisplayModel, bad: object) -> None:
+    assert feed(model, serving={**SERVING, "display_name": bad}).display_name is None
+
+
+def test_screen_shows_the_masked_name_small_under_the_number(pygame_dummy: Any) -> None:
+    from firmware.display.counter_screen import WHITE, YELLOW, CounterScreen
+
+    def white_under_the_number(view: CounterView, name: str) -> tuple[int, int]:
+        with CounterScreen((800, 480)) as screen:
+            screen.draw(view)
+            screen.save(ARTIFACTS / f"counter_{name}.png")
+            surface = screen.surface
+            name_band = [surface.get_at((x, y))[:3] for x in range(0, 800, 2) for y in range(326, 372, 2)]
+            number_band = [surface.get_at((x, y))[:3] for x in range(0, 800, 4) for y in range(120, 320, 4)]
+            return name_band.count(WHITE), number_band.count(YELLOW)
+
+    plain = CounterView("serving", 3, "C025", "Đất đai")
+    white_plain, _ = white_under_the_number(plain, "serving_plain")
+    white_named, yellow_named = white_under_the_number(
+        CounterView("serving", 3, "C025", "Đất đai", display_name="Nguyễn V. A."), "serving_named"
+    )
+    assert white_plain == 0 and white_named > 100, (white_plain, white_named)
+    assert yellow_named > 1000  # the number is still the big thing on the screen

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 
 from queue_server.engine.events import TicketIssued
 from queue_server.store import EventStore, JsonlError, StoredEvent, import_jsonl
-from queue_server.store.jsonl import record_from_dict, record_to_dict
+from queue_server.store.jsonl import province_record, record_from_dict, record_to_dict
 
 EVENT = TicketIssued(
     at=datetime(2026, 5, 4, 1, 30, tzinfo=UTC),
@@ -42,7 +43,17 @@ def test_a_record_round_trips_through_json() -> None:
         "day": "2026-05-04",
         "priority": None,
         "device_id": None,
+        "display_name": None,
     }
+
+
+def test_the_province_record_leaves_the_masked_name_out_and_still_decodes() -> None:
+    named = StoredEvent(8, "1b7f6a1e-3c2d-4f5e-9a8b-1c2d3e4f5a6b", "office-1", "kiosk-1", "req-2",
+                        replace(EVENT, display_name="Nguyễn V. A."))  # fmt: skip
+    assert record_to_dict(named)["event"]["display_name"] == "Nguyễn V. A."  # the office's own log and export
+    sent = json.loads(json.dumps(province_record(named)))
+    assert "display_name" not in sent["event"] and "Nguyễn" not in json.dumps(sent, ensure_ascii=False)
+    assert record_from_dict(sent) == replace(named, event=EVENT)
 
 
 @pytest.mark.parametrize(

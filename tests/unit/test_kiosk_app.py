@@ -17,6 +17,7 @@ import pytest
 from kiosk.catalogue import load_catalogue
 from kiosk.config import CounterInfo, DisplaySection, KioskConfig, OfficeInfo, ServiceInfo, TimingSection
 from kiosk.i18n import parse_po, translations
+from queue_server.contract.masked_name import is_masked_name
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "kiosk"
 OFFICE = OfficeInfo(
@@ -47,7 +48,8 @@ class FakeLink:
     ) -> dict[str, Any] | None:
         assert self.connected, "request sent while the link is down"
         assert ttl is not None and 0 < ttl < timeout, "a ticket request must not outlive the citizen's wait"
-        assert request_type == "issue_ticket" and set(body) == {"service_id", "priority"}, body
+        assert request_type == "issue_ticket" and set(body) - {"display_name"} == {"service_id", "priority"}, body
+        assert "display_name" not in body or is_masked_name(body["display_name"]), "only a masked name is sent"
         assert body["service_id"] in {s.id for s in OFFICE.services} and body["priority"] in PRIORITIES, body
         self.requests.append((request_type, body))
         assert self.release.wait(5)

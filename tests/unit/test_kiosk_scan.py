@@ -1,8 +1,8 @@
 """ID-card scans at the kiosk, and the printer alarms it reports; SDL dummy driver, fakes that validate.
 
 The scanner's bytes go through ``app.scan`` exactly as the serial driver delivers them. What must hold: a 60+
-citizen is offered the priority, a garbled scan changes nothing, and no ID digit, name or address leaves the
-parser (logs, requests, printed bytes, files).
+citizen is offered the priority, a garbled scan changes nothing, and no ID digit, full name or address leaves
+the parser (logs, requests, printed bytes, files); the masked name, when enabled, goes in the request only.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ ADDRESS = "Phường Bến Nghé, Quận 1, TP. Hồ Chí Minh"
 ELDER = f"{ID}|{OLD_ID}|NGUYỄN VĂN AN|{DOB}|Nam|{ADDRESS}|15042021".encode()
 YOUNG = f"{ID}||TRẦN THỊ BÍCH|20051990|Nữ|{ADDRESS}|15042021".encode()
 SECRETS = (ID, OLD_ID, DOB, "NGUYỄN VĂN AN", "Nguyễn Văn An", "Bến Nghé")
+MASKED = "Nguyễn V. A."
 
 
 class AlarmLink(FakeLink):
@@ -89,8 +90,16 @@ def test_masked_name_when_enabled_and_forgotten_for_the_next_citizen(pg: Any) ->
     assert "Xin chào Nguyễn V. A." in app.texts()
     tap(app, "offer:yes")
     assert any(t.startswith("Nguyễn V. A. — Ưu tiên") for t in app.texts()), app.texts()
+    tap(app, "field:ho-tich")
+    app.wait_idle()
+    body = {"service_id": "ho-tich", "priority": "elderly_60", "display_name": MASKED}
+    assert app.link.requests == [("issue_ticket", body)], "the office enabled it: the counter screen gets it"
     app.home()
     assert app.masked_name is None and not any("Nguyễn" in t for t in app.texts())
+    scan(app, YOUNG)  # under 60: no offer, so no name is kept or sent
+    tap(app, "field:dat-dai")
+    app.wait_idle()
+    assert app.link.requests[-1] == ("issue_ticket", {"service_id": "dat-dai", "priority": None})
 
 
 @pytest.mark.parametrize("payload", [b"garbage", b"001050012345|x|y", "€".encode() * 600, b"\xff\xfe\x00"])
@@ -143,6 +152,8 @@ def test_no_id_data_reaches_logs_requests_printer_or_files(
         scan(app, b"|".join(ELDER.split(b"|")[:3]))  # a cut-off scan, rejected: its message must not quote it
         app.close()
     assert app.screen.name == "ticket" and link.requests[0][1]["priority"] == "elderly_60"
+    assert link.requests[0][1]["display_name"] == MASKED, "the masked name goes in the request, and only there"
+    assert "Nguy" not in repr(app.screen.view), "the ticket printed (and shown) carries no name"
     printed = ticket_log.read_bytes()
     assert b"\x1dv0" in printed
     logged = "\n".join(r.getMessage() for r in caplog.records) + caplog.text
@@ -157,6 +168,10 @@ def test_no_id_data_reaches_logs_requests_printer_or_files(
             except UnicodeEncodeError:
                 continue
             assert needle not in printed and needle not in files, (secret, encoding)
+    assert MASKED not in logged and "Nguyễn" not in logged
+    for encoding in ("utf-8", "utf-16-le"):
+        for needle in (MASKED.encode(encoding), "Nguy".encode(encoding)):
+            assert needle not in printed and needle not in files, encoding
 
 
 def test_printer_alarms_raised_on_paper_out_and_cleared_when_refilled(pg: Any) -> None:
@@ -207,3 +222,14 @@ def test_scanner_lost_is_an_alarm_of_its_own(pg: Any) -> None:
     app.alarm_board.set("printer", {"printer_offline"})
     app.scanner_status(True)
     assert link.alarm_sets == [["scanner_error"], ["printer_offline", "scanner_error"], ["printer_offline"]]
+
+
+def test_a_name_that_does_not_mask_is_not_sent_and_not_logged(pg: Any, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    app = make_app(FakeLink(), names=True)
+    scan(app, ELDER.replace("NGUYỄN VĂN AN".encode(), "LÊ".encode()))  # one word: "Lê" would be the whole name
+    tap(app, "offer:yes")
+    tap(app, "field:ho-tich")
+    app.wait_idle()
+    assert app.link.requests == [("issue_ticket", {"service_id": "ho-tich", "priority": "elderly_60"})]
+    assert "masked name not sent" in caplog.text and "Lê" not in caplog.text
