@@ -54,7 +54,8 @@ class WebServer:
     def __init__(self, app: Flask, *, host: str, port: int, threads: int) -> None:
         self.app = app
         self._server = create_server(app, host=host, port=port, threads=threads, ident="motcua")
-        self._thread = threading.Thread(target=self._server.run, name="motcua-web", daemon=True)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="motcua-web", daemon=True)
 
     @property
     def port(self) -> int:
@@ -71,7 +72,17 @@ class WebServer:
         logger.info("web pages on %s", self.url)
         return self
 
+    def _serve(self) -> None:
+        try:
+            self._server.run()
+        except OSError:
+            # ``stop`` closes the sockets under waitress's select() (it has no other way to end its loop): the
+            # resulting "bad file descriptor" is the end of serving, not an error.
+            if not self._stopping.is_set():
+                raise
+
     def stop(self) -> None:
+        self._stopping.set()
         live: LiveOffice | None = self.app.extensions["motcua"].get("live")
         if live is not None:
             live.close()  # ends the open streams, so the workers are free to stop
