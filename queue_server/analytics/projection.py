@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from itertools import islice
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -45,13 +45,23 @@ from queue_server.analytics.targets import DEFAULT_TARGETS, Targets
 from queue_server.analytics.visits import Folder
 from queue_server.engine import events as ev
 from queue_server.engine.setup import OfficeSetup, RatingLevel
-from queue_server.store.event_store import EventStore, StoredEvent
+from queue_server.store.event_store import StoredEvent
 from queue_server.store.schema import stats_cursor, stats_segments, stats_staff_days, stats_visits
 
 log = logging.getLogger(__name__)
 
 CHUNK_EVENTS = 20_000
 """Events folded per transaction: bounds memory and the time a writer waits for the read model's lock."""
+
+
+class EventLog(Protocol):
+    """What the fold reads: an office's events after a seq, in the order to fold them (an ``EventStore``; at the
+    province ``province.office_order.OfficeOrder``, by the office's own seq)."""
+
+    @property
+    def office_id(self) -> str: ...
+
+    def events(self, after_seq: int = 0, batch_size: int = 5000) -> Iterator[StoredEvent]: ...
 
 
 class ProjectionConflict(Exception):
@@ -148,7 +158,7 @@ class VisitProjection:
             at = min(times) if times else None
             return province.province_report(conn, setups, start, end, working_days_per_year, targets, at)
 
-    def catch_up(self, store: EventStore, setup: OfficeSetup, *, chunk_events: int = CHUNK_EVENTS) -> CatchUp:
+    def catch_up(self, store: EventLog, setup: OfficeSetup, *, chunk_events: int = CHUNK_EVENTS) -> CatchUp:
         """Fold the store's events after the cursor into the tables. ``setup`` plays the role it has in
         ``period_report``: its offset and rating scale apply until the log's own ``OfficeConfigured``."""
         if chunk_events < 1:

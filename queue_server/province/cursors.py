@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 VERSION_TABLE = "province_alembic_version"
-HEAD_REVISION = "p0001"
+HEAD_REVISION = "p0002"
 
 metadata = MetaData(naming_convention={"pk": "pk_%(table_name)s"})
 cursors = Table(

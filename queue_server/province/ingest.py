@@ -28,7 +28,8 @@ from queue_server.brokers.bridge import PROVINCE_USERNAME
 from queue_server.contract import topics
 from queue_server.mqtt.client import make_client
 from queue_server.mqtt.queued_client import STOP, QueuedClient
-from queue_server.province import messages
+from queue_server.province import messages, office_order
+from queue_server.province.asking import Asking
 from queue_server.province.cursors import CursorStore
 from queue_server.province.cursors import migrate as migrate_cursors
 from queue_server.province.gaps import OfficeSeqs
@@ -57,9 +58,8 @@ class IngestOptions:
 class _Office:
     seqs: OfficeSeqs
     store: EventStore
-    asked_at: float | None = None
-    heartbeat_at: float = float("-inf")
-    """-inf: every office is asked once right after start (catch-up after the ingest was down)."""
+    asking: Asking
+    """When to ask this office to resend (at most once per ``resend_timeout``; asked once right after start)."""
     saved_through: int = 0
     bridge_up: bool = True
     """False while the office's bridge is down (its will said "0"): requests would only pile up for it."""
@@ -91,7 +91,8 @@ class ProvinceIngest(QueuedClient):
         for office_id in sorted(self.options.offices):
             through = saved.get(office_id, 0)
             store = EventStore(self._url, office_id, engine=self._engine)
-            self._offices[office_id] = _Office(OfficeSeqs(through), store, saved_through=through)
+            asking = Asking(self.options.resend_timeout, self.options.heartbeat)
+            self._offices[office_id] = _Office(OfficeSeqs(through), store, asking, saved_through=through)
         self._run(keepalive=30)
         return self
 
@@ -167,7 +168,8 @@ class ProvinceIngest(QueuedClient):
         self._offices[office].bridge_up = payload == b"1"
         if payload == b"1":
             logger.info("office=%s bridge is up: asking for events after seq %d", office, self.through(office))
-            self._ask(office, now=time.monotonic(), urgent=True)
+            self._offices[office].asking.want()
+            self._ask(office, now=time.monotonic())
         else:
             logger.warning("office=%s bridge is down", office)
 
@@ -207,7 +209,10 @@ class ProvinceIngest(QueuedClient):
         office = self._offices[office_id]
         while True:
             try:
+                late = office_order.new_at_or_below(self._engine, office_id, batch, office.seqs.through)
                 added = office.store.import_events(batch)
+                if late:
+                    office_order.refold_if_passed(self._engine, office_id, late)
                 break
             except (OperationalError, InterfaceError):
                 logger.exception("office=%s import of %d events failed; retrying", office_id, len(batch))
@@ -238,30 +243,47 @@ class ProvinceIngest(QueuedClient):
     def _apply_report(self, office_id: str, report: messages.ReplayReport) -> None:
         office = self._offices[office_id]
         now = time.monotonic()
+        office.asking.answered()
+        disowned = office.seqs.disown(report)
+        if disowned:
+            logger.warning(
+                "office=%s %d events came with seqs the office does not have (%s, its log ends at %d): "
+                "not asking for the seqs before them",
+                office_id,
+                len(disowned),
+                _sample(disowned),
+                report.through_seq,
+            )
+        before = office.seqs.through
         if office.seqs.apply_report(report):
-            office.asked_at = None
-            if report.more:
-                self._ask(office_id, now=now, urgent=True)
+            if report.more and office.seqs.through > before:
+                self._ask(office_id, now=now, backfill=True)  # the next batch of a long backlog, at once
         elif report.after_seq <= office.seqs.through:
             logger.warning("office=%s resent events were lost again; asking once more", office_id)
-            office.asked_at = None
+            office.asking.want()
 
     def _timers(self) -> None:
         now = time.monotonic()
-        for office_id, office in self._offices.items():
-            if office.seqs.has_gap():
-                self._ask(office_id, now=now)
-            elif now - office.heartbeat_at >= self.options.heartbeat:
-                self._ask(office_id, now=now, urgent=True)
+        for office_id in self._offices:
+            self._ask(office_id, now=now)
 
-    def _ask(self, office_id: str, *, now: float, urgent: bool = False) -> None:
+    def _ask(self, office_id: str, *, now: float, backfill: bool = False) -> None:
+        """Send a resend request if one is called for and allowed now (``Asking``); ``backfill`` skips the
+        rate limit for the next batch of a replay that moved the watermark."""
         office = self._offices[office_id]
-        if not urgent and office.asked_at is not None and now - office.asked_at < self.options.resend_timeout:
-            return
         if not self._connected.is_set() or not office.bridge_up:
             return
-        office.asked_at = office.heartbeat_at = now
-        after = office.seqs.through
+        if not backfill and not office.asking.should_ask(now, gap=office.seqs.has_gap()):
+            return
+        if office.asking.outstanding and office.asking.repeats == 0:
+            logger.info(
+                "office=%s no replay report yet (its server may still be reconnecting): "
+                "asking again every %.0f s until one comes",
+                office_id,
+                office.asking.interval,
+            )
+        office.asking.sent(now)
+        after = office.seqs.asked()
         if office.seqs.has_gap():
             logger.info(
                 "office=%s gap after seq %d (have %s): asking for a resend",

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from queue_server import logs
 from queue_server.province.config import ProvinceSettings, load_province_settings
+from queue_server.province.cursors import migrate as migrate_cursors
 from queue_server.province.ingest import IngestOptions, ProvinceIngest
 from queue_server.stop_signals import stop_on_signals
 from queue_server.store import db
@@ -83,6 +84,7 @@ class ProvinceDashboard:
 
         self.engine = db.make_engine(settings.store.url.get_secret_value())
         EventStore("", "-", engine=self.engine).migrate()  # at head already when the ingest started: a no-op
+        migrate_cursors(self.engine)  # the watermarks the statistics fold up to (province.office_order)
         web = settings.web
         config = {
             "SECRET_KEY": web_secret_key(settings),

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import Engine, Row, func, insert, select
+from sqlalchemy import Engine, Row, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from queue_server.engine.codec import DecodeError, event_from_dict, event_to_dict
@@ -247,16 +247,22 @@ class EventStore:
         """Add events made elsewhere, keeping their event_id; those already stored are skipped.
 
         One transaction for all of them: if ``records`` raises part-way (e.g. a corrupt input line), nothing
-        is imported. Each record gets a new seq (in input order); its ``seq`` field is ignored. Returns how
-        many events were added.
+        is imported. Each record gets a new seq (in input order); its ``seq`` field is kept as ``origin_seq``,
+        the event's place in the log it came from (the province folds each office in that order), and filled
+        in on an event already stored without one. Returns how many events were added.
         """
         added = 0
         iterator = iter(records)
+        t = events_table
         with self._engine.begin() as conn:
             while chunk := list(islice(iterator, IMPORT_CHUNK)):
                 ids = [r.event_id for r in chunk]
-                stmt = select(events_table.c.event_id).where(events_table.c.event_id.in_(ids))
-                known = set(conn.execute(stmt).scalars())
+                stmt = select(t.c.event_id, t.c.origin_seq).where(t.c.event_id.in_(ids))
+                found = {row.event_id: row.origin_seq for row in conn.execute(stmt)}
+                known = set(found)
+                unordered = [r for r in chunk if r.event_id in found and found[r.event_id] is None]
+                for record in unordered:  # stored before origin_seq existed (migration 0007)
+                    conn.execute(update(t).where(t.c.event_id == record.event_id).values(origin_seq=record.seq))
                 rows = []
                 for record in chunk:
                     if record.office_id != self.office_id:
@@ -267,7 +273,8 @@ class EventStore:
                     if record.event_id in known:
                         continue
                     known.add(record.event_id)
-                    rows.append(self._row(record.event_id, record.device_id, record.request_id, record.event))
+                    row = self._row(record.event_id, record.device_id, record.request_id, record.event)
+                    rows.append(row | {"origin_seq": record.seq})
                 if rows:
                     conn.execute(insert(events_table), rows)
                     added += len(rows)

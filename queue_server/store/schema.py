@@ -88,7 +88,10 @@ events = Table(
     Column("device_id", String(ID_LENGTH), nullable=True),
     Column("request_id", String(ID_LENGTH), nullable=True),
     Column("payload", Text(), nullable=False),
+    # The seq an imported event had in its office's log (migration 0007); NULL for the office's own events.
+    Column("origin_seq", BigInteger().with_variant(Integer(), "sqlite"), nullable=True),
     Index("ix_events_type_at", "type", "at"),
+    Index("ix_events_office_id_origin_seq", "office_id", "origin_seq"),
     # AUTOINCREMENT: a seq is never reused, so a reader's "after seq N" cursor stays valid.
     sqlite_autoincrement=True,
 )

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
-from queue_server.analytics.current import KEEPER_INTERVAL_SECONDS, ProjectionKeeper, catch_up
+from queue_server.analytics.current import KEEPER_INTERVAL_SECONDS, ProjectionKeeper
 from queue_server.analytics.metrics import Figures
 from queue_server.analytics.projection import VisitProjection
 from queue_server.analytics.projection_province import ProvinceReport
@@ -24,9 +24,9 @@ from queue_server.analytics.targets import DEFAULT_TARGETS, Kind, Status, Target
 from queue_server.engine import events as ev
 from queue_server.engine.codec import event_from_dict
 from queue_server.engine.setup import OfficeSetup
+from queue_server.province.office_order import OfficeOrder, catch_up_office
 from queue_server.reports.document import Cell, CellKind, Document, Table, _summary, target_label
 from queue_server.reports.text import Language
-from queue_server.store.event_store import EventStore
 from queue_server.store.schema import events as events_table
 
 logger = logging.getLogger(__name__)
@@ -37,18 +37,18 @@ COLUMNS = ("wait", "share", "qd766", "productivity")
 
 
 def office_setups(engine: Engine) -> dict[str, OfficeSetup]:
-    """Each office's setup as its last ``OfficeConfigured`` event says, by office id (sorted)."""
+    """Each office's setup as its last ``OfficeConfigured`` event in the office's own order says (an older one
+    resent by gap fill arrives later but is not the last), by office id (sorted)."""
     e = events_table
-    last = (
-        select(func.max(e.c.seq).label("seq"))
-        .where(e.c.type == ev.OfficeConfigured.__name__)
-        .group_by(e.c.office_id)
-        .subquery()
-    )
+    query = select(e.c.office_id, e.c.origin_seq, e.c.seq, e.c.payload).where(e.c.type == ev.OfficeConfigured.__name__)
+    last: dict[str, tuple[tuple[int, int], str]] = {}
     with engine.connect() as conn:
-        payloads = conn.execute(select(e.c.payload).join(last, e.c.seq == last.c.seq)).scalars().all()
+        for office_id, origin_seq, seq, payload in conn.execute(query):
+            key = (-1 if origin_seq is None else int(origin_seq), int(seq))
+            if office_id not in last or key > last[office_id][0]:
+                last[office_id] = (key, payload)
     setups = []
-    for payload in payloads:
+    for _key, payload in last.values():
         event = event_from_dict(json.loads(payload))
         assert isinstance(event, ev.OfficeConfigured)
         setups.append(event.setup)
@@ -56,27 +56,20 @@ def office_setups(engine: Engine) -> dict[str, OfficeSetup]:
 
 
 def catch_up_offices(engine: Engine, setups: Sequence[OfficeSetup], *, at_most: int | None = None) -> None:
-    """Fold every office's new events into the read model; with ``at_most``, only the offices with fewer new
-    events than that (a page must not wait for a fresh province's first fold: the keeper does that)."""
+    """Fold every office's new events into the read model, in each office's own order and up to its first gap
+    (``province.office_order``); with ``at_most``, only the offices with fewer new events than that (a page
+    must not wait for a fresh province's first fold: the keeper does that)."""
     projection = VisitProjection(engine)
     for setup in setups:
         if at_most is not None:
             cursor = projection.cursor(setup.office_id)
-            if _backlog_at_least(engine, setup.office_id, 0 if cursor is None else cursor.last_seq, at_most):
+            after = 0 if cursor is None else cursor.last_seq
+            if OfficeOrder(engine, setup.office_id).backlog_at_least(after, at_most):
                 logger.info(
                     "statistics of office %s: more than %d new events, left to the keeper", setup.office_id, at_most
                 )
                 continue
-        catch_up(EventStore("", setup.office_id, engine=engine), setup)
-
-
-def _backlog_at_least(engine: Engine, office_id: str, after_seq: int, n: int) -> bool:
-    e = events_table
-    query = (
-        select(e.c.seq).where(e.c.office_id == office_id, e.c.seq > after_seq).order_by(e.c.seq).offset(n - 1).limit(1)
-    )
-    with engine.connect() as conn:
-        return conn.execute(query).first() is not None
+        catch_up_office(engine, setup)
 
 
 def province_keeper(engine: Engine, interval: float = KEEPER_INTERVAL_SECONDS) -> ProjectionKeeper:

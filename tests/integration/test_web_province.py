@@ -33,7 +33,10 @@ from queue_server.config import ConfigError
 from queue_server.engine import events as ev
 from queue_server.engine.setup import AreaClass, OfficeSetup
 from queue_server.province.config import load_province_settings
+from queue_server.province.cursors import CursorStore
+from queue_server.province.cursors import migrate as migrate_cursors
 from queue_server.province.main import add_province_user
+from queue_server.province.office_order import OfficeOrder
 from queue_server.store import db
 from queue_server.store.event_store import EventStore, StoredEvent
 from queue_server.web.i18n import minutes, number, percent
@@ -70,13 +73,18 @@ def logs() -> list[tuple[OfficeSetup, list[ev.Event]]]:
 
 @pytest.fixture
 def province_url(store_url: str, logs: list[tuple[OfficeSetup, list[ev.Event]]]) -> str:
-    """The province database: each office's events imported like the ingest imports them, and the web users."""
+    """The province database: each office's events imported like the ingest imports them (office seqs 1, 2, …,
+    the watermark at the last), and the web users."""
     engine = db.make_engine(store_url)
     try:
         EventStore("", "-", engine=engine).migrate()
+        migrate_cursors(engine)
         for setup, events in logs:
-            records = (StoredEvent(0, uuid.uuid4().hex, setup.office_id, None, None, e) for e in events)
+            records = [
+                StoredEvent(n, uuid.uuid4().hex, setup.office_id, None, None, e) for n, e in enumerate(events, 1)
+            ]
             EventStore("", setup.office_id, engine=engine).import_events(records)
+            CursorStore(engine).save(setup.office_id, len(records))
         for username, role, office_id in (
             ("province", Role.PROVINCE_MANAGER, None),
             ("admin", Role.ADMIN, None),
@@ -272,13 +280,13 @@ def test_the_keeper_folds_every_office_in_the_background(province_url: str) -> N
     engine = db.make_engine(province_url)
     keeper = province_keeper(engine, interval=0.1).start()
     try:
-        stores = {office_id: EventStore("", office_id, engine=engine) for office_id, *_ in OFFICES}
+        logs = {office_id: OfficeOrder(engine, office_id) for office_id, *_ in OFFICES}
         projection = VisitProjection(engine)
 
-        def folded() -> bool:
+        def folded() -> bool:  # the read model's cursor is the office's seq, at the office's watermark
             return all(
-                (cursor := projection.cursor(office_id)) is not None and cursor.last_seq == store.last_seq()
-                for office_id, store in stores.items()
+                (cursor := projection.cursor(office_id)) is not None and cursor.last_seq == log.watermark()
+                for office_id, log in logs.items()
             )
 
         deadline = time.monotonic() + 20
