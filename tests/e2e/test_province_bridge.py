@@ -13,6 +13,7 @@ import logging
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from queue_server.config import ConfigError
 from queue_server.contract import topics
 from queue_server.province.config import load_province_settings
+from queue_server.province.office_replay import EventReplayer
 from queue_server.province.rig import TIMEOUT, OfficeRig, ProvinceRig, wait_until
 from queue_server.store.jsonl import record_to_dict
 from tests.fixtures.mosquitto import MosquittoBroker
@@ -205,3 +207,75 @@ def test_province_database_outage_loses_nothing(
         postgres_server.admin(f"ALTER DATABASE {database} ALLOW_CONNECTIONS true")
     got = province.wait_for(office)
     assert got == office.event_ids()
+
+
+def _resend_requests(office: OfficeRig) -> tuple[mqtt.Client, list[float]]:
+    """A client on the office broker (the server's account) noting when each resend request arrives there."""
+    seen: list[float] = []
+    listener = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"resend-counter-{office.office_id}")
+    listener.username_pw_set(topics.SERVER_USERNAME, office.server_password)
+    listener.on_message = lambda _c, _u, _m: seen.append(time.monotonic())
+    listener.connect(office.broker.host, office.broker.port)
+    listener.subscribe(topics.resend_request(office.office_id), qos=1)
+    listener.loop_start()
+    wait_until(listener.is_connected, "the resend counter to connect")
+    return listener, seen
+
+
+def test_a_forged_future_seq_is_not_chased(
+    world: tuple[ProvinceRig, OfficeRig], caplog: pytest.LogCaptureFixture
+) -> None:
+    """An event replayed onto the office's topic with a made-up seq: at most one request per resend_timeout
+    (here 1 s), the seq is logged as one the office does not have, and the province stops asking for it."""
+    province, office = world
+    caplog.set_level(logging.INFO, logger="queue_server.province")
+    real = office.commit(5)
+    province.wait_for(office)
+    listener, seen = _resend_requests(office)
+    try:
+        forged = record_to_dict(real[2]) | {"seq": 999_999}
+        started = time.monotonic()
+        office.publish([json.dumps(forged).encode()])
+        wait_until(lambda: "seqs the office does not have" in caplog.text, "the forged seq to be disowned")
+        office.commit(3)  # traffic goes on; its events close nothing the forged seq opened
+        province.wait_for(office)
+        window = 4.0
+        wait_until(lambda: time.monotonic() - started >= window, "the counting window", timeout=window + 1)
+        asked = len([t for t in seen if t - started <= window])
+    finally:
+        listener.disconnect()
+        listener.loop_stop()
+    # Before: a new request as soon as each report came back (~23 a second, for ever).
+    assert 1 <= asked <= window / province.options.resend_timeout + 1
+    assert caplog.text.count("seqs the office does not have") == 1
+    assert province.ingest.through("q1") == 8 and len(province.event_ids("q1")) == 8
+
+
+def test_a_resend_asked_before_the_office_replayer_is_back_is_asked_again(world: tuple[ProvinceRig, OfficeRig]) -> None:
+    """The bridge comes back while the office server's replayer is still away: the request reaches the office
+    broker with nobody to read it. The province repeats it until a replay report comes, so the lost events
+    arrive seconds after the replayer is back, not at the next heartbeat (60 s here)."""
+    province, office = world
+    office.commit(5)
+    province.wait_for(office)
+    office.replayer.stop()
+    province.broker.stop()
+    office.commit(5)  # queued for the bridge by the office broker...
+    office.broker.kill_and_restart()  # ...and lost with it
+    wait_until(office.publisher.is_connected, "the office's publisher to reconnect")
+    listener, seen = _resend_requests(office)
+    try:
+        province.broker.restart()
+        wait_until(lambda: len(seen) >= 1, "the bridge-up request to reach the office broker")
+        office.replayer = EventReplayer.connect(
+            office.store,
+            host=office.broker.host,
+            port=office.broker.port,
+            username=topics.SERVER_USERNAME,
+            password=office.server_password,
+        )
+        got = province.wait_for(office, timeout=10)
+    finally:
+        listener.disconnect()
+        listener.loop_stop()
+    assert len(got) == 10 and set(got) == set(office.event_ids())
