@@ -20,7 +20,7 @@ from queue_server.brokers.credentials import hash_password, new_password
 from queue_server.brokers.mosquitto import BrokerAccount, write_mosquitto_config
 from queue_server.brokers.process import MosquittoBroker
 from queue_server.contract import topics
-from queue_server.engine.events import CounterPaused
+from queue_server.engine.events import CounterPaused, Event
 from queue_server.mqtt.client import make_client
 from queue_server.province.ingest import IngestOptions, ProvinceIngest
 from queue_server.province.office_replay import EventReplayer
@@ -85,6 +85,17 @@ class OfficeRig:
         stored = [group[0] for group in self.store.commit(batch)]
         if publish:
             self.publish([json.dumps(record_to_dict(s)).encode() for s in stored])
+        return stored
+
+    def commit_events(self, events: Sequence[Event], *, per_transaction: int = 10) -> list[StoredEvent]:
+        """Commit ``events`` (one request each, ``per_transaction`` to a transaction) and publish each batch
+        after its commit, as the office server does."""
+        stored: list[StoredEvent] = []
+        for start in range(0, len(events), per_transaction):
+            batch = [Commit(None, None, [e], {}) for e in events[start : start + per_transaction]]
+            done = [group[0] for group in self.store.commit(batch)]
+            self.publish([json.dumps(record_to_dict(s)).encode() for s in done])
+            stored += done
         return stored
 
     def publish(self, payloads: Sequence[bytes]) -> None:
