@@ -68,15 +68,19 @@ class OfficeRig:
         self.publisher = make_client(f"server-{office_id}", topics.SERVER_USERNAME, self.server_password)
         self.publisher.connect(self.broker.host, self.broker.port)
         self.publisher.loop_start()
-        self.replayer = EventReplayer.connect(
+        self.replayer = self.start_replayer()
+        if not self.replayer.subscribed.wait(TIMEOUT):
+            raise RuntimeError(f"the replayer did not subscribe; broker log:\n{self.broker.log_tail()}")
+
+    def start_replayer(self) -> EventReplayer:
+        """The office server's event replayer on its own connection (started; not waited for)."""
+        return EventReplayer.connect(
             self.store,
             host=self.broker.host,
             port=self.broker.port,
             username=topics.SERVER_USERNAME,
             password=self.server_password,
         )
-        if not self.replayer.subscribed.wait(TIMEOUT):
-            raise RuntimeError(f"the replayer did not subscribe; broker log:\n{self.broker.log_tail()}")
 
     def commit(self, count: int, *, publish: bool = True) -> list[StoredEvent]:
         """Commit ``count`` events (one transaction) and, like the office server, publish them after the commit."""

@@ -25,7 +25,6 @@ from paho.mqtt.enums import CallbackAPIVersion
 from queue_server.config import ConfigError
 from queue_server.contract import topics
 from queue_server.province.config import load_province_settings
-from queue_server.province.office_replay import EventReplayer
 from queue_server.province.rig import TIMEOUT, OfficeRig, ProvinceRig, wait_until
 from queue_server.store.jsonl import record_to_dict
 from tests.fixtures.mosquitto import MosquittoBroker
@@ -267,13 +266,7 @@ def test_a_resend_asked_before_the_office_replayer_is_back_is_asked_again(world:
     try:
         province.broker.restart()
         wait_until(lambda: len(seen) >= 1, "the bridge-up request to reach the office broker")
-        office.replayer = EventReplayer.connect(
-            office.store,
-            host=office.broker.host,
-            port=office.broker.port,
-            username=topics.SERVER_USERNAME,
-            password=office.server_password,
-        )
+        office.replayer = office.start_replayer()
         got = province.wait_for(office, timeout=10)
     finally:
         listener.disconnect()
