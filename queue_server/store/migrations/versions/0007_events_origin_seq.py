@@ -27,5 +27,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_events_office_id_origin_seq", table_name="events")
-    with op.batch_alter_table("events") as batch:
-        batch.drop_column("origin_seq")
+    op.drop_column("events", "origin_seq")  # SQLite 3.35+ drops a column in place (no table rebuild)
