@@ -24,6 +24,7 @@ from queue_server.config import Settings
 from queue_server.live import LiveOffice
 from queue_server.store.event_store import EventStore
 from queue_server.web import Execute, create_app
+from queue_server.web_protection import WebProtection
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,20 @@ def web_config(settings: Settings, secret_key: str) -> dict[str, Any]:
         "TICKET_PAGE_PER_MINUTE": web.ticket_page_per_minute,
         "CATALOGUE_DIR": settings.server.data_dir / "catalogue",
         "MOTCUA_SETTINGS": settings,
+        **protection_config(web),
+    }
+
+
+def protection_config(web: WebProtection) -> dict[str, Any]:
+    """The Flask settings of the sign-in limiter and HTTPS (the office's and the province's ``[web]``)."""
+    return {
+        "LOGIN_MAX_FAILURES": web.login_failures_per_account,
+        "LOGIN_FAILURES_PER_ADDRESS": web.login_failures_per_address,
+        "LOGIN_FAILURES_PER_USERNAME": web.login_failures_per_username,
+        "LOGIN_FAILURES_GLOBAL": web.login_failures_global,
+        "LOGIN_FAILURE_WINDOW_SECONDS": web.login_window_minutes * 60,
+        "SECURE_COOKIES": web.secure_cookies,
+        "HSTS_SECONDS": web.hsts_seconds,
     }
 
 
