@@ -180,7 +180,7 @@ class OfficeServer:
         assert self.store is not None
         app = build_app(self.settings, secret_key, store=self.store, live=service.live, execute=link.execute)
         web = self.settings.web
-        return WebServer(app, host=web.host, port=web.port, threads=web.threads).start()
+        return WebServer(app, host=web.host, port=web.port, threads=web.threads, protection=web).start()
 
     def stop(self) -> None:
         if self._stopped.is_set():

@@ -91,7 +91,7 @@ class ProvinceDashboard:
             **protection_config(web),
         }
         app = create_province_app(config, engine=self.engine)
-        self.server: WebServer = WebServer(app, host=web.host, port=web.port, threads=web.threads)
+        self.server: WebServer = WebServer(app, host=web.host, port=web.port, threads=web.threads, protection=web)
         self.keeper: ProjectionKeeper = province_keeper(self.engine)
 
     def start(self) -> ProvinceDashboard:
