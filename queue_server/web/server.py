@@ -74,7 +74,7 @@ def adjustments(protection: WebProtection, *, host: str, port: int, threads: int
         proxy = {
             "trusted_proxy": protection.proxy_address,
             "trusted_proxy_count": 1,
-            "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port"},
+            "trusted_proxy_headers": {"x-forwarded-for", "x-forwarded-proto"},
         }
     return Adjustments(
         host=host,
