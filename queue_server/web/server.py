@@ -120,6 +120,8 @@ class WebServer:
             for sockinfo in adj.listen
         ]
         self._server = servers[0]  # one loop serves every listening socket of the shared map
+        if protection.behind_proxy and host not in ("127.0.0.1", "::1", "localhost"):
+            logger.warning("web.behind_proxy is set but web.host=%s is not loopback: the proxy can be bypassed", host)
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._serve, name="motcua-web", daemon=True)
 

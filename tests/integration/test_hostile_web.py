@@ -12,6 +12,8 @@ import io
 import itertools
 import logging
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -475,9 +477,16 @@ def test_an_unusable_web_secret_stops_the_start_naming_the_file(tmp_path: Path, 
         server.start()
     assert "empty" in str(error.value) or "too short" in str(error.value)
     assert server.store is None and server.broker is None  # refused before anything started
-    from queue_server.cli import main
+    command = [sys.executable, "-m", "queue_server.cli", "--config", str(office_config(tmp_path)), "server"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and f"motcua: secret file {secret}" in done.stderr
 
-    assert main(["--config", str(office_config(tmp_path)), "server"]) == 2
+
+def test_a_short_configured_key_is_refused_too(tmp_path: Path) -> None:
+    config = office_config(tmp_path)
+    config.write_text(config.read_text() + 'secret_key = "too-short"\n')
+    with pytest.raises(ConfigError, match=r"web\.secret_key \(configuration\) is too short"):
+        OfficeServer(load_settings(config)).start()
 
 
 def test_the_secret_is_written_whole_once_and_private(tmp_path: Path) -> None:
