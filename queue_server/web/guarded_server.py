@@ -71,7 +71,7 @@ class GuardedServer(TcpWSGIServer):  # type: ignore[misc]
         self.request_timeout = request_timeout
         self.exempt = exempt
         self.refused = self.evicted = 0
-        self.refused_from: Counter[str] = Counter()
+        self.limited_from: Counter[str] = Counter()
         self.last_log = -LOG_EVERY_SECONDS
         super().__init__(*args, **kwargs)
 
@@ -109,7 +109,8 @@ class GuardedServer(TcpWSGIServer):  # type: ignore[misc]
         self.channel_class(self, conn, addr, self.adj, map=self._map)
 
     def open_channels(self) -> list[GuardedChannel]:
-        return [c for c in self.active_channels.values() if isinstance(c, GuardedChannel) and not c.will_close]
+        channels = list(self.active_channels.values())  # other threads may read while the loop changes it
+        return [c for c in channels if isinstance(c, GuardedChannel) and not c.will_close]
 
     def _make_room(self, ip: str) -> bool:
         """Whether a new connection from ``ip`` may be served, closing a stale one of the same client if needed."""
@@ -117,21 +118,26 @@ class GuardedServer(TcpWSGIServer):  # type: ignore[misc]
         if ip not in self.exempt:
             mine = [c for c in channels if c.ip() == ip]
             if len(mine) >= self.per_address:
-                return self._evict(mine)
+                return self._evict(mine, ip)
         if len(channels) >= self.adj.connection_limit:
             counts = Counter(c.ip() for c in channels)
             heaviest = counts.most_common(1)[0][0]
-            return self._evict([c for c in channels if c.ip() == heaviest]) or self._evict(channels)
+            return self._evict([c for c in channels if c.ip() == heaviest], heaviest) or self._evict(channels, ip)
         return True
 
-    def _evict(self, candidates: list[GuardedChannel]) -> bool:
+    def _evict(self, candidates: list[GuardedChannel], ip: str) -> bool:
         idle = [c for c in candidates if not c.busy()]
         if not idle:
             return False
         min(idle, key=lambda c: c.last_activity).handle_close()
         self.evicted += 1
-        self._log()
+        self._count(ip)
         return True
+
+    def _count(self, ip: str) -> None:
+        if len(self.limited_from) < 1000 or ip in self.limited_from:
+            self.limited_from[ip] += 1
+        self._log()
 
     def _refuse(self, conn: socket.socket, ip: str) -> None:
         try:
@@ -142,15 +148,13 @@ class GuardedServer(TcpWSGIServer):  # type: ignore[misc]
         finally:
             conn.close()
         self.refused += 1
-        if len(self.refused_from) < 1000 or ip in self.refused_from:
-            self.refused_from[ip] += 1
-        self._log()
+        self._count(ip)
 
     def _log(self) -> None:
         now = time.monotonic()
         if now - self.last_log < LOG_EVERY_SECONDS:
             return
-        top = self.refused_from.most_common(1)
+        top = self.limited_from.most_common(1)
         logger.warning(
             "web connections limited refused=%d evicted=%d top_address=%s per_address=%d limit=%d",
             self.refused,
@@ -161,4 +165,4 @@ class GuardedServer(TcpWSGIServer):  # type: ignore[misc]
         )
         self.last_log = now
         self.refused = self.evicted = 0
-        self.refused_from.clear()
+        self.limited_from.clear()

@@ -1,11 +1,11 @@
 """The sign-in limiter: failed sign-ins counted per (address, username), per address, per username and in all, in
-memory that stays bounded however many usernames and addresses a hostile client invents.
+memory that stays bounded however many usernames and addresses a hostile client invents (about 3 MB at most).
 
 The first limiter kept a list per (address, username) and never removed one: one client posting random usernames
 grew the queue server's memory by 21 MB a minute, and a guesser spreading its attempts over usernames or
 addresses was never slowed. Here every count is a ``Window``: an LRU-ordered table of at most ``max_keys`` keys,
-each holding at most ``limit`` timestamps (a deque), with keys whose last failure is older than the window dropped
-first. The limits, in order:
+each holding its first failure's time and a count, with keys whose window is over dropped first. The limits, in
+order:
 
 - one username from one address (``web.login_failures_per_account``, 5): the guesser at one account;
 - one address, any usernames (30): the sprayer; an IPv6 /64 counts as one address, as one home or phone has one;
@@ -24,7 +24,7 @@ import logging
 import re
 import threading
 import time
-from collections import Counter, OrderedDict, deque
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -37,29 +37,31 @@ UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 class Window:
-    """How many failures each key had in the last ``window`` seconds, up to ``limit`` (all that matters)."""
+    """How many failures each key had since its first one, for ``window`` seconds from that first one (a fixed
+    window per key: two numbers a key, where a list of timestamps cost a few kilobytes)."""
 
     def __init__(self, limit: int, window: float, max_keys: int = MAX_KEYS) -> None:
         self.limit, self.window, self.max_keys = limit, window, max_keys
-        self._keys: OrderedDict[str, deque[float]] = OrderedDict()  # least recently failed first
+        self._keys: OrderedDict[str, tuple[float, int]] = OrderedDict()  # (first failure, count); LRU first
 
     def __len__(self) -> int:
         return len(self._keys)
 
     def full(self, key: str, now: float) -> bool:
-        times = self._keys.get(key)
-        return times is not None and len(times) >= self.limit and now - times[0] < self.window
+        entry = self._keys.get(key)
+        return entry is not None and entry[1] >= self.limit and now - entry[0] < self.window
 
     def add(self, key: str, now: float) -> None:
-        times = self._keys.get(key)
-        if times is None:
-            self._expire(now)
-            while len(self._keys) >= self.max_keys:
-                self._keys.popitem(last=False)
-            times = self._keys[key] = deque(maxlen=self.limit)
+        entry = self._keys.get(key)
+        if entry is None or now - entry[0] >= self.window:
+            if entry is None:
+                self._expire(now)
+                while len(self._keys) >= self.max_keys:
+                    self._keys.popitem(last=False)
+            self._keys[key] = (now, 1)
         else:
-            self._keys.move_to_end(key)
-        times.append(now)
+            self._keys[key] = (entry[0], entry[1] + 1)
+        self._keys.move_to_end(key)
 
     def forget(self, key: str) -> None:
         self._keys.pop(key, None)
@@ -67,7 +69,7 @@ class Window:
     def _expire(self, now: float) -> None:
         while self._keys:
             first = next(iter(self._keys.values()))
-            if now - first[-1] < self.window:
+            if now - first[0] < self.window:
                 return
             self._keys.popitem(last=False)
 

@@ -109,6 +109,24 @@ def test_150_half_open_connections_from_one_address_do_not_starve_the_others(ser
             sock.close()
 
 
+def test_half_open_connections_from_many_addresses_do_not_fill_the_server(app: Flask) -> None:
+    """Over ``connection_limit`` in all, the address holding the most gives up its stalest connection."""
+    protection = WebProtection(connection_limit=30, connections_per_address=20)
+    web = WebServer(app, host="127.0.0.1", port=0, threads=4, protection=protection).start()
+    attack: list[socket.socket] = []
+    try:
+        for i in range(100):
+            sock = open_from(f"127.0.1.{i % 10 + 1}", web.port)
+            sock.sendall(HALF_REQUEST)
+            attack.append(sock)
+        assert [page(web.port) for _ in range(5)] == [200] * 5
+        assert len(web._server.open_channels()) <= 30
+    finally:
+        for sock in attack:
+            sock.close()
+        web.stop()
+
+
 def test_a_request_trickling_in_byte_by_byte_is_cut_at_its_deadline(server: WebServer) -> None:
     sock = open_from(ATTACKER, server.port)
     sock.settimeout(1)
