@@ -43,7 +43,8 @@ HEADERS = {
 
 def secure_request(app: Flask) -> bool:
     """Cookies must be Secure for this request: it came over HTTPS, or the configuration says always."""
-    return bool(app.config.get("SECURE_COOKIES")) or request.is_secure
+    config = app.config
+    return bool(config.get("SECURE_COOKIES") or config.get("SESSION_COOKIE_SECURE")) or request.is_secure
 
 
 class SessionCookies(SecureCookieSessionInterface):
