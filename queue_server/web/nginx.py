@@ -17,6 +17,9 @@ from pathlib import Path
 
 from queue_server.web_protection import WebProtection
 
+BUSY = "Quá nhiều yêu cầu, xin thử lại sau một phút. / Too many requests: please try again in a minute.\\n"
+DOWN = "Máy chủ đang khởi động lại, xin thử lại sau ít phút. / The server is restarting: please try again soon.\\n"
+
 
 @dataclass(frozen=True)
 class ProxySite:
@@ -106,10 +109,27 @@ server {{
     limit_conn motcua_conn {site.connections_per_address};
     limit_conn_status 503;
     limit_req_status 429;
+    # nginx's own answers in Vietnamese first (the app's pages already are).
+    error_page 429 @motcua_429;
+    error_page 503 @motcua_503;
+    error_page 502 504 @motcua_502;
 
     location / {{
 {proxied}
         proxy_read_timeout 90s;  # event streams end after a minute, then reconnect
+    }}
+
+    location @motcua_429 {{
+        default_type "text/plain; charset=utf-8";
+        return 429 "{BUSY}";
+    }}
+    location @motcua_503 {{
+        default_type "text/plain; charset=utf-8";
+        return 503 "{BUSY}";
+    }}
+    location @motcua_502 {{
+        default_type "text/plain; charset=utf-8";
+        return 502 "{DOWN}";
     }}
 
     location = /auth/login {{

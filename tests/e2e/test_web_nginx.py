@@ -16,6 +16,7 @@ import socket
 import ssl
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -167,6 +168,14 @@ def test_pages_over_https_with_secure_cookies_and_hsts(proxied: Proxied) -> None
     plain.request("GET", "/auth/login")
     redirect = plain.getresponse()
     assert redirect.status == 301 and redirect.getheader("Location", "").startswith("https://")
+
+
+def test_nginx_answers_in_vietnamese_while_the_server_is_down(proxied: Proxied) -> None:
+    proxied.web.stop()
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(proxied.base + "/auth/login", context=proxied.context, timeout=10)
+    assert error.value.code == 502
+    assert error.value.read().decode().startswith("Máy chủ đang khởi động lại")
 
 
 def attempt_from(proxied: Proxied, source: str, password: str) -> int:
