@@ -6,7 +6,6 @@ Nothing connects at import time; ``OfficeServer.start`` wires everything, ``stop
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 import threading
 import time
@@ -63,7 +62,9 @@ def web_secret_key(settings: Settings) -> str:
     Kept across restarts, so restarting the server does not sign everybody out.
     """
     if settings.web.secret_key is not None:
-        return settings.web.secret_key.get_secret_value()
+        from queue_server.secret_files import check_secret
+
+        return check_secret(settings.web.secret_key.get_secret_value(), "web.secret_key (configuration)")
     return data_dir_secret(settings, "web.secret")
 
 
@@ -73,13 +74,11 @@ def data_dir_secret(settings: Settings, name: str) -> str:
 
 
 def secret_file(path: Path) -> str:
-    """The secret kept in ``path``, generated on first use (mode 0600; the province server's web key too)."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fp:
-            fp.write(secrets.token_urlsafe(24))
-    return path.read_text().strip()
+    """The secret kept in ``path``, generated on first use, written atomically, mode 0600 (the province server's
+    web key too); ``ConfigError`` naming the file when it is empty or too short (``queue_server.secret_files``)."""
+    from queue_server.secret_files import secret_file as read_or_create
+
+    return read_or_create(path)
 
 
 class OfficeServer:
@@ -121,6 +120,8 @@ class OfficeServer:
     def start(self) -> OfficeServer:
         settings = self.settings
         settings.server.data_dir.mkdir(parents=True, exist_ok=True)
+        # An unusable web key stops the start here, with the file named, before anything runs.
+        web_key = web_secret_key(settings) if settings.web.enabled else ""
         self.store = open_store(settings)
         password = server_password(settings)
         self._server_hash = hash_password(password)
@@ -166,22 +167,20 @@ class OfficeServer:
             self.stats_keeper = ProjectionKeeper(self.store, lambda: service.state.setup or settings.office_setup())
             self.stats_keeper.start()
             try:
-                self.web = self._web(service, self.link)
+                self.web = self._web(service, self.link, web_key)
             except OSError as exc:
                 # The queue (kiosks, counters, displays) matters more than the pages: keep it running.
                 logger.error("web pages NOT started on %s:%s: %s", settings.web.host, settings.web.port, exc)
         return self
 
-    def _web(self, service: OfficeService, link: ServerLink) -> WebServer:
+    def _web(self, service: OfficeService, link: ServerLink, secret_key: str) -> WebServer:
         """The web pages on waitress threads: commands through the ingest thread, reads from the live view."""
         from queue_server.web.server import WebServer, build_app
 
         assert self.store is not None
-        app = build_app(
-            self.settings, web_secret_key(self.settings), store=self.store, live=service.live, execute=link.execute
-        )
+        app = build_app(self.settings, secret_key, store=self.store, live=service.live, execute=link.execute)
         web = self.settings.web
-        return WebServer(app, host=web.host, port=web.port, threads=web.threads).start()
+        return WebServer(app, host=web.host, port=web.port, threads=web.threads, protection=web).start()
 
     def stop(self) -> None:
         if self._stopped.is_set():

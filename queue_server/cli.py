@@ -87,6 +87,33 @@ def cmd_web(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_web_nginx(args: argparse.Namespace) -> int:
+    """``web nginx-config``: the nginx site that puts the web behind HTTPS (``queue_server.web.nginx``)."""
+    from queue_server.web.nginx import site_config, site_for
+
+    web = _settings(args).web
+    site = site_for(
+        web,
+        web.host,
+        web.port,
+        cert=args.cert.resolve(),
+        key=args.key.resolve(),
+        server_name=args.server_name,
+        https_port=args.https_port,
+        http_port=None if args.http_port == 0 else args.http_port,
+        listen=args.listen,
+    )
+    text = site_config(site)
+    if args.output is None:
+        print(text, end="")
+    else:
+        args.output.write_text(text)
+        print(f"nginx site written to {args.output}", file=sys.stderr)
+    if not web.behind_proxy or web.host not in ("127.0.0.1", "::1", "localhost"):
+        print('motcua: now set [web] behind_proxy = true and host = "127.0.0.1" in motcua.toml', file=sys.stderr)
+    return 0
+
+
 def _new_password(from_stdin: bool) -> str | None:
     """The new user's password: one line of stdin, or typed twice without echo."""
     if from_stdin:
@@ -193,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("device_id")
     for p in (add, revoke, device.choices["list"]):
         p.set_defaults(func=cmd_device)
-    web = sub.add_parser("web", help="web users").add_subparsers(dest="web_cmd", required=True)
+    web = sub.add_parser("web", help="web users, the HTTPS proxy").add_subparsers(dest="web_cmd", required=True)
     admin = web.add_parser("create-admin", help="create an administrator of the web pages")
     user = web.add_parser("add-user", help="create a web user with a role")
     user.add_argument("--role", choices=["staff", "manager", "province_manager", "admin"], required=True)
@@ -204,6 +231,15 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("username")
         p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
         p.set_defaults(func=cmd_web)
+    nginx = web.add_parser("nginx-config", help="write the nginx site for HTTPS in front of the web pages")
+    nginx.add_argument("--cert", type=Path, required=True, help="the server certificate (PEM, chain included)")
+    nginx.add_argument("--key", type=Path, required=True, help="its private key (PEM)")
+    nginx.add_argument("--server-name", default="_", help="the name(s) the office's PCs and phones use")
+    nginx.add_argument("--https-port", type=int, default=443)
+    nginx.add_argument("--http-port", type=int, default=80, help="plain HTTP that redirects to HTTPS (0: none)")
+    nginx.add_argument("--listen", default="", help="the address to listen on (default: all)")
+    nginx.add_argument("--output", "-o", type=Path, default=None, help="file to write (default: standard output)")
+    nginx.set_defaults(func=cmd_web_nginx)
     events = sub.add_parser("events", help="event log").add_subparsers(dest="events_cmd", required=True)
     export = events.add_parser("export", help="write the event log as JSON Lines (docs/events.md)")
     export.add_argument("--output", "-o", default=None)

@@ -25,6 +25,7 @@ from queue_server.engine.setup import (
     Service,
     Staff,
 )
+from queue_server.web_protection import WebProtection
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
 SYSTEM_FILE = Path("/etc/motcua/motcua.toml")
@@ -164,7 +165,7 @@ class ServerSection(Strict):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
-class WebSection(Strict):
+class WebSection(WebProtection):
     enabled: bool = True
     host: str = "127.0.0.1"
     """Where the web pages listen; an office whose staff PCs reach the server over the LAN sets its address."""

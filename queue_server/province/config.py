@@ -27,6 +27,7 @@ from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import SettingsConfigDict
 
 from queue_server.config import ID, ConfigError, EnvOverFileSettings, Strict, read_toml
+from queue_server.web_protection import WebProtection
 
 
 class ProvinceBrokerSection(Strict):
@@ -47,7 +48,7 @@ class IngestSection(Strict):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
-class ProvinceWebSection(Strict):
+class ProvinceWebSection(WebProtection):
     """The province dashboard, served by ``motcua province`` beside the ingest."""
 
     enabled: bool = True

@@ -66,10 +66,11 @@ def province_main(settings_path: Path | None = None) -> int:
 def web_secret_key(settings: ProvinceSettings) -> str:
     """From the settings, or generated once into ``data_dir/province-web.secret`` (0600): kept across restarts,
     so a restart signs nobody out."""
-    if settings.web.secret_key is not None:
-        return settings.web.secret_key.get_secret_value()
     from queue_server.app import secret_file
+    from queue_server.secret_files import check_secret
 
+    if settings.web.secret_key is not None:
+        return check_secret(settings.web.secret_key.get_secret_value(), "web.secret_key (province settings)")
     return secret_file(settings.data_dir / "province-web.secret")
 
 
@@ -80,7 +81,7 @@ class ProvinceDashboard:
     def __init__(self, settings: ProvinceSettings) -> None:
         from queue_server.web.province import create_province_app
         from queue_server.web.province_offices import province_keeper
-        from queue_server.web.server import WebServer
+        from queue_server.web.server import WebServer, protection_config
 
         self.engine = db.make_engine(settings.store.url.get_secret_value())
         EventStore("", "-", engine=self.engine).migrate()  # at head already when the ingest started: a no-op
@@ -89,9 +90,10 @@ class ProvinceDashboard:
         config = {
             "SECRET_KEY": web_secret_key(settings),
             "PERMANENT_SESSION_LIFETIME": timedelta(minutes=web.session_minutes),
+            **protection_config(web),
         }
         app = create_province_app(config, engine=self.engine)
-        self.server: WebServer = WebServer(app, host=web.host, port=web.port, threads=web.threads)
+        self.server: WebServer = WebServer(app, host=web.host, port=web.port, threads=web.threads, protection=web)
         self.keeper: ProjectionKeeper = province_keeper(self.engine)
 
     def start(self) -> ProvinceDashboard:

@@ -128,8 +128,10 @@ web_users = Table(
     Column("staff_id", String(ID_LENGTH), nullable=True),
     Column("active", Boolean(), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    Column("session_version", Integer(), nullable=False, server_default="0"),
 )
-"""People who sign in to the web app (migration 0002). Passwords only as salted scrypt hashes."""
+"""People who sign in to the web app (migration 0002). Passwords only as salted scrypt hashes. ``session_version``
+(migration 0006) is part of every session's user id: bumped at sign-out and password change, it ends old sessions."""
 
 audit_log = Table(
     "audit_log",

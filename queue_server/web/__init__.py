@@ -26,7 +26,7 @@ from queue_server.engine.commands import Command
 from queue_server.engine.setup import OfficeSetup
 from queue_server.live import LiveOffice
 from queue_server.store.event_store import EventStore
-from queue_server.web import labels, users
+from queue_server.web import labels, security, users
 from queue_server.web.i18n import LANGUAGES, compile_catalogs, register_filters
 
 logger = logging.getLogger(__name__)
@@ -78,6 +78,9 @@ def new_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         BABEL_DEFAULT_TIMEZONE="Asia/Ho_Chi_Minh",
         LOGIN_MAX_FAILURES=5,
         LOGIN_FAILURE_WINDOW_SECONDS=15 * 60,
+        LOGIN_FAILURES_PER_ADDRESS=30,
+        LOGIN_FAILURES_PER_USERNAME=100,
+        LOGIN_FAILURES_GLOBAL=500,
         TICKET_PAGE_PER_MINUTE=30,
         WAIT_ALERT_SECONDS=15 * 60,
         LIVE_MAX_STREAMS=4,
@@ -98,10 +101,11 @@ def install_common(app: Flask, store: EventStore) -> None:
     register_filters(app)
     app.context_processor(labels.context)
     CSRFProtect(app)
+    security.install(app)
     login = LoginManager(app)
     login.login_view = "auth.login"
     login.session_protection = "strong"
-    login.user_loader(lambda username: users.get_user(store.engine, username))
+    login.user_loader(lambda user_id: users.load_user(store.engine, user_id))
 
     from queue_server.web import auth, errors
 

@@ -11,7 +11,7 @@ import secrets
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user  # type: ignore[import-untyped]
+from flask_login import current_user, login_user  # type: ignore[import-untyped]
 
 from queue_server.web import admin_catalogue, admin_devices, admin_setup, audit, get_setup, get_store
 from queue_server.web.admin_setup import FormError, current_setup
@@ -112,6 +112,8 @@ def reset_password(username: str) -> ResponseReturnValue:
     except UserError:
         abort(404)
     audit.record("user.reset_password", username)
+    if username == current_user.username:  # the reset ended every session of the user: keep this one signed in
+        login_user(get_user(get_store().engine, username))
     return _users_page(200, (username, password))
 
 

@@ -1,10 +1,8 @@
-"""Sign in and out; the role check every other blueprint uses; the login rate limit."""
+"""Sign in and out; the role check every other blueprint uses; the login rate limit (``login_limits``)."""
 
 from __future__ import annotations
 
 import functools
-import threading
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -14,39 +12,27 @@ from flask_login import current_user, login_required, login_user, logout_user  #
 
 from queue_server.web import get_store
 from queue_server.web.i18n import _
-from queue_server.web.users import Role, User, authenticate
+from queue_server.web.login_limits import LoginLimiter, LoginLimits
+from queue_server.web.users import Role, User, authenticate, end_sessions
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
 
 
-class FailureLimiter:
-    """Failed sign-ins per (client address, username), in memory: after ``limit`` in ``window`` seconds, wait."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self.clock = clock
-        self._failures: dict[tuple[str, str], list[float]] = {}
-        self._lock = threading.Lock()
-
-    def blocked(self, key: tuple[str, str], limit: int, window: float) -> bool:
-        now = self.clock()
-        with self._lock:
-            recent = [t for t in self._failures.get(key, []) if now - t < window]
-            self._failures[key] = recent
-            return len(recent) >= limit
-
-    def failed(self, key: tuple[str, str]) -> None:
-        with self._lock:
-            self._failures.setdefault(key, []).append(self.clock())
-
-    def succeeded(self, key: tuple[str, str]) -> None:
-        with self._lock:
-            self._failures.pop(key, None)
-
-
-def limiter() -> FailureLimiter:
-    found = current_app.extensions.setdefault("motcua.login_limiter", FailureLimiter())
-    return cast(FailureLimiter, found)
+def limiter() -> LoginLimiter:
+    """The app's sign-in limiter, made on first use from its ``LOGIN_*`` settings."""
+    found = current_app.extensions.get("motcua.login_limiter")
+    if found is None:
+        config = current_app.config
+        limits = LoginLimits(
+            per_account=config["LOGIN_MAX_FAILURES"],
+            per_address=config["LOGIN_FAILURES_PER_ADDRESS"],
+            per_username=config["LOGIN_FAILURES_PER_USERNAME"],
+            total=config["LOGIN_FAILURES_GLOBAL"],
+            window_seconds=config["LOGIN_FAILURE_WINDOW_SECONDS"],
+        )
+        found = current_app.extensions.setdefault("motcua.login_limiter", LoginLimiter(limits))
+    return cast(LoginLimiter, found)
 
 
 def roles_required(*roles: Role) -> Callable[[F], F]:
@@ -82,17 +68,16 @@ def login() -> ResponseReturnValue:
         return render_template("login.html")
     username = request.form.get("username", "").strip()[:64]
     password = request.form.get("password", "")
-    key = (request.remote_addr or "?", username.lower())
-    config = current_app.config
-    if limiter().blocked(key, config["LOGIN_MAX_FAILURES"], config["LOGIN_FAILURE_WINDOW_SECONDS"]):
+    address = request.remote_addr
+    if limiter().blocked(address, username):
         flash(_("Too many failed attempts. Try again in a few minutes."), "error")
         return render_template("login.html", username=username), 429
     user: User | None = authenticate(get_store().engine, username, password) if username and password else None
     if user is None:
-        limiter().failed(key)
+        limiter().failed(address, username)
         flash(_("Wrong username or password."), "error")
         return render_template("login.html", username=username), 401
-    limiter().succeeded(key)
+    limiter().succeeded(address, username)
     session.clear()
     session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
     login_user(user)
@@ -101,6 +86,10 @@ def login() -> ResponseReturnValue:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        # Ends this session everywhere it was copied to (a cookie captured on a shared PC), and the user's
+        # other sessions with it: signing out means signed out.
+        end_sessions(get_store().engine, current_user.username)
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")

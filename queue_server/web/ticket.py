@@ -20,6 +20,7 @@ from flask.typing import ResponseReturnValue
 
 from queue_server.live import TicketView
 from queue_server.web import get_live, get_setup
+from queue_server.web.login_limits import Window, address_key
 
 bp = Blueprint("ticket", __name__, url_prefix="/t")
 TICKET_ID = re.compile(r"^[A-Za-z0-9_-]{16}$")
@@ -29,15 +30,17 @@ FINAL = frozenset({"done", "expired"})
 
 
 def allowed(client: str, per_minute: int) -> bool:
-    """At most ``per_minute`` pages a minute per client address (in memory, per process)."""
+    """At most ``per_minute`` pages a minute per client address (in memory, per process; bounded in size however
+    many addresses ask: ``login_limits.Window``)."""
     now = time.monotonic()
-    hits: dict[str, list[float]] = current_app.extensions.setdefault("motcua.ticket_hits", {})
+    hits = current_app.extensions.get("motcua.ticket_hits")
+    if hits is None:
+        hits = current_app.extensions.setdefault("motcua.ticket_hits", Window(per_minute, 60.0))
+    key = address_key(client)
     with _lock:
-        recent = [t for t in hits.get(client, []) if now - t < 60]
-        if len(recent) >= per_minute:
-            hits[client] = recent
+        if hits.full(key, now):
             return False
-        hits[client] = [*recent, now]
+        hits.add(key, now)
         return True
 
 

@@ -1,6 +1,7 @@
 """Web users: who may sign in, with which role, for which office and counter.
 
-Kept in the office database in the ``web_users`` table (``queue_server.store.schema``, Alembic migration 0002).
+Kept in the office database in the ``web_users`` table (``queue_server.store.schema``, Alembic migrations 0002 and
+0006: the session version).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -43,6 +45,8 @@ class User:
     counter_id: str | None = None
     staff_id: str | None = None
     active: bool = True
+    session_version: int = 0
+    """Part of the session's user id (``get_id``); sign-out and a password change bump it (``end_sessions``)."""
 
     is_anonymous = False
 
@@ -56,7 +60,9 @@ class User:
         return self.active
 
     def get_id(self) -> str:
-        return self.username
+        """What the session cookie holds: the username and the session version, so that a cookie from before
+        the last sign-out or password change names a version that no longer exists (``load_user``)."""
+        return f"{self.username}:{self.session_version}"
 
     def may_see_office(self, office_id: str) -> bool:
         if self.role in (Role.ADMIN, Role.PROVINCE_MANAGER):
@@ -103,12 +109,42 @@ def create_user(
     return User(username, role, office_id, counter_id, staff_id)
 
 
+def _user(row: Any) -> User:
+    return User(
+        row.username,
+        Role(row.role),
+        row.office_id,
+        row.counter_id,
+        row.staff_id,
+        bool(row.active),
+        int(row.session_version),
+    )
+
+
 def get_user(engine: Engine, username: str) -> User | None:
     with engine.connect() as conn:
         row = conn.execute(select(web_users).where(web_users.c.username == username)).first()
-    if row is None:
+    return None if row is None else _user(row)
+
+
+def load_user(engine: Engine, user_id: str) -> User | None:
+    """The user a session names (``User.get_id``), only if its session version is still the current one: a
+    cookie captured before a sign-out or a password change signs nobody in (Flask-Login's user loader)."""
+    username, _, version = user_id.rpartition(":")
+    user = get_user(engine, username) if username and version.isdigit() else None
+    if user is None or user.session_version != int(version):
         return None
-    return User(row.username, Role(row.role), row.office_id, row.counter_id, row.staff_id, bool(row.active))
+    return user
+
+
+def end_sessions(engine: Engine, username: str) -> None:
+    """Every open session of ``username`` ends at its next request (sign-out, password change or reset)."""
+    with engine.begin() as conn:
+        conn.execute(
+            update(web_users)
+            .where(web_users.c.username == username)
+            .values(session_version=web_users.c.session_version + 1)
+        )
 
 
 def authenticate(engine: Engine, username: str, password: str) -> User | None:
@@ -118,13 +154,13 @@ def authenticate(engine: Engine, username: str, password: str) -> User | None:
     stored = row.password_hash if row is not None else _dummy_hash()
     if not check_password_hash(stored, password) or row is None or not row.active:
         return None
-    return User(row.username, Role(row.role), row.office_id, row.counter_id, row.staff_id, True)
+    return _user(row)
 
 
 def list_users(engine: Engine) -> list[User]:
     with engine.connect() as conn:
         rows = conn.execute(select(web_users).order_by(web_users.c.username)).all()
-    return [User(r.username, Role(r.role), r.office_id, r.counter_id, r.staff_id, bool(r.active)) for r in rows]
+    return [_user(r) for r in rows]
 
 
 def set_active(engine: Engine, username: str, active: bool) -> None:
@@ -136,6 +172,7 @@ def set_password(engine: Engine, username: str, password: str, *, password_metho
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
     _update(engine, username, password_hash=generate_password_hash(password, method=password_method))
+    end_sessions(engine, username)  # a reset password also ends the sessions opened with the old one
 
 
 def _update(engine: Engine, username: str, **values: object) -> None:

@@ -4,7 +4,7 @@ in that office's own order, whatever order the events arrived in (docs/province.
 NULL for the events an office server committed itself (their ``seq`` is the office's order).
 
 Revision ID: 0007
-Revises: 0005 (set to 0006 when merged after revision 0006)
+Revises: 0006
 Create Date: 2026-12-02
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | None = None
 depends_on: str | None = None
 
