@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 DEVICE_CACHE_SECONDS = 5.0
+REVOKED_DROP_DELAY_SECONDS = 1.0
 
 
 def sqlite_parent(url: str) -> Path | None:
@@ -144,10 +145,13 @@ class OfficeServer:
     def _revoked_while_connected(self, device_id: str) -> None:
         """A device still sending was revoked: the embedded broker drops its connection now (it cannot log in
         again), as Mosquitto does on the SIGHUP of ``motcua device revoke``, instead of at its next re-check."""
-        logger.info("device=%s revoked while connected; its requests are answered unknown_device", device_id)
+        logger.info("device=%s revoked while connected; answered unknown_device, then dropped", device_id)
         broker = self.broker
         if broker is not None and hasattr(broker, "disconnect_revoked"):
-            threading.Thread(target=broker.disconnect_revoked, name="motcua-drop-revoked", daemon=True).start()
+            # A moment later, so the unknown_device reply of this request reaches it first.
+            timer = threading.Timer(REVOKED_DROP_DELAY_SECONDS, broker.disconnect_revoked)
+            timer.daemon = True
+            timer.start()
 
     def counter_devices(self) -> CounterDevices:
         """The registry's counter units (active ones by counter, revoked ones), cached like ``device_info``."""

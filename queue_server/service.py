@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from queue_server.admission import request_id_of
 from queue_server.contract import messages as msg
 from queue_server.contract import topics
 from queue_server.engine import commands as cmd
@@ -218,7 +219,12 @@ class OfficeService:
             if self._refused.add(f"{_printable(device_id)} code={msg.ErrorCode.INTERNAL.value}"):
                 logger.exception("device=%s request could not be read", device_id[:40])
             error = msg.ContractError(msg.ErrorCode.INTERNAL, "the server could not read this request")
-        reply = msg.error_reply(error.request_id, error.code.value, error.message, self._stamp())
+        request_id = error.request_id
+        if request_id is None and error.code in (msg.ErrorCode.UNKNOWN_DEVICE, msg.ErrorCode.WRONG_OFFICE):
+            # Refused before the payload was read: its id still goes back, or the device cannot tell which of
+            # its requests this answers and drops the reply (a revoked device saw no unknown_device at all).
+            request_id = request_id_of(payload)
+        reply = msg.error_reply(request_id, error.code.value, error.message, self._stamp())
         if topics.valid_id(device_id):
             out.append(Publish(topics.reply(self.office_id, device_id), msg.encode(reply)))
         return None
