@@ -62,7 +62,9 @@ class AdmissionGate:
         self._replies = DeviceLimits({}, default=refusal, max_devices=limits.max_devices)
         self._flooding: dict[str, tuple[str, float]] = {}  # device -> (kind, last refused at)
         self._lock = threading.Lock()
-        self._dropped = PerMinuteSummary(logger, "device=%s requests over its rate refused in the last minute: %d")
+        self._dropped = PerMinuteSummary(
+            logger, "device=%s requests over its rate refused in the last minute: %d", clock=clock
+        )
 
     def screen(self, topic: str, payload: bytes) -> tuple[bool, list[Publish]]:
         """(admitted, what to publish now): an admitted request goes on to the ingest queue."""
