@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 FLOODING = "flooding"
 """The server's own device alarm (not one a device reports): requests over the device's budget."""
+OVER_RATE_LINE = "device=%s requests refused over its rate: %d since the last such line (one a minute at most)"
 
 
 def limits_from(section: LimitsSection) -> DeviceLimits:
@@ -62,9 +63,7 @@ class AdmissionGate:
         self._replies = DeviceLimits({}, default=refusal, max_devices=limits.max_devices)
         self._flooding: dict[str, tuple[str, float]] = {}  # device -> (kind, last refused at)
         self._lock = threading.Lock()
-        self._dropped = PerMinuteSummary(
-            logger, "device=%s requests over its rate refused in the last minute: %d", clock=clock
-        )
+        self._dropped = PerMinuteSummary(logger, OVER_RATE_LINE, clock=clock)
 
     def screen(self, topic: str, payload: bytes) -> tuple[bool, list[Publish]]:
         """(admitted, what to publish now): an admitted request goes on to the ingest queue."""

@@ -30,6 +30,7 @@ from queue_server.store.event_store import Commit, EventStore, StoredEvent
 from queue_server.views import retained_views
 
 logger = logging.getLogger(__name__)
+REFUSED_LINE = "device=%s requests refused: %d since the last such line (one a minute at most)"
 REPLY_CACHE_SIZE = 2_000
 """Recent replies kept in memory; a retry older than that is answered from the store (one query a batch)."""
 
@@ -84,7 +85,7 @@ class OfficeService:
         self.private = PrivateViews(self.office_id, counter_devices)
         self.on_retry: Callable[[str], None] = lambda device_id: None
         """Called for a request answered with its earlier reply (the admission gate gives its token back)."""
-        self._refused = PerMinuteSummary(logger, "device=%s requests refused in the last minute: %d")
+        self._refused = PerMinuteSummary(logger, REFUSED_LINE)
 
     # -- start-up ---------------------------------------------------------------------------------------------
     def start(self) -> list[Publish]:

@@ -240,8 +240,11 @@ def test_the_masked_name_reaches_only_the_serving_counters_units(office: OfficeU
                 time.sleep(0.05)
             # A device connecting now gets the retained state: record what a late one of each account receives.
             late = {d: Client(office, d, readable(d)) for d in recorders}
-            time.sleep(1.0)  # retained messages arrive right after the subscription; the check below is on content
+            status = topics.server_status(OFFICE)  # the last filter subscribed: its retained message comes last
             for device_id, client in late.items():
+                while not any(t == status for t, _ in client.received):
+                    assert time.monotonic() < deadline + 10, f"{device_id} got no retained state"
+                    time.sleep(0.05)
                 client.close()
                 recorders[device_id].received += client.received
     finally:
