@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 FLOODING = "flooding"
 """The server's own device alarm (not one a device reports): requests over the device's budget."""
+STATUS_RATE = Rate(per_minute=60, burst=20)
+"""Statuses a device may publish: at connect and when an alarm changes; a flood of them is dropped too."""
 OVER_RATE_LINE = "device=%s requests refused over its rate: %d since the last such line (one a minute at most)"
 
 
@@ -61,6 +63,7 @@ class AdmissionGate:
         self.earlier_reply, self.live, self.clock = earlier_reply, live, clock
         refusal = Rate(refusals_per_minute, max(1, int(refusals_per_minute // 10)))
         self._replies = DeviceLimits({}, default=refusal, max_devices=limits.max_devices)
+        self._statuses = DeviceLimits({}, default=STATUS_RATE, max_devices=limits.max_devices)
         self._flooding: dict[str, tuple[str, float]] = {}  # device -> (kind, last refused at)
         self._lock = threading.Lock()
         self._dropped = PerMinuteSummary(logger, OVER_RATE_LINE, clock=clock)
@@ -82,6 +85,17 @@ class AdmissionGate:
         if not self._replies.take(device_id, UNKNOWN_KIND, now):
             return False, []
         return False, self._refusal(device_id, payload)
+
+    def screen_status(self, device_id: str) -> bool:
+        """May this device's status (``dev/{device}/status``) be read now? Over its budget it is dropped."""
+        now = self.clock()
+        if self._statuses.take(device_id, UNKNOWN_KIND, now):
+            return True
+        self._dropped.add(f"{device_id} (statuses)" if topics.valid_id(device_id) else "(invalid id) (statuses)")
+        info = self.devices(device_id)
+        if info is not None:
+            self._flag(device_id, info.kind, now)
+        return False
 
     def give_back(self, device_id: str) -> None:
         """A retry answered with its earlier reply costs the device nothing."""

@@ -104,6 +104,8 @@ class ServerLink(QueuedClient):
             self._inbox.put((message.topic, payload))
             return
         # Device health is not queue state: kept here on paho's thread, off the ingest queue and its commits.
+        if self.gate is not None and not self.gate.screen_status(status[1]):
+            return
         try:
             self._device_status(status, bytes(message.payload))
         except Exception:

@@ -139,9 +139,12 @@ def test_a_flooding_kiosk_gets_its_budget_and_nobody_else_waits(office: OfficeUn
 
         def flood() -> None:
             topic = topics.request(OFFICE, "kiosk-a")
+            status = topics.device_status(OFFICE, "kiosk-a")
             last = None
             for i in range(FLOOD):
                 last = attacker.client.publish(topic, request(f"flood-{i:08d}"), qos=1)
+                if i % 4 == 0:  # its retained status too: each one is parsed on the server's MQTT thread
+                    attacker.client.publish(status, b'{"v":1,"online":true,"alarms":[]}', qos=1, retain=True)
             assert last is not None
             last.wait_for_publish(120)
             flood_sent.set()

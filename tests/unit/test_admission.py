@@ -166,3 +166,12 @@ def test_a_summary_logs_a_key_once_a_minute_with_its_count_and_forgets_old_keys(
     assert [r.getMessage() for r in caplog.records] == [
         "key=b count=1", "key=c count=1", "key=d count=1", "key=e count=1", "key=b count=1",
     ]  # fmt: skip
+
+
+def test_a_status_flood_is_dropped_and_raises_the_alarm(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    g = gate(Clock())
+    assert sum(g.screen_status("kiosk-a") for _ in range(10_000)) == 20
+    assert g.screen_status("kiosk-b"), "another device's status still counts"
+    assert g.flooding() == {"kiosk-a"}
+    assert len(caplog.records) == 1 and "kiosk-a (statuses)" in caplog.records[0].getMessage()
