@@ -10,7 +10,7 @@ latency is then the broker's, not a polling period's.
 
 Example::
 
-    model = CounterDisplayModel("tuan-giao", "quay-3", services={"dat-dai": "Đất đai"})
+    model = CounterDisplayModel("tuan-giao", "quay-3", services={"dat-dai": "Đất đai"}, device_id="counter-3")
     model.on_state(topics.counter_state("tuan-giao", "quay-3"), retained_payload)
     model.set_link(link.connected)
     display.show(model.view())
