@@ -44,7 +44,7 @@ DEVICES = {
 MASKED = "Nguyễn V. A."
 
 
-@pytest.fixture(params=["mosquitto", "embedded"])
+@pytest.fixture(params=[pytest.param("mosquitto", marks=pytest.mark.mosquitto), "embedded"])
 def office(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OfficeUnderTest]:
     kind = request.param
     office = OfficeUnderTest(tmp_path / "office", port=free_port(), broker_kind=kind, limits="")
