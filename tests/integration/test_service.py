@@ -279,3 +279,8 @@ def test_the_masked_name_goes_only_to_the_serving_counters_units(store: EventSto
     assert service.tick() == []
     republished = private_views(service.retained_state(only_changed=False))
     assert republished[topics.device_view(OFFICE, "screen-1")] == b""
+    # a unit added while the server runs gets its view at the next tick, name included
+    units[0] = CounterDevices({**units[0].active, "screen-2": "quay-1"}, frozenset({"screen-1"}))
+    [added] = service.tick()
+    assert added.topic == topics.device_view(OFFICE, "screen-2") and added.retain
+    assert json.loads(added.payload)["serving"]["display_name"] == "Nguyễn V. A."
