@@ -187,7 +187,7 @@ def run(
 
     names = service_names if service_names is not None else office_service_names(config.counter.office_config)
     office_id, counter_id = config.link.office_id, config.counter.id
-    model = CounterDisplayModel(office_id, counter_id, services=names)
+    model = CounterDisplayModel(office_id, counter_id, services=names, device_id=config.link.device_id)
     link = config.link.open(state_topics=model.state_topics())
     panel = make_panel(config.panel, pin_factory)
     display_outputs = list(outputs) if outputs is not None else make_outputs(config.display)

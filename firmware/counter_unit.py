@@ -182,8 +182,8 @@ class CounterUnit:
                 if not self._server_online:
                     self._cancel_transfer("server offline")
             return
-        if data.get("counter_id") != self.counter_id:
-            return
+        if data.get("counter_id") != self.counter_id or topic.endswith("/view"):
+            return  # the unit's private view (the masked name) is the display model's, not the counter's state
         serving = data.get("serving") or {}
         with self._lock:
             ticket_id = serving.get("ticket_id")

@@ -13,11 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from queue_server.admission import AdmissionGate, limits_from
 from queue_server.analytics.current import ProjectionKeeper
 from queue_server.brokers.credentials import hash_password
 from queue_server.config import Settings
 from queue_server.contract.topics import SERVER_USERNAME
 from queue_server.mqtt.server_link import ServerLink
+from queue_server.private_views import CounterDevices
 from queue_server.province.office_replay import EventReplayer
 from queue_server.service import DeviceInfo, OfficeService
 from queue_server.stop_signals import stop_on_signals
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 DEVICE_CACHE_SECONDS = 5.0
+REVOKED_DROP_DELAY_SECONDS = 1.0
 
 
 def sqlite_parent(url: str) -> Path | None:
@@ -44,9 +47,25 @@ def open_store(settings: Settings) -> EventStore:
     parent = sqlite_parent(url)
     if parent is not None:
         parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite_files(Path(url[len("sqlite:///") :]))
     store = EventStore(url, settings.office.id)
     store.migrate(in_subprocess=True)
     return store
+
+
+def private_sqlite_files(path: Path) -> None:
+    """Create the database file readable by the server's user only (0600): it holds password hashes and masked
+    names. SQLite gives its -wal and -shm files the database file's mode; files made before are tightened."""
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            mode = file.stat().st_mode & 0o777
+            if mode & 0o077:
+                file.chmod(mode & 0o700)
+                logger.warning("%s was readable by other users (mode %o); now %o", file, mode, mode & 0o700)
+        except FileNotFoundError:
+            continue
 
 
 def server_password(settings: Settings) -> str:
@@ -92,6 +111,7 @@ class OfficeServer:
         self._stopped = threading.Event()
         self._server_hash = ""
         self._devices: dict[str, tuple[DeviceInfo | None, float]] = {}
+        self._counter_devices: tuple[CounterDevices, float] | None = None
         self.web: WebServer | None = None
 
     def broker_accounts(self) -> dict[str, str]:
@@ -114,8 +134,37 @@ class OfficeServer:
             if device is None or not device.active
             else DeviceInfo(device.device_id, device.kind.value, device.counter_id)
         )
+        if len(self._devices) >= 10_000:  # ids come from the broker's usernames; bounded anyway
+            self._devices.clear()
         self._devices[device_id] = (info, now + DEVICE_CACHE_SECONDS)
+        if info is None and cached is not None and cached[0] is not None:
+            self._revoked_while_connected(device_id)
         return info
+
+    def _revoked_while_connected(self, device_id: str) -> None:
+        """A device still sending was revoked: the embedded broker drops its connection now (it cannot log in
+        again), as Mosquitto does on the SIGHUP of ``motcua device revoke``, instead of at its next re-check."""
+        logger.info("device=%s revoked while connected; answered unknown_device, then dropped", device_id)
+        broker = self.broker
+        if broker is not None and hasattr(broker, "disconnect_revoked"):
+            # A moment later, so the unknown_device reply of this request reaches it first.
+            timer = threading.Timer(REVOKED_DROP_DELAY_SECONDS, broker.disconnect_revoked)
+            timer.daemon = True
+            timer.start()
+
+    def counter_devices(self) -> CounterDevices:
+        """The registry's counter units (active ones by counter, revoked ones), cached like ``device_info``."""
+        now = time.monotonic()
+        if self._counter_devices is not None and self._counter_devices[1] > now:
+            return self._counter_devices[0]
+        assert self.store is not None
+        units = [d for d in DeviceRegistry(self.store).list() if d.kind.value == "counter"]
+        found = CounterDevices(
+            {d.device_id: d.counter_id for d in units if d.active and d.counter_id},
+            frozenset(d.device_id for d in units if not d.active),
+        )
+        self._counter_devices = (found, now + DEVICE_CACHE_SECONDS)
+        return found
 
     def start(self) -> OfficeServer:
         settings = self.settings
@@ -143,6 +192,7 @@ class OfficeServer:
             clock=lambda: datetime.now(UTC),
             new_id=lambda: secrets.token_urlsafe(12),
             max_payload_bytes=settings.server.max_payload_bytes,
+            counter_devices=self.counter_devices,
         )
         initial = service.start()
         self.service = service
@@ -153,6 +203,14 @@ class OfficeServer:
             username=SERVER_USERNAME,
             password=password,
             max_batch=settings.server.max_batch,
+            gate=AdmissionGate(
+                settings.office.id,
+                limits=limits_from(settings.limits),
+                devices=self.device_info,
+                earlier_reply=service.earlier_reply,
+                live=service.live,
+                refusals_per_minute=settings.limits.refusals_per_minute,
+            ),
         )
         self.link.start(initial)
         # Answers the province's gap-fill requests (docs/province.md); idle when no bridge is configured.

@@ -165,6 +165,27 @@ class ServerSection(Strict):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
+class RateEntry(Strict):
+    per_minute: float = Field(gt=0)
+    """Requests a minute on average; the ceiling a device of this kind may keep up."""
+    burst: int = Field(ge=1)
+    """Requests at once (a queue of citizens at a kiosk after a quiet spell, a counter's quick presses)."""
+
+
+class LimitsSection(Strict):
+    """Per-device request budgets (``queue_server.admission_limits``); over them a request is ``rate_limited``."""
+
+    kiosk: RateEntry = RateEntry(per_minute=6, burst=5)
+    counter: RateEntry = RateEntry(per_minute=60, burst=20)
+    console: RateEntry = RateEntry(per_minute=600, burst=100)
+    other: RateEntry = RateEntry(per_minute=6, burst=3)
+    """Displays and other kinds (they send no requests), and ids the registry does not know."""
+    refusals_per_minute: float = Field(default=30, gt=0)
+    """``rate_limited`` replies a device gets a minute; past that its over-rate requests are dropped unanswered."""
+    max_devices: int = Field(default=10_000, ge=10)
+    """Devices whose budgets are kept at once (the least recently seen is forgotten first)."""
+
+
 class WebSection(WebProtection):
     enabled: bool = True
     host: str = "127.0.0.1"
@@ -203,6 +224,7 @@ class Settings(EnvOverFileSettings):
     store: StoreSection = StoreSection()
     server: ServerSection = ServerSection()
     web: WebSection = WebSection()
+    limits: LimitsSection = LimitsSection()
     targets: TargetsSection = TargetsSection()
 
     def office_targets(self) -> Targets:

@@ -157,6 +157,9 @@ def _counter_units(
 
 def run_demo(config: Path | None, seconds: float | None = None) -> int:
     settings = load_settings(config)
+    # The demo's one kiosk issues for a whole hall (a ticket every 1-3 s): its budget is a hall's, not a kiosk's.
+    kiosk_budget = settings.limits.kiosk.model_copy(update={"per_minute": 120.0, "burst": 20})
+    settings = settings.model_copy(update={"limits": settings.limits.model_copy(update={"kiosk": kiosk_budget})})
     logs.configure("INFO")
     devices = demo_devices(settings)
     users = demo_users(settings)

@@ -119,6 +119,9 @@ class LiveOffice:
         self._snapshot: OfficeSnapshot | None = None
         self._devices: dict[str, DeviceHealth] = {}
         self._bad_status: dict[str, str] = {}
+        self._server_alarms: dict[str, set[str]] = {}
+        self._reported: dict[str, tuple[str, ...]] = {}
+        """Alarms the server raises about a device (``flooding``), beside the ones the device reports."""
         self._closed = False
 
     @classmethod
@@ -160,14 +163,30 @@ class LiveOffice:
             if first:
                 logger.warning("device=%s sent a malformed status, previous one kept: %s", device_id, exc.message)
             return
-        alarms = tuple(sorted(a.value for a in status.alarms))
         with self._changed:
             self._bad_status.pop(device_id, None)
+            self._reported[device_id] = tuple(sorted(a.value for a in status.alarms))
+            self._set_health(device_id, kind, status.online, now)
+
+    def server_alarm(self, device_id: str, kind: str, code: str, active: bool, now: datetime | None = None) -> None:
+        """Raise or clear an alarm the server itself sees about a registered device (e.g. ``flooding``)."""
+        with self._changed:
+            codes = self._server_alarms.setdefault(device_id, set())
+            if active:
+                codes.add(code)
+            else:
+                codes.discard(code)
             old = self._devices.get(device_id)
-            if old is not None and (old.online, old.alarms, old.kind) == (status.online, alarms, kind):
-                return
-            self._devices[device_id] = DeviceHealth(device_id, kind, status.online, alarms, now)
-            self._bump()
+            # A device sending requests is connected, whatever status it published (or did not).
+            self._set_health(device_id, kind, old.online if old is not None else True, now or self.now())
+
+    def _set_health(self, device_id: str, kind: str, online: bool, now: datetime) -> None:
+        alarms = tuple(sorted({*self._reported.get(device_id, ()), *self._server_alarms.get(device_id, ())}))
+        old = self._devices.get(device_id)
+        if old is not None and (old.online, old.alarms, old.kind) == (online, alarms, kind):
+            return
+        self._devices[device_id] = DeviceHealth(device_id, kind, online, alarms, now)
+        self._bump()
 
     def close(self) -> None:
         """Wake every waiting stream for good (the server is stopping)."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from queue_server.admission import request_id_of
 from queue_server.contract import messages as msg
 from queue_server.contract import topics
 from queue_server.engine import commands as cmd
@@ -23,10 +24,13 @@ from queue_server.engine.errors import CommandRejected
 from queue_server.engine.setup import OfficeSetup
 from queue_server.engine.state import QueueState
 from queue_server.live import LiveOffice
+from queue_server.log_summary import PerMinuteSummary
+from queue_server.private_views import CounterDevices, PrivateViews
 from queue_server.store.event_store import Commit, EventStore, StoredEvent
 from queue_server.views import retained_views
 
 logger = logging.getLogger(__name__)
+REFUSED_LINE = "device=%s requests refused: %d since the last such line (one a minute at most)"
 REPLY_CACHE_SIZE = 2_000
 """Recent replies kept in memory; a retry older than that is answered from the store (one query a batch)."""
 
@@ -66,7 +70,9 @@ class OfficeService:
         clock: Callable[[], datetime],
         new_id: Callable[[], str],
         max_payload_bytes: int = 4096,
+        counter_devices: Callable[[], CounterDevices] = CounterDevices,
     ) -> None:
+        """``counter_devices``: the registry's counter units, for their private views (``private_views``)."""
         self.setup, self.store, self.devices = setup, store, devices
         self.clock, self.new_id, self.max_payload_bytes = clock, new_id, max_payload_bytes
         self.office_id = setup.office_id
@@ -76,6 +82,10 @@ class OfficeService:
         self._replies: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self._published: dict[str, dict[str, Any]] = {}
         self._last_now: datetime | None = None
+        self.private = PrivateViews(self.office_id, counter_devices)
+        self.on_retry: Callable[[str], None] = lambda device_id: None
+        """Called for a request answered with its earlier reply (the admission gate gives its token back)."""
+        self._refused = PerMinuteSummary(logger, REFUSED_LINE)
 
     # -- start-up ---------------------------------------------------------------------------------------------
     def start(self) -> list[Publish]:
@@ -114,7 +124,17 @@ class OfficeService:
                 continue
             self._published[topic] = view
             out.append(Publish(topic, msg.encode({**view, "at": stamp}), retain=True))
+        counters = None if touched is None else _counters_of(touched)
+        if only_changed and touched is None:
+            counters = set(self.state.counters)
+        for topic, private in self.private.changes(self.state, counters):
+            payload = b"" if private is None else msg.encode({**private, "at": stamp})
+            out.append(Publish(topic, payload, retain=True))
         return out
+
+    def earlier_reply(self, device_id: str, request_id: str) -> dict[str, Any] | None:
+        """The reply already given to this request, if still in memory (read from paho's thread: one dict get)."""
+        return self._replies.get((device_id, request_id))
 
     # -- requests ---------------------------------------------------------------------------------------------
     def handle(self, messages: Sequence[tuple[str, bytes]]) -> list[Publish]:
@@ -133,9 +153,11 @@ class OfficeService:
             key = (device.device_id, envelope.id)
             if key in in_batch:
                 duplicates.append((device.device_id, in_batch[key]))
+                self.on_retry(device.device_id)
                 continue
             earlier = self._replies.get(key)
             if earlier is not None:
+                self.on_retry(device.device_id)
                 out.append(Publish(topics.reply(self.office_id, device.device_id), msg.encode(earlier)))
                 continue
             pending = self._decide(device.device_id, envelope.id, command)
@@ -175,7 +197,8 @@ class OfficeService:
     ) -> tuple[DeviceInfo, msg.RequestEnvelope, cmd.Command] | None:
         where = topics.parse_request_topic(topic)
         if where is None:
-            logger.warning("ignored message on unexpected topic %r", topic[:200])
+            self._refused.add("(no device: unexpected topic)")
+            logger.debug("ignored message on unexpected topic %r", topic[:200])
             return None
         office, device_id = where
         try:
@@ -188,13 +211,21 @@ class OfficeService:
             self._authorise(device, envelope, body)
             return device, envelope, msg.to_command(envelope, body, device_id)
         except msg.ContractError as exc:
-            logger.warning("device=%s rejected request: %s: %s", device_id, exc.code.value, exc.message)
+            # Summarised, never a line per message: a hostile device could write the journal full.
+            self._refused.add(f"{_printable(device_id)} code={exc.code.value}")
+            logger.debug("device=%s rejected request: %s: %s", device_id[:40], exc.code.value, exc.message)
             error = exc
         except Exception:
             # One unreadable message must never cost the rest of its batch.
-            logger.exception("device=%s request could not be read", device_id)
+            if self._refused.add(f"{_printable(device_id)} code={msg.ErrorCode.INTERNAL.value}"):
+                logger.exception("device=%s request could not be read", device_id[:40])
             error = msg.ContractError(msg.ErrorCode.INTERNAL, "the server could not read this request")
-        reply = msg.error_reply(error.request_id, error.code.value, error.message, self._stamp())
+        request_id = error.request_id
+        if request_id is None and error.code in (msg.ErrorCode.UNKNOWN_DEVICE, msg.ErrorCode.WRONG_OFFICE):
+            # Refused before the payload was read: its id still goes back, or the device cannot tell which of
+            # its requests this answers and drops the reply (a revoked device saw no unknown_device at all).
+            request_id = request_id_of(payload)
+        reply = msg.error_reply(request_id, error.code.value, error.message, self._stamp())
         if topics.valid_id(device_id):
             out.append(Publish(topics.reply(self.office_id, device_id), msg.encode(reply)))
         return None
@@ -272,6 +303,16 @@ class OfficeService:
                 result["counter_id"] = event.counter_id
         return result
 
+    def tick(self) -> list[Publish]:
+        """Every few seconds from the ingest worker: log the refusal counts of the minute that ended, and clear
+        the private view of a counter unit revoked meanwhile (or send one to a unit added meanwhile)."""
+        self._refused.flush()
+        stamp = self._stamp()
+        return [
+            Publish(topic, b"" if view is None else msg.encode({**view, "at": stamp}), retain=True)
+            for topic, view in self.private.changes(self.state, set())
+        ]
+
     def _now(self) -> datetime:
         """Server time, never going backwards within a run (statistics rely on event order)."""
         now = self.clock()
@@ -282,3 +323,16 @@ class OfficeService:
 
     def _stamp(self) -> str:
         return self._now().isoformat()
+
+
+def _counters_of(events: Iterable[ev.Event]) -> set[str] | None:
+    """The counters these events can have changed; None for all of them (a new setup, a new day)."""
+    events = list(events)
+    if any(isinstance(e, ev.OfficeConfigured | ev.DayStarted) for e in events):
+        return None
+    return {c for e in events for c in (getattr(e, "counter_id", None), getattr(e, "from_counter_id", None)) if c}
+
+
+def _printable(device_id: str) -> str:
+    """A device id fit for a log line (the topic level may hold anything the broker let through)."""
+    return device_id if topics.valid_id(device_id) else "(invalid id)"

@@ -19,15 +19,14 @@ def counter_view(state: QueueState, counter_id: str) -> dict[str, Any]:
     serving = None
     if live.serving_ticket_id is not None:
         ticket = state.tickets[live.serving_ticket_id]
+        # Every device may read this retained topic: no name, and no priority category beyond "ưu tiên" (yes/no).
         serving = {
             "ticket_id": ticket.id,
             "label": ticket.label,
             "service_id": ticket.service_id,
-            "priority": ticket.priority,
+            "priority": ticket.priority is not None,
             "since": _iso(ticket.status_since),
         }
-        if ticket.display_name:  # the counter's own screen only: board_view never reads it
-            serving["display_name"] = ticket.display_name
     return {
         "v": SCHEMA_VERSION,
         "counter_id": counter_id,
@@ -37,6 +36,18 @@ def counter_view(state: QueueState, counter_id: str) -> dict[str, Any]:
         "staff_id": live.staff_id,
         "serving": serving,
     }
+
+
+def counter_private_view(state: QueueState, counter_id: str) -> dict[str, Any]:
+    """What only the counter's own unit(s) may see (``dev/{device}/view``): the masked name of whom it serves."""
+    live = state.counters.get(counter_id)
+    ticket = state.tickets.get(live.serving_ticket_id or "") if live else None
+    serving = None
+    if ticket is not None:
+        serving = {"ticket_id": ticket.id, "label": ticket.label}
+        if ticket.display_name:
+            serving["display_name"] = ticket.display_name
+    return {"v": SCHEMA_VERSION, "counter_id": counter_id, "serving": serving}
 
 
 def board_view(state: QueueState) -> dict[str, Any]:

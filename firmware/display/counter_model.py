@@ -10,7 +10,7 @@ latency is then the broker's, not a polling period's.
 
 Example::
 
-    model = CounterDisplayModel("tuan-giao", "quay-3", services={"dat-dai": "Đất đai"})
+    model = CounterDisplayModel("tuan-giao", "quay-3", services={"dat-dai": "Đất đai"}, device_id="counter-3")
     model.on_state(topics.counter_state("tuan-giao", "quay-3"), retained_payload)
     model.set_link(link.connected)
     display.show(model.view())
@@ -42,7 +42,8 @@ class CounterView:
 
     In "transfer" mode ``service`` is the field chosen as the target and ``position`` says "2/3".
     ``display_name`` is the citizen's masked name ("Nguyễn V. A."), in "serving" mode only and only when the
-    office lets the kiosk send it; anything that is not a masked name is not shown.
+    office lets the kiosk send it; anything that is not a masked name is not shown. It comes from the unit's own
+    private topic (``dev/{device}/view``), never from the public counter state every device may read.
     """
 
     mode: Mode
@@ -70,9 +71,18 @@ class CounterDisplayModel:
     """Feed it ``on_state`` (the DeviceLink callback) and ``set_link``; ask ``view()``. Thread-safe."""
 
     def __init__(
-        self, office_id: str, counter_id: str, *, services: Mapping[str, str] | None = None, number: int | None = None
+        self,
+        office_id: str,
+        counter_id: str,
+        *,
+        services: Mapping[str, str] | None = None,
+        number: int | None = None,
+        device_id: str | None = None,
     ) -> None:
+        """``device_id``: this unit's own id, whose private view carries the masked name (none without it)."""
         self.counter_id = counter_id
+        self._view_topic = topics.device_view(office_id, device_id) if device_id else None
+        self._private: dict[str, Any] = {}
         self.services = dict(services or {})
         self._counter_topic = topics.counter_state(office_id, counter_id)
         self._server_topic = topics.server_status(office_id)
@@ -86,12 +96,15 @@ class CounterDisplayModel:
 
     def state_topics(self) -> tuple[str, ...]:
         """What the DeviceLink must subscribe to for this model."""
-        return (self._counter_topic, self._server_topic)
+        own = (self._view_topic,) if self._view_topic else ()
+        return (self._counter_topic, self._server_topic, *own)
 
     def on_state(self, topic: str, data: dict[str, Any]) -> None:
         with self._lock:
             if topic == self._server_topic:
                 self._server_online = bool(data.get("online"))
+            elif topic == self._view_topic:
+                self._private = data if data.get("counter_id") == self.counter_id else {}
             elif topic == self._counter_topic and data.get("counter_id") == self.counter_id:
                 self._state = data
                 if isinstance(data.get("number"), int):
@@ -127,7 +140,9 @@ class CounterDisplayModel:
                 choice = self._transfer
                 return CounterView("transfer", self._number, str(serving["label"]), choice.name, choice.position)
             service_id = str(serving.get("service_id") or "")
-            name = serving.get("display_name")
+            private = self._private.get("serving")
+            mine = isinstance(private, dict) and private.get("ticket_id") == serving.get("ticket_id")
+            name = private.get("display_name") if mine and isinstance(private, dict) else None
             return CounterView(
                 "serving",
                 self._number,

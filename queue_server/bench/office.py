@@ -23,6 +23,8 @@ from queue_server.mqtt.device_link import DeviceLink
 from queue_server.store.devices import DeviceRegistry
 
 READY_LINE = "connected to broker"
+LOAD_LIMITS = "kiosk = { per_minute = 600000, burst = 100000 }\ncounter = { per_minute = 600000, burst = 100000 }"
+"""Budgets for load: three kiosks sending 1,000 tickets in seconds stand for a whole province's halls."""
 
 
 class OfficeUnderTest:
@@ -36,8 +38,12 @@ class OfficeUnderTest:
         store_url: str | None = None,
         broker_kind: str = "mosquitto",
         web: bool = False,
+        limits: str = LOAD_LIMITS,
     ) -> None:
-        """``web``: also serve the web pages (on a free port); off by default so measurements are of the queue."""
+        """``web``: also serve the web pages (on a free port); off by default so measurements are of the queue.
+
+        ``limits``: the ``[limits]`` section; by default budgets that let a few kiosks stand in for a hall's load
+        (benchmarks, fault tests); ``""`` for the office's defaults (the hostile-device tests)."""
         self.directory = directory
         self.directory.mkdir(parents=True, exist_ok=True)
         self.port = port
@@ -53,6 +59,7 @@ class OfficeUnderTest:
             f'[store]\nurl = "{self.store_url}"\n'
             f'[server]\ndata_dir = "{directory / "data"}"\nlog_level = "INFO"\n'
             f"[web]\nenabled = {'true' if web else 'false'}\nport = 0\n"
+            f"[limits]\n{limits}\n"
         )
         self.settings = load_settings(self.config_path)
 

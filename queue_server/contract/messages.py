@@ -10,6 +10,7 @@ Its reply on the device's ``res`` topic carries the same ``id``; a retried reque
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -24,6 +25,13 @@ SCHEMA_VERSION = 1
 QOS = 1
 """Every message is QoS 1; delivery is guaranteed by the device outbox, not by QoS."""
 REQUEST_ID_PATTERN = r"^[A-Za-z0-9_.:-]{8,64}$"
+_REQUEST_ID = re.compile(REQUEST_ID_PATTERN)
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def valid_request_id(value: object) -> bool:
+    """An id a reply may echo: anything else is answered with ``"id": null`` (never reflected back)."""
+    return isinstance(value, str) and _REQUEST_ID.fullmatch(value) is not None
 
 
 class ErrorCode(StrEnum):
@@ -37,6 +45,8 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "forbidden"
     WRONG_OFFICE = "wrong_office"
     INTERNAL = "internal"
+    RATE_LIMITED = "rate_limited"
+    """The device sent more than its kind's budget (``[limits]``); the request was neither decided nor stored."""
 
 
 class ContractError(Exception):
@@ -135,15 +145,20 @@ def parse_request(payload: bytes, max_bytes: int) -> tuple[RequestEnvelope, _Bod
     """Validate a request payload; raises ``ContractError`` with the request id when it could be read."""
     if len(payload) > max_bytes:
         raise ContractError(ErrorCode.TOO_LARGE, f"payload of {len(payload)} bytes exceeds {max_bytes}")
+    if payload.startswith(UTF8_BOM):
+        raise ContractError(ErrorCode.MALFORMED, "not JSON: UTF-8 without a byte-order mark expected")
     try:
-        raw = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        # Decoded here, strictly: json.loads(bytes) would also take UTF-16 and UTF-32 (the contract says UTF-8).
+        raw = json.loads(payload.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ContractError(ErrorCode.MALFORMED, "not JSON: payload is not UTF-8") from None
+    except json.JSONDecodeError as exc:
         raise ContractError(ErrorCode.MALFORMED, f"not JSON: {exc}") from None
     except RecursionError:
         raise ContractError(ErrorCode.MALFORMED, "JSON nested too deeply") from None
     if not isinstance(raw, dict):
         raise ContractError(ErrorCode.MALFORMED, "payload must be a JSON object")
-    request_id = raw.get("id") if isinstance(raw.get("id"), str) and len(raw["id"]) <= 64 else None
+    request_id = raw["id"] if valid_request_id(raw.get("id")) else None
     if type(raw.get("v")) is not int or raw["v"] != SCHEMA_VERSION:  # true and 1.0 equal 1 in Python
         raise ContractError(
             ErrorCode.SCHEMA_VERSION,

@@ -5,6 +5,7 @@
     motcua/v1/{office}/dev/{device}/req     device -> server   request             QoS 1, not retained
     motcua/v1/{office}/dev/{device}/res     server -> device   reply               QoS 1, not retained
     motcua/v1/{office}/dev/{device}/status  device             online/alarms, LWT  QoS 1, retained
+    motcua/v1/{office}/dev/{device}/view    server -> counter  its masked name     QoS 1, retained
     motcua/v1/{office}/state/counters/{id}  server             now serving         QoS 1, retained
     motcua/v1/{office}/state/board          server             hall board          QoS 1, retained
     motcua/v1/{office}/state/waiting        server             waiting per field   QoS 1, retained
@@ -44,6 +45,11 @@ def reply(office: str, device: str) -> str:
 
 def device_status(office: str, device: str) -> str:
     return f"{ROOT}/{office}/dev/{device}/status"
+
+
+def device_view(office: str, device: str) -> str:
+    """A counter unit's private retained view: only that device (and the server) may read it."""
+    return f"{ROOT}/{office}/dev/{device}/view"
 
 
 def counter_state(office: str, counter: str) -> str:
@@ -127,6 +133,7 @@ def device_read_patterns(office: str) -> list[str]:
     """Topic filters a device may subscribe to and receive."""
     return [
         f"{ROOT}/{office}/dev/%u/res",
+        f"{ROOT}/{office}/dev/%u/view",
         f"{ROOT}/{office}/state/#",
         f"{ROOT}/{office}/server/status",
     ]

@@ -208,11 +208,14 @@ class DeviceLink:
             logger.warning("device=%s lost the broker (%s); reconnecting", self.device_id, reason)
 
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
-        try:
-            data = json.loads(message.payload)
-        except ValueError:
-            logger.error("device=%s unreadable message on %s", self.device_id, message.topic)
-            return
+        if not message.payload and message.topic != self._reply_topic:
+            data: Any = {}  # a retained topic cleared (e.g. a revoked unit's private view): nothing to show
+        else:
+            try:
+                data = json.loads(message.payload)
+            except ValueError:
+                logger.error("device=%s unreadable message on %s", self.device_id, message.topic)
+                return
         if message.topic == self._reply_topic:
             self._handle_reply(data)
         elif self.on_state is not None:

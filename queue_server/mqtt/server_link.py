@@ -1,18 +1,22 @@
 """The office server's MQTT adapter: requests from the broker into the service, its publishes back out.
 
 paho's network thread only enqueues; one worker thread drains the queue in batches so that a burst of requests
-shares one durable commit (group commit), and publishes replies only after that commit.
+shares one durable commit (group commit), and publishes replies only after that commit. Before a request is
+enqueued, the admission gate (``queue_server.admission``) counts it against its device's budget on paho's thread:
+a flooding device's excess never reaches the queue, so it cannot make the other devices' requests wait.
 """
 
 from __future__ import annotations
 
 import logging
 import queue
+import time
 from concurrent.futures import Future
 from typing import Any
 
 import paho.mqtt.client as mqtt
 
+from queue_server.admission import AdmissionGate
 from queue_server.contract import topics
 from queue_server.contract.messages import encode
 from queue_server.engine.commands import Command
@@ -21,6 +25,8 @@ from queue_server.mqtt.queued_client import STOP, QueuedClient
 from queue_server.service import OfficeService, Publish
 
 logger = logging.getLogger(__name__)
+TICK_SECONDS = 5.0
+"""How often the worker does its periodic chores (alarms cleared, summaries logged, revoked views cleared)."""
 
 
 class ServerLink(QueuedClient):
@@ -33,8 +39,11 @@ class ServerLink(QueuedClient):
         username: str,
         password: str,
         max_batch: int = 256,
+        gate: AdmissionGate | None = None,
     ) -> None:
-        self.service, self.max_batch = service, max_batch
+        self.service, self.max_batch, self.gate = service, max_batch, gate
+        if gate is not None:
+            service.on_retry = gate.give_back
         self.office_id = service.office_id
         client = make_client(
             f"motcua-server-{self.office_id}",
@@ -85,9 +94,18 @@ class ServerLink(QueuedClient):
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         status = topics.parse_status_topic(message.topic)
         if status is None:
-            self._inbox.put((message.topic, message.payload))
+            payload = bytes(message.payload)
+            if self.gate is not None:
+                admitted, publishes = self.gate.screen(message.topic, payload)
+                for publish in publishes:
+                    self._client.publish(publish.topic, publish.payload, qos=publish.qos, retain=publish.retain)
+                if not admitted:
+                    return
+            self._inbox.put((message.topic, payload))
             return
         # Device health is not queue state: kept here on paho's thread, off the ingest queue and its commits.
+        if self.gate is not None and not self.gate.screen_status(status[1]):
+            return
         try:
             self._device_status(status, bytes(message.payload))
         except Exception:
@@ -106,8 +124,17 @@ class ServerLink(QueuedClient):
         live.device_status(device_id, info.kind, payload, live.now())
 
     def _work(self) -> None:
+        next_tick = time.monotonic() + TICK_SECONDS
         while True:
-            first = self._inbox.get()
+            try:
+                first = self._inbox.get(timeout=max(0.0, next_tick - time.monotonic()))
+            except queue.Empty:
+                first = None
+            if time.monotonic() >= next_tick:
+                next_tick = time.monotonic() + TICK_SECONDS
+                self._tick()
+            if first is None:
+                continue
             if first is STOP:
                 return
             items = [first]
@@ -132,6 +159,15 @@ class ServerLink(QueuedClient):
                 self._client.publish(publish.topic, publish.payload, qos=publish.qos, retain=publish.retain)
             if stop:
                 return
+
+    def _tick(self) -> None:
+        try:
+            if self.gate is not None:
+                self.gate.tick()
+            for publish in self.service.tick():
+                self._client.publish(publish.topic, publish.payload, qos=publish.qos, retain=publish.retain)
+        except Exception:
+            logger.exception("periodic chores failed; tried again in %ss", TICK_SECONDS)
 
     def _execute(self, command: Command, done: Future[dict[str, Any]]) -> list[Publish]:
         try:

@@ -156,6 +156,7 @@ def labels() -> dict[str, dict[str, str]]:
             "display_error": _("Display error"),
             "audio_error": _("Sound error"),
             "scanner_error": _("Scanner error"),
+            "flooding": _("Sending too many requests"),
         },
     }
 

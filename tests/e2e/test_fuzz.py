@@ -108,7 +108,8 @@ def test_ten_thousand_malformed_messages(tmp_path: Path, mosquitto: MosquittoBro
     assert {r["error"]["code"] for r in errors} >= {"malformed", "too_large", "schema_version", "invalid_request"}
     assert len(good) == 1 and good[0]["result"]["ticket"]["label"] == "A001"
     log = office.log_path.read_text(errors="replace")
-    assert log.count("device=kiosk-1 rejected request") == COUNT
+    refusals = [line for line in log.splitlines() if "device=kiosk-1 code=" in line]
+    assert 4 <= len(refusals) <= 12, refusals  # one line per kind of refusal a minute, never one per message
     store = open_store(office.settings)
     try:
         types = [type(s.event).__name__ for s in store.events()]

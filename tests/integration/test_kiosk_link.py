@@ -175,13 +175,14 @@ def test_a_late_reply_is_logged_not_printed(
 def test_scan_to_ticket_publishes_and_stores_no_id_data(
     office: OfficeUnderTest, pg: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The office enabled the masked name: it travels in the request and the counter's state, nowhere else."""
+    """The office enabled the masked name: it travels in the request and the counter unit's private view, nowhere
+    else (what every device account can receive: ``tests/e2e/test_hostile_requests.py``)."""
     from firmware.display.counter_model import CounterDisplayModel
     from hardware.printer import open_printer
 
     caplog.set_level(logging.DEBUG)
     sniffer = Sniffer(office)
-    screen = CounterDisplayModel(office.office_id, "quay-1")
+    screen = CounterDisplayModel(office.office_id, "quay-1", device_id="counter-1")
     counter_link = office.link("counter-1", on_state=screen.on_state, state_topics=screen.state_topics())
     ticket_log = tmp_path / "tickets.bin"
     try:
@@ -202,8 +203,8 @@ def test_scan_to_ticket_publishes_and_stores_no_id_data(
             assert counter_link.wait_connected(10)
             screen.set_link(True)
             assert (counter_link.request("call_next", {"counter_id": "quay-1"}) or {}).get("ok")
-            counter_topic = topics.counter_state(office.office_id, "quay-1")
-            sniffer.wait_for(counter_topic, lambda d: (d.get("serving") or {}).get("display_name") == MASKED)
+            unit_view = topics.device_view(office.office_id, "counter-1")
+            sniffer.wait_for(unit_view, lambda d: (d.get("serving") or {}).get("display_name") == MASKED)
             sniffer.wait_for(topics.board_state(office.office_id), lambda d: bool(d["recent"]))
             deadline = time.monotonic() + 10
             while screen.view().display_name is None and time.monotonic() < deadline:
@@ -215,7 +216,7 @@ def test_scan_to_ticket_publishes_and_stores_no_id_data(
     request = next(json.loads(p) for t, p, _ in sniffer.messages if t.endswith("/dev/kiosk-1/req"))
     assert request["body"] == {"service_id": "ho-tich", "priority": "elderly_60", "display_name": MASKED}
     carrying = {t.split("/v1/", 1)[1].split("/", 1)[1] for t, p, _ in sniffer.messages if MASKED.encode() in p}
-    assert carrying == {"dev/kiosk-1/req", "state/counters/quay-1"}, carrying  # not the board, events or replies
+    assert carrying == {"dev/kiosk-1/req", "dev/counter-1/view"}, carrying  # not the state, events or replies
     published = b"\n".join(p for _, p, _ in sniffer.messages)
     logged = caplog.text
     files = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}

@@ -177,3 +177,110 @@ def test_every_committed_event_is_published_on_the_events_stream(store: EventSto
     assert [e["event_id"] for e in streamed] == [s.event_id for s in stored]
     assert [e["event"]["type"] for e in streamed] == ["OfficeConfigured", "DayStarted", "TicketIssued", "TicketCalled"]
     assert not any(p.retain for p in published if p.topic == topics.event_stream(OFFICE))
+
+
+SINCE = " since the last such line (one a minute at most)"
+GOOD_BODY = '{"v": 1, "id": "req-00000001", "type": "issue_ticket", "body": {"service_id": "ho-tich"}}'
+
+
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [
+        (GOOD_BODY.encode("utf-16"), "malformed"),
+        (GOOD_BODY.encode("utf-16-le"), "malformed"),
+        (GOOD_BODY.encode("utf-32"), "malformed"),
+        (b"\xef\xbb\xbf" + GOOD_BODY.encode(), "malformed"),
+        (GOOD_BODY.replace("req-00000001", 'x\\" level=ERROR').encode(), "invalid_request"),
+        (GOOD_BODY.replace("req-00000001", "short").encode(), "invalid_request"),
+        (
+            GOOD_BODY.replace('"v": 1', '"v": 2').replace("req-00000001", "bad id with spaces").encode(),
+            "schema_version",
+        ),
+    ],
+)
+def test_not_utf8_or_an_invalid_id_is_refused_and_the_id_never_echoed(
+    store: EventStore, payload: bytes, code: str
+) -> None:
+    service = make_service(store)
+    [error] = replies(service.handle([(topics.request(OFFICE, "kiosk-01"), payload)]), "kiosk-01")
+    assert error["ok"] is False and error["error"]["code"] == code, error  # type: ignore[index]
+    assert error["id"] is None
+    assert not [s for s in store.events() if type(s.event).__name__ == "TicketIssued"]
+
+
+def test_a_valid_id_is_echoed_even_when_the_device_is_unknown(store: EventStore) -> None:
+    """Refused before its body is read, the reply still carries the id: the device can tell what it answers."""
+    service = make_service(store)
+    [error] = replies(service.handle([request("ghost-01", "req-00000042", "issue_ticket")]), "ghost-01")
+    assert (error["id"], error["error"]["code"]) == ("req-00000042", "unknown_device")  # type: ignore[index]
+
+
+def test_a_retry_answered_from_earlier_replies_gives_its_budget_back(store: EventStore) -> None:
+    service = make_service(store)
+    given_back: list[str] = []
+    service.on_retry = given_back.append
+    msg = request("kiosk-01", "req-00000001", "issue_ticket", service_id="ho-tich")
+    service.handle([msg, msg])  # the second in the same batch
+    service.handle([msg])  # from the reply cache
+    assert given_back == ["kiosk-01", "kiosk-01"]
+    service.handle([request("kiosk-01", "req-00000002", "issue_ticket", service_id="ho-tich")])
+    assert given_back == ["kiosk-01", "kiosk-01"], "a new request is no retry"
+
+
+def test_refusals_are_one_log_line_per_device_and_code_a_minute(
+    store: EventStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")
+    service = make_service(store)
+    service.handle([(topics.request(OFFICE, "kiosk-01"), b"not json")] * 500)
+    service.handle([request("ghost-01", f"req-{i:08d}", "issue_ticket") for i in range(500)])
+    lines = [r.getMessage() for r in caplog.records if r.name == "queue_server.service"]
+    refused = [line for line in lines if "refused" in line]
+    assert refused == [
+        "device=kiosk-01 code=malformed requests refused: 1" + SINCE,
+        "device=ghost-01 code=unknown_device requests refused: 1" + SINCE,
+    ], lines
+
+
+def private_views(out: list[Publish]) -> dict[str, bytes]:
+    return {p.topic: p.payload for p in out if p.topic.endswith("/view")}
+
+
+def test_the_masked_name_goes_only_to_the_serving_counters_units(store: EventStore) -> None:
+    from queue_server.private_views import CounterDevices
+
+    units = [CounterDevices({"counter-1": "quay-1", "screen-1": "quay-1", "counter-2": "quay-2"})]
+    ids = (f"t{i:04d}" for i in itertools.count())
+    service = OfficeService(
+        setup=load_settings().office_setup(),
+        store=store,
+        devices=DEVICES.get,
+        clock=Clock(),
+        new_id=lambda: next(ids),
+        counter_devices=lambda: units[0],
+    )
+    service.start()
+    assert set(private_views(service.retained_state(only_changed=False))) == {
+        topics.device_view(OFFICE, d) for d in ("counter-1", "screen-1", "counter-2")
+    }
+    body = {"service_id": "ho-tich", "priority": "pregnant", "display_name": "Nguyễn V. A."}
+    service.handle([request("kiosk-01", "req-00000001", "issue_ticket", **body)])
+    out = service.handle([request("counter-1", "req-00000002", "call_next", counter_id="quay-1")])
+    views = private_views(out)
+    assert set(views) == {topics.device_view(OFFICE, "counter-1"), topics.device_view(OFFICE, "screen-1")}
+    assert all(json.loads(v)["serving"]["display_name"] == "Nguyễn V. A." for v in views.values())
+    public = [p.payload for p in out if "/view" not in p.topic and "/events" not in p.topic]
+    assert not [p for p in public if "Nguyễn".encode() in p or b"pregnant" in p], public
+    counter = next(json.loads(p.payload) for p in out if p.topic == topics.counter_state(OFFICE, "quay-1"))
+    assert counter["serving"]["priority"] is True
+    # screen-1 is revoked: the next tick empties its retained view, and a full republish keeps it empty
+    units[0] = CounterDevices({"counter-1": "quay-1", "counter-2": "quay-2"}, frozenset({"screen-1"}))
+    assert service.tick() == [Publish(topics.device_view(OFFICE, "screen-1"), b"", retain=True)]
+    assert service.tick() == []
+    republished = private_views(service.retained_state(only_changed=False))
+    assert republished[topics.device_view(OFFICE, "screen-1")] == b""
+    # a unit added while the server runs gets its view at the next tick, name included
+    units[0] = CounterDevices({**units[0].active, "screen-2": "quay-1"}, frozenset({"screen-1"}))
+    [added] = service.tick()
+    assert added.topic == topics.device_view(OFFICE, "screen-2") and added.retain
+    assert json.loads(added.payload)["serving"]["display_name"] == "Nguyễn V. A."

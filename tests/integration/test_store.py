@@ -334,3 +334,32 @@ def test_migration_in_a_subprocess_then_nothing_to_do(tmp_path: Path) -> None:
         assert store.last_seq() == 0
     finally:
         store.close()
+
+
+def test_a_new_office_database_is_readable_by_the_server_user_only(tmp_path: Path) -> None:
+    """It holds password hashes and masked names: 0600, its WAL and shared-memory files too."""
+    import stat
+
+    from queue_server.app import open_store
+    from queue_server.config import Settings, load_settings
+
+    base = load_settings()
+    settings = Settings.model_validate(
+        {
+            **base.model_dump(),
+            "store": {"url": f"sqlite:///{tmp_path}/data/office.db"},
+            "server": {"data_dir": tmp_path},
+        }
+    )
+    store = open_store(settings)
+    try:
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE probe (x)")
+        files = sorted(tmp_path.glob("data/office.db*"))
+        assert {f.name for f in files} >= {"office.db", "office.db-wal", "office.db-shm"}, files
+        assert {oct(stat.S_IMODE(f.stat().st_mode)) for f in files} == {"0o600"}
+    finally:
+        store.close()
+    (tmp_path / "data" / "office.db").chmod(0o644)  # made by an older version
+    open_store(settings).close()
+    assert stat.S_IMODE((tmp_path / "data" / "office.db").stat().st_mode) == 0o600

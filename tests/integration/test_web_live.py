@@ -256,3 +256,36 @@ def test_every_live_text_has_a_vietnamese_translation_in_nfc() -> None:
             translated |= {m.id: m.string for m in read_po(f) if m.id and m.string and m.id not in translated}
     assert sorted(m for m in found if m not in translated) == []
     assert all(unicodedata.is_normalized("NFC", translated[m]) for m in found)
+
+
+def test_a_flooding_kiosk_shows_on_live_until_quiet_for_a_minute(office: Office, client: FlaskClient) -> None:
+    """The admission gate (as the server's MQTT thread runs it) raises the server-side alarm ``flooding``."""
+    from queue_server.admission import AdmissionGate
+    from queue_server.admission_limits import DeviceLimits, Rate
+    from queue_server.contract import topics
+    from queue_server.service import DeviceInfo
+
+    clock = [1000.0]
+    live = office.service.live
+    live.device_status("kiosk-01", "kiosk", device_status_payload(True, ["printer_paper_near_end"]), office.clock())
+    gate = AdmissionGate(
+        office.setup.office_id,
+        limits=DeviceLimits({"kiosk": Rate(6, 5)}, default=Rate(6, 3)),
+        devices=lambda d: DeviceInfo(d, "kiosk"),
+        earlier_reply=lambda d, r: None,
+        live=live,
+        clock=lambda: clock[0],
+    )
+    topic = topics.request(office.setup.office_id, "kiosk-01")
+    admitted = [gate.screen(topic, b"{}")[0] for _ in range(50)]
+    assert admitted.count(True) == 5
+    login(client, "boss")
+    alarms = text_of(client.get("/live").get_data(as_text=True), "alarms")
+    assert "Ki-ốt kiosk-01 : Gửi yêu cầu quá nhiều, Máy in sắp hết giấy" in alarms, alarms
+    clock[0] += 30
+    gate.tick()
+    assert "Gửi yêu cầu quá nhiều" in text_of(client.get("/live").get_data(as_text=True), "alarms")
+    clock[0] += 31  # a quiet minute since the last refusal
+    gate.tick()
+    alarms = text_of(client.get("/live").get_data(as_text=True), "alarms")
+    assert "Gửi yêu cầu quá nhiều" not in alarms and "kiosk-01" in alarms, alarms  # its own alarm stays

@@ -149,14 +149,45 @@ def test_models_and_runners_import_neither_pygame_nor_serial() -> None:
     assert result.stdout.strip() == "[]"
 
 
-def test_serving_shows_the_masked_name_sent_with_the_ticket(model: CounterDisplayModel) -> None:
-    view = feed(model, serving={**SERVING, "display_name": "Nguyễn V. A."})
+def private(m: CounterDisplayModel, name: object, ticket_id: str = "t1", counter_id: str = COUNTER) -> None:
+    serving = {"ticket_id": ticket_id, "label": "C025", "display_name": name}
+    m.on_state(topics.device_view(OFFICE, "counter-3"), {"v": 1, "counter_id": counter_id, "serving": serving})
+
+
+@pytest.fixture
+def unit() -> CounterDisplayModel:
+    """The model of counter unit ``counter-3``: it also reads its own private view."""
+    m = CounterDisplayModel(OFFICE, COUNTER, services={"dat-dai": "Đất đai"}, device_id="counter-3")
+    m.set_link(True)
+    assert topics.device_view(OFFICE, "counter-3") in m.state_topics()
+    return m
+
+
+def test_serving_shows_the_masked_name_from_the_units_private_view(unit: CounterDisplayModel) -> None:
+    private(unit, "Nguyễn V. A.")
+    view = feed(unit, serving=SERVING)
     assert view == CounterView("serving", 3, "C025", "Đất đai", display_name="Nguyễn V. A.")
 
 
+def test_the_public_state_never_names_anyone(unit: CounterDisplayModel) -> None:
+    """A name in the public counter state (an old server, a forgery) is not shown: only the private view counts."""
+    assert feed(unit, serving={**SERVING, "display_name": "Nguyễn V. A."}).display_name is None
+
+
+def test_a_private_view_of_another_ticket_or_counter_or_a_cleared_one_shows_no_name(unit: CounterDisplayModel) -> None:
+    private(unit, "Nguyễn V. A.", ticket_id="t0")  # the previous citizen's, not yet replaced
+    assert feed(unit, serving=SERVING).display_name is None
+    private(unit, "Nguyễn V. A.", counter_id="quay-9")
+    assert feed(unit, serving=SERVING).display_name is None
+    private(unit, "Nguyễn V. A.")
+    unit.on_state(topics.device_view(OFFICE, "counter-3"), {})  # cleared (the unit was revoked)
+    assert feed(unit, serving=SERVING).display_name is None
+
+
 @pytest.mark.parametrize("bad", ["Nguyễn Văn An", "001090123456", 42, ""])
-def test_anything_but_a_masked_name_is_not_shown(model: CounterDisplayModel, bad: object) -> None:
-    assert feed(model, serving={**SERVING, "display_name": bad}).display_name is None
+def test_anything_but_a_masked_name_is_not_shown(unit: CounterDisplayModel, bad: object) -> None:
+    private(unit, bad)
+    assert feed(unit, serving=SERVING).display_name is None
 
 
 def test_screen_shows_the_masked_name_small_under_the_number(pygame_dummy: Any) -> None:

@@ -264,3 +264,17 @@ def test_staff_commands_expire_but_ratings_are_durable(panel: GpioCounterPanel, 
     press(mock_factory, PINMAP.staff["next"])
     assert link.ttls["call_next"] == unit.reply_timeout_seconds  # dropped if stale, never replayed later
     assert link.ttls["rate"] is None  # kept in the durable outbox until delivered
+
+
+def test_the_units_private_view_does_not_change_what_it_serves(
+    panel: GpioCounterPanel, mock_factory: MockFactory
+) -> None:
+    """``dev/{device}/view`` (the masked name, for the display) names the counter too, but is not its state."""
+    from queue_server.contract import topics
+
+    link = FakeLink()
+    unit = make_unit(panel, link)
+    unit.on_state(topics.counter_state("tuan-giao", "quay-1"), serving(None, paused=True))
+    private = {"v": 1, "counter_id": "quay-1", "serving": {"ticket_id": "t-9", "label": "A009"}}
+    unit.on_state(topics.device_view("tuan-giao", "counter-1"), private)
+    assert not any(lit(mock_factory, r.led) for r in PINMAP.ratings), "still paused, nobody to rate"

@@ -15,7 +15,7 @@ from queue_server.engine import commands as cmd
 from queue_server.engine import events as ev
 from queue_server.engine.codec import event_from_dict, event_to_dict
 from queue_server.engine.state import QueueState
-from queue_server.views import board_view, counter_view, retained_views
+from queue_server.views import board_view, counter_private_view, counter_view, retained_views
 from tests.unit.engine_helpers import Office, last_of
 
 NAME = "Nguyễn V. A."
@@ -106,25 +106,26 @@ def test_an_event_written_before_display_name_existed_still_decodes() -> None:
     assert event_from_dict(event_to_dict(event)) == event
 
 
-def test_counter_state_shows_the_name_and_the_board_never_does() -> None:
+def test_only_the_counters_private_view_shows_the_name_and_no_public_state_does() -> None:
     office = Office()
     office.run(cmd.IssueTicket("land", "elderly_60", display_name=NAME))
     called = office.call("c1")
     views = retained_views(office.state, "xa-phu-dong")
+    private = counter_private_view(office.state, "c1")["serving"]
+    assert private == {"ticket_id": called.ticket_id, "label": "A001", "display_name": NAME}
     serving = counter_view(office.state, "c1")["serving"]
-    assert serving is not None and serving["display_name"] == NAME and serving["ticket_id"] == called.ticket_id
-    board = board_view(office.state)
-    assert board["recent"][0]["label"] == "A001"
-    everything_but_counters = {t: v for t, v in views.items() if "/state/counters/" not in t}
-    assert everything_but_counters and NAME not in json.dumps(everything_but_counters, ensure_ascii=False)
-    assert "Nguyễn" not in json.dumps(board, ensure_ascii=False)
+    assert serving is not None and serving["ticket_id"] == called.ticket_id and serving["priority"] is True
+    assert board_view(office.state)["recent"][0]["label"] == "A001"
+    public = json.dumps(views, ensure_ascii=False)
+    assert views and "Nguyễn" not in public and "elderly_60" not in public  # every device reads these
     office.finish("c1")
     assert counter_view(office.state, "c1")["serving"] is None
+    assert counter_private_view(office.state, "c1")["serving"] is None
 
 
 def test_a_ticket_without_a_name_has_no_display_name_key() -> None:
     office = Office()
     office.issue("land")
     office.call("c1")
-    serving = counter_view(office.state, "c1")["serving"]
+    serving = counter_private_view(office.state, "c1")["serving"]
     assert serving is not None and "display_name" not in serving
