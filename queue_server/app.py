@@ -6,6 +6,7 @@ Nothing connects at import time; ``OfficeServer.start`` wires everything, ``stop
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import threading
 import time
