@@ -22,8 +22,10 @@ from queue_server.mqtt.server_link import ServerLink
 from queue_server.province.office_replay import EventReplayer
 from queue_server.service import DeviceInfo, OfficeService
 from queue_server.stop_signals import stop_on_signals
+from queue_server.store.db import sqlite_file
 from queue_server.store.devices import DeviceRegistry
 from queue_server.store.event_store import EventStore
+from queue_server.store.health import StoreHealth
 
 if TYPE_CHECKING:
     from queue_server.web.server import WebServer
@@ -48,6 +50,12 @@ def open_store(settings: Settings) -> EventStore:
     store = EventStore(url, settings.office.id)
     store.migrate(in_subprocess=True)
     return store
+
+
+def store_health(settings: Settings, store: EventStore) -> StoreHealth:
+    """The free-space floor watches the SQLite file's folder; PostgreSQL's disk is not visible from here."""
+    database = sqlite_file(store.engine)
+    return StoreHealth(None if database is None else database.parent, min_free_mb=settings.store.min_free_mb)
 
 
 def server_password(settings: Settings) -> str:
@@ -142,6 +150,8 @@ class OfficeServer:
             clock=lambda: datetime.now(UTC),
             new_id=lambda: secrets.token_urlsafe(12),
             max_payload_bytes=settings.server.max_payload_bytes,
+            health=store_health(settings, self.store),
+            wal_checkpoint_seconds=settings.store.wal_checkpoint_minutes * 60.0,
         )
         initial = service.start()
         self.service = service

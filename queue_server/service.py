@@ -2,14 +2,18 @@
 
 Broker-agnostic (the MQTT adapter feeds it raw messages and publishes what it returns), so the same path serves
 MQTT devices, the web console and tests. Requests are handled in batches: every decision of a batch is committed
-in one transaction (one fsync) *before* any reply leaves; a failed commit answers nobody, and devices resend.
+in one transaction (one fsync) *before* any reply leaves. The state follows the store, never leads it: a batch is
+decided through a ``Savepoint`` and a failed commit rolls it back exactly, without reading the database; the
+batch is answered ``store_unavailable`` (the devices keep their requests and resend) and the service recovers by
+itself when the store is back. A log that cannot be replayed starts the service read-only.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,15 +24,22 @@ from queue_server.engine import commands as cmd
 from queue_server.engine import events as ev
 from queue_server.engine.decide import decide
 from queue_server.engine.errors import CommandRejected
+from queue_server.engine.savepoint import Savepoint
 from queue_server.engine.setup import OfficeSetup
 from queue_server.engine.state import QueueState
 from queue_server.live import LiveOffice
+from queue_server.store import db
 from queue_server.store.event_store import Commit, EventStore, StoredEvent
+from queue_server.store.health import ServerReadOnly, StoreHealth, StoreUnavailable
+from queue_server.store.replay import ReplayError, ReplayProblem, replay_store
 from queue_server.views import retained_views
 
 logger = logging.getLogger(__name__)
 REPLY_CACHE_SIZE = 2_000
 """Recent replies kept in memory; a retry older than that is answered from the store (one query a batch)."""
+PROBE_SECONDS = 2.0
+"""While the store is failing, ``tick`` tries it this often, so the alarm clears without waiting for a request."""
+WAL_CHECKPOINT_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,8 @@ class OfficeService:
         clock: Callable[[], datetime],
         new_id: Callable[[], str],
         max_payload_bytes: int = 4096,
+        health: StoreHealth | None = None,
+        wal_checkpoint_seconds: float = WAL_CHECKPOINT_SECONDS,
     ) -> None:
         self.setup, self.store, self.devices = setup, store, devices
         self.clock, self.new_id, self.max_payload_bytes = clock, new_id, max_payload_bytes
@@ -73,9 +86,19 @@ class OfficeService:
         self.state = QueueState()
         self.live = LiveOffice(lambda: self.state, clock=clock)
         """What the web pages read; every change of ``state`` happens inside ``live.writing()``."""
+        self.health = health if health is not None else StoreHealth()
+        self.read_only: ReplayProblem | None = None
+        """Set at start when the log cannot be replayed: every request is then answered ``read_only``."""
         self._replies: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self._published: dict[str, dict[str, Any]] = {}
         self._last_now: datetime | None = None
+        self._seq = 0
+        """The seq of the last stored event the state holds."""
+        self._uncertain = False
+        """A commit failed: it may have been stored all the same (connection lost after COMMIT); checked first."""
+        self._status_sent: tuple[object, ...] | None = None
+        self._probed = self._checkpointed = time.monotonic()
+        self._checkpoint_every = wal_checkpoint_seconds
 
     # -- start-up ---------------------------------------------------------------------------------------------
     def start(self) -> list[Publish]:
@@ -84,17 +107,15 @@ class OfficeService:
             return self._start()
 
     def _start(self) -> list[Publish]:
-        recorded: set[OfficeSetup] = set()
-
-        def events() -> Iterator[ev.Event]:
-            for stored in self.store.events():
-                if isinstance(stored.event, ev.OfficeConfigured):
-                    recorded.add(stored.event.setup)
-                yield stored.event
-
-        self.state = QueueState.replay(events())
+        try:
+            replayed = replay_store(self.store)
+        except ReplayError as exc:
+            return self._start_read_only(exc)
+        self.state, self._seq, recorded = replayed.state, replayed.last_seq, replayed.setups
         logger.info("replayed %d events", self.state.event_count)
-        out = [Publish(topics.server_status(self.office_id), msg.encode({"v": 1, "online": True}), retain=True)]
+        self.health.check_space(force=True)
+        self._show_health()
+        out = self._status_publishes()
         # The config file seeds the setup; admin pages change it later through ConfigureOffice events. The file's
         # setup is recorded only when it was never recorded (first start, or the file was edited since), so a
         # restart does not silently undo a change made in the admin pages.
@@ -105,6 +126,41 @@ class OfficeService:
         elif self.state.setup != self.setup:
             logger.warning("office setup: the admin pages' change is kept (the config file's was recorded before)")
         return out
+
+    def _start_read_only(self, exc: ReplayError) -> list[Publish]:
+        """Serve what can be read (pages, export), change nothing: better than not starting at all."""
+        self.state, self._seq, self.read_only = exc.state, exc.last_seq, exc.problem
+        logger.error(
+            "replay stopped at seq=%d event_id=%s: %s. The server starts READ-ONLY: every request is refused with "
+            "read_only; the pages show the office as of seq %d. `motcua events export` saves the rest of the log.",
+            exc.problem.seq,
+            exc.problem.event_id,
+            exc.problem.reason,
+            exc.last_seq,
+        )
+        self.health.set_read_only(str(exc.problem))
+        self._show_health()
+        return self._status_publishes() + self.retained_state(only_changed=False)
+
+    def status_publish(self) -> Publish:
+        """``server/status``, retained: online, and what is wrong with the store when something is."""
+        status = self.health.status
+        body: dict[str, Any] = {"v": 1, "online": True}
+        if status.problem is not None:
+            body.update(store=status.problem.value, reason=status.reason)
+        return Publish(topics.server_status(self.office_id), msg.encode(body), retain=True)
+
+    def _show_health(self) -> None:
+        self.live.store_status(self.health.status)
+
+    def _status_publishes(self) -> list[Publish]:
+        """``server/status`` again if the store's health changed since it was last published."""
+        self._show_health()
+        key = self.health.status.shown()
+        if key == self._status_sent:
+            return []
+        self._status_sent = key
+        return [self.status_publish()]
 
     def retained_state(self, only_changed: bool = True, touched: list[ev.Event] | None = None) -> list[Publish]:
         out = []
@@ -128,22 +184,46 @@ class OfficeService:
         in_batch: dict[tuple[str, str], _Pending] = {}
         duplicates: list[tuple[str, _Pending]] = []
         admitted = [p for p in (self._admit(topic, payload, out) for topic, payload in messages) if p is not None]
-        self._load_replies([(device.device_id, envelope.id) for device, envelope, _ in admitted])
-        for device, envelope, command in admitted:
-            key = (device.device_id, envelope.id)
-            if key in in_batch:
-                duplicates.append((device.device_id, in_batch[key]))
-                continue
-            earlier = self._replies.get(key)
-            if earlier is not None:
-                out.append(Publish(topics.reply(self.office_id, device.device_id), msg.encode(earlier)))
-                continue
-            pending = self._decide(device.device_id, envelope.id, command)
-            in_batch[key] = pending
-            batch.append(pending)
-        stored = self._commit(batch) if batch else []
+        if not admitted:
+            return out
+        self.health.check_space()
+        try:
+            self._reconcile()
+            self._load_replies([(device.device_id, envelope.id) for device, envelope, _ in admitted])
+        except ServerReadOnly:
+            pass
+        except Exception as exc:
+            self.health.failed(exc, writing=False, refused=len(admitted))
+            out += [self._not_now(d.device_id, e.id) for d, e, _ in admitted]
+            return out + self._status_publishes()
+        if self.read_only is not None:
+            return out + [self._not_now(d.device_id, e.id) for d, e, _ in admitted] + self._status_publishes()
+        savepoint = Savepoint(self.state)
+        try:
+            for device, envelope, command in admitted:
+                key = (device.device_id, envelope.id)
+                if key in in_batch:
+                    duplicates.append((device.device_id, in_batch[key]))
+                    continue
+                earlier = self._replies.get(key)
+                if earlier is not None:
+                    out.append(Publish(topics.reply(self.office_id, device.device_id), msg.encode(earlier)))
+                    continue
+                if self._refused_for_space(command):
+                    out.append(self._not_now(device.device_id, envelope.id))
+                    continue
+                pending = self._decide(device.device_id, envelope.id, command, savepoint)
+                in_batch[key] = pending
+                batch.append(pending)
+        except BaseException:
+            savepoint.rollback()  # a bug in a decision must not leave the rest of the batch in the state
+            raise
+        stored = self._commit(batch, savepoint)
         if stored is None:
-            return out  # only refusals and earlier replies: nothing new was committed, so nobody else is answered
+            # Nothing new was stored: the batch is answered "not now" and its devices resend (same ids).
+            out += [self._not_now(p.device_id, p.request_id) for p in batch]
+            out += [self._not_now(device_id, p.request_id) for device_id, p in duplicates]
+            return out + self._status_publishes()
         for pending in batch:
             self._remember((pending.device_id, pending.request_id), pending.reply)
             out.append(Publish(topics.reply(self.office_id, pending.device_id), msg.encode(pending.reply)))
@@ -152,7 +232,7 @@ class OfficeService:
         if batch:
             out.extend(self.event_publishes(stored))
             out.extend(self.retained_state(touched=[e for p in batch for e in p.events]))
-        return out
+        return out + self._status_publishes()
 
     def execute(self, command: cmd.Command, device_id: str | None = None) -> tuple[dict[str, Any], list[Publish]]:
         """One command from inside the server (web console, start-up): same engine, same durable commit.
@@ -164,11 +244,103 @@ class OfficeService:
             return self._execute(command, device_id)
 
     def _execute(self, command: cmd.Command, device_id: str | None) -> tuple[dict[str, Any], list[Publish]]:
-        pending = self._decide(device_id, None, command)
-        stored = self._commit([pending])
+        """Raises ``ServerReadOnly`` or ``StoreUnavailable`` (both RuntimeErrors) when nothing could be stored."""
+        if self.read_only is not None:
+            raise ServerReadOnly(str(self.read_only))
+        try:
+            self._reconcile()
+        except ServerReadOnly:
+            raise
+        except Exception as exc:
+            self.health.failed(exc, writing=False, refused=1)
+            self._show_health()
+            raise StoreUnavailable(self.health.status) from exc
+        if self._refused_for_space(command):
+            raise StoreUnavailable(self.health.status)
+        savepoint = Savepoint(self.state)
+        try:
+            pending = self._decide(device_id, None, command, savepoint)
+        except BaseException:
+            savepoint.rollback()
+            raise
+        stored = self._commit([pending], savepoint)
+        self._show_health()
         if stored is None:
-            raise RuntimeError("the event store did not commit; nothing was changed")
+            raise StoreUnavailable(self.health.status)
         return pending.reply, self.event_publishes(stored) + self.retained_state(touched=pending.events)
+
+    # -- the store's health -----------------------------------------------------------------------------------
+    def tick(self, quiet: bool = True) -> list[Publish]:
+        """Between batches, on the ingest thread: free space, a failing store tried again, the WAL checkpoint.
+
+        ``quiet``: nothing is waiting to be handled (the checkpoint waits for such a moment, up to twice its
+        interval). Returns what to publish (``server/status`` when the store's health changed).
+        """
+        with self.live.writing():
+            out: list[Publish] = []
+            self.health.check_space()
+            now = time.monotonic()
+            if self.health.failing and self.read_only is None and now - self._probed >= PROBE_SECONDS:
+                self._probed = now
+                count = self.state.event_count
+                try:
+                    self._reconcile()
+                    self.store.last_seq()
+                    self.health.succeeded(wrote=False)
+                except ServerReadOnly:
+                    pass
+                except Exception as exc:
+                    self.health.failed(exc, writing=False)
+                if self.state.event_count != count:
+                    out += self.retained_state()
+            since = now - self._checkpointed
+            if since >= self._checkpoint_every * (1 if quiet else 2) and not self.health.failing:
+                self._checkpointed = now
+                self._checkpoint()
+            return out + self._status_publishes()
+
+    def _checkpoint(self) -> None:
+        try:
+            result = db.checkpoint_wal(self.store.engine)
+        except Exception as exc:
+            logger.warning("WAL checkpoint failed: %s", exc)
+            return
+        if result is not None:
+            busy, frames, done = result
+            logger.debug("WAL checkpoint (TRUNCATE): busy=%d frames=%d checkpointed=%d", busy, frames, done)
+
+    def _reconcile(self) -> None:
+        """After a failed commit, before anything else: was it stored after all (the connection lost after the
+        COMMIT)? Then its events are applied from the store, and its devices' resends get the stored replies."""
+        if not self._uncertain:
+            return
+        last = self.store.last_seq()
+        if last > self._seq:
+            try:
+                replayed = replay_store(self.store, self.state, after_seq=self._seq)
+            except ReplayError as exc:
+                self._start_read_only(exc)
+                raise ServerReadOnly(str(exc.problem)) from exc
+            logger.warning(
+                "a commit reported as failed was stored after all: events seq %d-%d applied from the store",
+                self._seq + 1,
+                replayed.last_seq,
+            )
+            self._seq = replayed.last_seq
+        self._uncertain = False
+
+    def _refused_for_space(self, command: cmd.Command) -> bool:
+        """Under the free-space floor new tickets wait; the people already in line are still served."""
+        return isinstance(command, cmd.IssueTicket) and self.health.refuses_new_tickets
+
+    def _not_now(self, device_id: str, request_id: str) -> Publish:
+        """``store_unavailable`` or ``read_only``: nothing decided, nothing remembered; the device resends."""
+        if self.read_only is not None:
+            code, reason = msg.ErrorCode.READ_ONLY, str(self.read_only)
+        else:
+            code, reason = msg.ErrorCode.STORE_UNAVAILABLE, self.health.status.reason or "the store is unavailable"
+        reply = msg.error_reply(request_id, code.value, reason, self._stamp())
+        return Publish(topics.reply(self.office_id, device_id), msg.encode(reply))
 
     def _admit(
         self, topic: str, payload: bytes, out: list[Publish]
@@ -224,7 +396,9 @@ class OfficeService:
         if len(self._replies) > REPLY_CACHE_SIZE:
             self._replies.popitem(last=False)
 
-    def _decide(self, device_id: str | None, request_id: str | None, command: cmd.Command) -> _Pending:
+    def _decide(
+        self, device_id: str | None, request_id: str | None, command: cmd.Command, savepoint: Savepoint
+    ) -> _Pending:
         now = self._now()
         try:
             events = decide(self.state, command, now, self.new_id)
@@ -233,18 +407,25 @@ class OfficeService:
             reply = msg.error_reply(request_id, exc.reason.value, exc.detail, now.isoformat())
             return _Pending(device_id or "", request_id or "", reply, [])
         for event in events:
-            self.state.apply(event)
+            savepoint.apply(event)
         reply = msg.ok_reply(request_id or "", self._result(events), now.isoformat())
         return _Pending(device_id or "", request_id or "", reply, events)
 
-    def _commit(self, batch: list[_Pending]) -> list[list[StoredEvent]] | None:
+    def _commit(self, batch: list[_Pending], savepoint: Savepoint) -> list[list[StoredEvent]] | None:
+        """Store the batch; on failure undo its decisions (``savepoint``) and return None: nothing happened."""
+        if not batch:
+            return []
         commits = [Commit(p.device_id or None, p.request_id or None, p.events, p.reply) for p in batch]
         try:
-            return self.store.commit(commits)
-        except Exception:
-            logger.exception("commit of %d requests failed; nobody is answered, state rebuilt from store", len(batch))
-            self.state = QueueState.replay(stored.event for stored in self.store.events())
+            stored = self.store.commit(commits)
+        except Exception as exc:
+            savepoint.rollback()
+            self._uncertain = True
+            self.health.failed(exc, writing=True, refused=len(batch))
             return None
+        self._seq = max((e.seq for group in stored for e in group), default=self._seq)
+        self.health.succeeded(wrote=True)
+        return stored
 
     def event_publishes(self, stored: Iterable[list[StoredEvent]]) -> list[Publish]:
         """Committed events for the province bridge, in the JSON Lines schema of docs/events.md."""

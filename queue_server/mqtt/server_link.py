@@ -19,8 +19,12 @@ from queue_server.engine.commands import Command
 from queue_server.mqtt.client import make_client
 from queue_server.mqtt.queued_client import STOP, QueuedClient
 from queue_server.service import OfficeService, Publish
+from queue_server.store.health import ServerReadOnly, StoreUnavailable
 
 logger = logging.getLogger(__name__)
+TICK_SECONDS = 1.0
+"""The worker looks after the store (free space, a failed database tried again, WAL checkpoint) at least this
+often, between batches (``OfficeService.tick``)."""
 
 
 class ServerLink(QueuedClient):
@@ -107,7 +111,11 @@ class ServerLink(QueuedClient):
 
     def _work(self) -> None:
         while True:
-            first = self._inbox.get()
+            try:
+                first = self._inbox.get(timeout=TICK_SECONDS)
+            except queue.Empty:
+                self._publish(self._tick())
+                continue
             if first is STOP:
                 return
             items = [first]
@@ -122,20 +130,39 @@ class ServerLink(QueuedClient):
             try:
                 publishes = self.service.handle(requests) if requests else []
                 if any(item[0] == "republish" for item in items):
-                    publishes = self._initial + self.service.retained_state(only_changed=False) + publishes
+                    publishes = [
+                        *self._initial,
+                        self.service.status_publish(),  # the store's health now, not at start
+                        *self.service.retained_state(only_changed=False),
+                        *publishes,
+                    ]
             except Exception:
                 logger.exception("batch of %d messages failed; devices will resend", len(requests))
                 publishes = []
             for _, (command, done) in (item for item in items if item[0] == "execute"):
                 publishes += self._execute(command, done)
-            for publish in publishes:
-                self._client.publish(publish.topic, publish.payload, qos=publish.qos, retain=publish.retain)
+            self._publish(publishes + self._tick())
             if stop:
                 return
+
+    def _tick(self) -> list[Publish]:
+        try:
+            return self.service.tick(quiet=self._inbox.empty())
+        except Exception:
+            logger.exception("store upkeep failed")
+            return []
+
+    def _publish(self, publishes: list[Publish]) -> None:
+        for publish in publishes:
+            self._client.publish(publish.topic, publish.payload, qos=publish.qos, retain=publish.retain)
 
     def _execute(self, command: Command, done: Future[dict[str, Any]]) -> list[Publish]:
         try:
             reply, publishes = self.service.execute(command)
+        except (StoreUnavailable, ServerReadOnly) as exc:
+            logger.warning("internal command %s not run: %s", type(command).__name__, exc)  # health logs the rest
+            done.set_exception(exc)
+            return []
         except Exception as exc:
             logger.exception("internal command %s failed", type(command).__name__)
             done.set_exception(exc)

@@ -149,7 +149,7 @@ def test_request_for_another_office_is_refused(store: EventStore) -> None:
     assert replies(out, "kiosk-01")[0]["error"]["code"] == "wrong_office"  # type: ignore[index]
 
 
-def test_failed_commit_answers_nobody_and_keeps_state_consistent(store: EventStore) -> None:
+def test_failed_commit_is_answered_store_unavailable_and_keeps_state_consistent(store: EventStore) -> None:
     service = make_service(store)
     service.handle([request("kiosk-01", "req-00000001", "issue_ticket", service_id="ho-tich")])
     before = copy.deepcopy(service.state)
@@ -159,7 +159,8 @@ def test_failed_commit_answers_nobody_and_keeps_state_consistent(store: EventSto
 
     service.store.commit = broken  # type: ignore[method-assign]
     out = service.handle([request("kiosk-01", "req-00000002", "issue_ticket", service_id="ho-tich")])
-    assert replies(out, "kiosk-01") == []
+    [reply] = replies(out, "kiosk-01")
+    assert reply["ok"] is False and reply["error"]["code"] == "store_unavailable"  # type: ignore[index]
     assert service.state == before
 
 
