@@ -117,7 +117,12 @@ class OfficeServer:
         if cached is not None and cached[1] > now:
             return cached[0]
         assert self.store is not None
-        device = DeviceRegistry(self.store).get(device_id)
+        try:
+            device = DeviceRegistry(self.store).get(device_id)
+        except Exception:
+            if cached is not None:  # the database is down: who the device was a moment ago still holds
+                return cached[0]
+            raise
         info = (
             None
             if device is None or not device.active

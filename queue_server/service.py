@@ -353,14 +353,15 @@ class OfficeService:
         try:
             if office != self.office_id:
                 raise msg.ContractError(msg.ErrorCode.WRONG_OFFICE, f"this server is office {self.office_id}")
-            device = self.devices(device_id)
+            device = self._device(device_id, payload)
             if device is None:
                 raise msg.ContractError(msg.ErrorCode.UNKNOWN_DEVICE, "device not registered or revoked")
             envelope, body = msg.parse_request(payload, self.max_payload_bytes)
             self._authorise(device, envelope, body)
             return device, envelope, msg.to_command(envelope, body, device_id)
         except msg.ContractError as exc:
-            logger.warning("device=%s rejected request: %s: %s", device_id, exc.code.value, exc.message)
+            if exc.code.value not in msg.TRANSIENT_CODES:  # those are logged once a minute by the store's health
+                logger.warning("device=%s rejected request: %s: %s", device_id, exc.code.value, exc.message)
             error = exc
         except Exception:
             # One unreadable message must never cost the rest of its batch.
@@ -370,6 +371,20 @@ class OfficeService:
         if topics.valid_id(device_id):
             out.append(Publish(topics.reply(self.office_id, device_id), msg.encode(reply)))
         return None
+
+    def _device(self, device_id: str, payload: bytes) -> DeviceInfo | None:
+        """The device registry is in the store too: while it cannot be read the request is "not now", never an
+        error that would make the device drop it."""
+        try:
+            return self.devices(device_id)
+        except Exception as exc:
+            self.health.failed(exc, writing=False, refused=1)
+            try:
+                request_id: str | None = msg.parse_request(payload, self.max_payload_bytes)[0].id
+            except msg.ContractError as bad:
+                request_id = bad.request_id
+            reason = self.health.status.reason or "the store is unavailable"
+            raise msg.ContractError(msg.ErrorCode.STORE_UNAVAILABLE, reason, request_id) from exc
 
     @staticmethod
     def _authorise(device: DeviceInfo, envelope: msg.RequestEnvelope, body: Any) -> None:

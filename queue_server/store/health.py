@@ -171,18 +171,21 @@ class StoreHealth:
         if failure is None or failure.problem is not problem:
             failure = self._failure = _Failure(problem, reason, self._wall(), self._clock(), writing)
             logger.debug("store failure", exc_info=exc)
+            self._log.clear("failure")
+            message = "store %s: %s; requests are refused with store_unavailable until it is back (devices resend)"
+            self._log.note("failure", logging.ERROR, message, problem.value, reason)
+        else:
+            self._log.note(
+                "failure",
+                logging.ERROR,
+                "store still %s after %.0f s: %s; %d requests refused with store_unavailable so far",
+                problem.value,
+                self._clock() - failure.started,
+                reason,
+                failure.refused + refused,
+            )
         failure.reason, failure.writing = reason, writing  # the latest failure says what clears it
         failure.refused += refused
-        down = self._clock() - failure.started
-        self._log.note(
-            "failure",
-            logging.ERROR,
-            "store %s for %.0f s: %s; %d requests refused with store_unavailable so far (devices resend)",
-            problem.value,
-            down,
-            reason,
-            failure.refused,
-        )
         return self._update()
 
     def succeeded(self, *, wrote: bool) -> bool:
