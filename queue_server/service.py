@@ -185,7 +185,7 @@ class OfficeService:
         duplicates: list[tuple[str, _Pending]] = []
         admitted = [p for p in (self._admit(topic, payload, out) for topic, payload in messages) if p is not None]
         if not admitted:
-            return out
+            return out + self._status_publishes()  # a registry read may have failed
         self.health.check_space()
         try:
             self._reconcile()
@@ -197,7 +197,13 @@ class OfficeService:
             out += [self._not_now(d.device_id, e.id) for d, e, _ in admitted]
             return out + self._status_publishes()
         if self.read_only is not None:
-            return out + [self._not_now(d.device_id, e.id) for d, e, _ in admitted] + self._status_publishes()
+            for device, envelope, _ in admitted:  # a retry of a request answered before is still answered
+                earlier = self._replies.get((device.device_id, envelope.id))
+                if earlier is None:
+                    out.append(self._not_now(device.device_id, envelope.id))
+                else:
+                    out.append(Publish(topics.reply(self.office_id, device.device_id), msg.encode(earlier)))
+            return out + self._status_publishes()
         savepoint = Savepoint(self.state)
         try:
             for device, envelope, command in admitted:
