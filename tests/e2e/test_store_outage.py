@@ -172,7 +172,8 @@ def test_postgres_stopped_mid_burst_loses_nothing_and_invents_nothing(
         _drill(office, postgres_server.halt, postgres_server.resume)
     finally:
         office.stop_server()
-        if subprocess.run(["pg_isready", "-h", "127.0.0.1", "-p", str(postgres_server.port)]).returncode != 0:
+        ready = postgres_server.run("pg_isready", "-h", "127.0.0.1", "-p", str(postgres_server.port))
+        if ready.returncode != 0:
             postgres_server.resume()  # the session's other tests need it
 
 
