@@ -11,6 +11,7 @@ import itertools
 import json
 import logging
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -248,3 +249,30 @@ def test_a_corrupt_event_starts_the_service_read_only_and_export_saves_the_rest(
         assert written == total and not skipped, "a decodable event is exported as it is"
     else:
         assert written == total - 1 and [(e.seq, e.event_id) for e in skipped] == [(bad_seq, bad_id)]
+
+
+def test_the_pages_never_see_a_batch_whose_commit_is_still_running_or_failed(store: FlakyStore) -> None:
+    service = make_service(store)
+    service.handle(issue(1))
+    in_commit, release = threading.Event(), threading.Event()
+    real_commit = store.commit
+
+    def slow_failing_commit(batch: Sequence[Commit]) -> list[list[StoredEvent]]:
+        in_commit.set()
+        release.wait(10)
+        raise OperationalError("COMMIT", {}, sqlite3.OperationalError("disk I/O error"))
+
+    store.commit = slow_failing_commit  # type: ignore[method-assign]
+    batch = threading.Thread(target=service.handle, args=(issue(3, first=1),))
+    batch.start()
+    assert in_commit.wait(10)
+    seen: list[int] = []
+    reader = threading.Thread(target=lambda: seen.append(sum(w.count for w in service.live.snapshot().waiting)))
+    reader.start()
+    reader.join(0.3)
+    assert reader.is_alive(), "a page waits while the batch is being committed"
+    release.set()
+    batch.join(10)
+    reader.join(10)
+    assert seen == [1], "and then sees the state without the failed batch"
+    store.commit = real_commit  # type: ignore[method-assign]
