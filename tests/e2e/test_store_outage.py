@@ -78,9 +78,11 @@ class Drill:
 
         def fault() -> None:
             time.sleep(0.4)
-            begin()
-            time.sleep(OUTAGE_SECONDS)
-            end()
+            try:
+                begin()
+                time.sleep(OUTAGE_SECONDS)
+            finally:
+                end()
 
         faulting = threading.Thread(target=fault)
         faulting.start()
@@ -198,11 +200,10 @@ def filling(folder: Path) -> tuple[Callable[[], None], Callable[[], None]]:
     filler = folder / "filler"
 
     def begin() -> None:
-        with filler.open("wb") as fp:
+        with filler.open("wb", buffering=0) as fp:  # unbuffered: closing has nothing left to write
             try:
                 while True:
                     fp.write(b"\0" * 65536)
-                    fp.flush()
             except OSError:
                 pass
 
