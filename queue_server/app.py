@@ -24,8 +24,10 @@ from queue_server.private_views import CounterDevices
 from queue_server.province.office_replay import EventReplayer
 from queue_server.service import DeviceInfo, OfficeService
 from queue_server.stop_signals import stop_on_signals
+from queue_server.store.db import sqlite_file
 from queue_server.store.devices import DeviceRegistry
 from queue_server.store.event_store import EventStore
+from queue_server.store.health import StoreHealth
 
 if TYPE_CHECKING:
     from queue_server.web.server import WebServer
@@ -67,6 +69,12 @@ def private_sqlite_files(path: Path) -> None:
                 logger.warning("%s was readable by other users (mode %o); now %o", file, mode, mode & 0o700)
         except FileNotFoundError:
             continue
+
+
+def store_health(settings: Settings, store: EventStore) -> StoreHealth:
+    """The free-space floor watches the SQLite file's folder; PostgreSQL's disk is not visible from here."""
+    database = sqlite_file(store.engine)
+    return StoreHealth(None if database is None else database.parent, min_free_mb=settings.store.min_free_mb)
 
 
 def server_password(settings: Settings) -> str:
@@ -129,7 +137,12 @@ class OfficeServer:
         if cached is not None and cached[1] > now:
             return cached[0]
         assert self.store is not None
-        device = DeviceRegistry(self.store).get(device_id)
+        try:
+            device = DeviceRegistry(self.store).get(device_id)
+        except Exception:
+            if cached is not None:  # the database is down: who the device was a moment ago still holds
+                return cached[0]
+            raise
         info = (
             None
             if device is None or not device.active
@@ -194,6 +207,8 @@ class OfficeServer:
             new_id=lambda: secrets.token_urlsafe(12),
             max_payload_bytes=settings.server.max_payload_bytes,
             counter_devices=self.counter_devices,
+            health=store_health(settings, self.store),
+            wal_checkpoint_seconds=settings.store.wal_checkpoint_minutes * 60.0,
         )
         initial = service.start()
         self.service = service

@@ -127,17 +127,27 @@ def _new_password(from_stdin: bool) -> str | None:
     return first
 
 
+EXIT_EXPORT_SKIPPED = 3
+"""``events export`` wrote every readable event but skipped unreadable ones (listed on stderr)."""
+
+
 def cmd_events(args: argparse.Namespace) -> int:
     from queue_server.app import open_store
+    from queue_server.store.event_store import CorruptEventError
     from queue_server.store.jsonl import export_jsonl, import_jsonl
 
     settings = _settings(args)
     store = open_store(settings)
     try:
         if args.events_cmd == "export":
+            skipped: list[CorruptEventError] = []
             with _open_out(args.output) as fp:
-                count = export_jsonl(store, fp)
-            print(f"exported {count} events", file=sys.stderr)
+                count = export_jsonl(store, fp, skipped)
+            for error in skipped:
+                print(f"motcua: skipped unreadable event seq {error.seq} ({error.event_id}): {error.reason}",
+                      file=sys.stderr)  # fmt: skip
+            print(f"exported {count} events, skipped {len(skipped)} unreadable", file=sys.stderr)
+            return EXIT_EXPORT_SKIPPED if skipped else 0
         else:
             with open(args.file, encoding="utf-8") as fp:
                 count = import_jsonl(store, fp)

@@ -156,6 +156,11 @@ class BrokerSection(Strict):
 class StoreSection(Strict):
     url: SecretStr = SecretStr("sqlite:///var/motcua/office.db")
     """A database URL may hold a password: it is masked like one."""
+    min_free_mb: int = Field(default=200, ge=0)
+    """Under this much free space on the SQLite database's folder new tickets are refused (``store_unavailable``),
+    before SQLite itself runs out of room; 0 turns the floor off. Not checked for PostgreSQL."""
+    wal_checkpoint_minutes: int = Field(default=5, ge=1)
+    """How often SQLite's WAL is checkpointed and truncated (in a quiet moment between batches)."""
 
 
 class ServerSection(Strict):

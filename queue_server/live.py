@@ -2,7 +2,7 @@
 
 The ingest thread changes the queue state only inside ``LiveOffice.writing()``; the web threads read it only
 through ``snapshot()`` / ``ticket()``, under the same lock, so a page never sees a half-applied batch (nor a
-decision whose commit failed: the service rebuilds its state before the lock is released). Every change bumps
+decision whose commit failed: the service rolls its state back before the lock is released). Every change bumps
 ``version`` and wakes the server-sent-event streams waiting in ``wait_for_change``. Snapshots are built lazily,
 once per version, from whoever asks first: the engine stays pure and the ingest thread pays nothing when nobody
 watches. A web process without a server (``flask run``, tests) uses ``LiveOffice.following(store)``, which
@@ -23,8 +23,10 @@ from queue_server.engine.setup import OfficeSetup
 from queue_server.engine.state import QueueState, TicketStatus
 from queue_server.queue_order import QueuedTicket, call_order
 from queue_server.store.event_store import EventStore
+from queue_server.store.health import StoreStatus
 
 logger = logging.getLogger(__name__)
+STORE_OK = StoreStatus()
 FOLLOW_POLL_SECONDS = 1.0
 """How often a store-following view looks for new events while a stream waits."""
 
@@ -84,6 +86,8 @@ class OfficeSnapshot:
     waiting: tuple[WaitingLine, ...]
     counters: tuple[CounterView, ...]
     devices: tuple[DeviceHealth, ...]
+    store: StoreStatus = STORE_OK
+    """The database's health: a problem here is the alarm at the top of ``/live`` and the console."""
 
     def longest_wait(self, now: datetime) -> tuple[WaitingLine, float] | None:
         """The line whose first ticket has waited longest, and that wait in seconds."""
@@ -122,6 +126,7 @@ class LiveOffice:
         self._server_alarms: dict[str, set[str]] = {}
         self._reported: dict[str, tuple[str, ...]] = {}
         """Alarms the server raises about a device (``flooding``), beside the ones the device reports."""
+        self._store = STORE_OK
         self._closed = False
 
     @classmethod
@@ -188,6 +193,15 @@ class LiveOffice:
         self._devices[device_id] = DeviceHealth(device_id, kind, online, alarms, now)
         self._bump()
 
+    def store_status(self, status: StoreStatus) -> None:
+        """The service's view of the database changed (down, full, back); shown on the next snapshot."""
+        with self._changed:
+            if status.shown() == self._store.shown():
+                self._store = status
+                return
+            self._store = status
+            self._bump()
+
     def close(self) -> None:
         """Wake every waiting stream for good (the server is stopping)."""
         with self._changed:
@@ -203,7 +217,7 @@ class LiveOffice:
         with self._changed:
             self._catch_up()
             if self._snapshot is None or self._snapshot.version != self._version:
-                self._snapshot = _build(self._state(), self._version, self._devices)
+                self._snapshot = _build(self._state(), self._version, self._devices, self._store)
             return self._snapshot
 
     def ticket(self, ticket_id: str) -> TicketView | None:
@@ -275,7 +289,9 @@ class _StoreFollower:
         return True
 
 
-def _build(state: QueueState, version: int, devices: dict[str, DeviceHealth]) -> OfficeSnapshot:
+def _build(
+    state: QueueState, version: int, devices: dict[str, DeviceHealth], store: StoreStatus = STORE_OK
+) -> OfficeSnapshot:
     setup = state.setup
     oldest: dict[str, tuple[str, datetime]] = {}
     for waiting_ticket in state.waiting.values():
@@ -306,4 +322,4 @@ def _build(state: QueueState, version: int, devices: dict[str, DeviceHealth]) ->
             )
         )
     health = tuple(sorted(devices.values(), key=lambda d: d.device_id))
-    return OfficeSnapshot(version, setup, state.day, waiting, tuple(counters), health)
+    return OfficeSnapshot(version, setup, state.day, waiting, tuple(counters), health, store)

@@ -2,14 +2,18 @@
 
 Broker-agnostic (the MQTT adapter feeds it raw messages and publishes what it returns), so the same path serves
 MQTT devices, the web console and tests. Requests are handled in batches: every decision of a batch is committed
-in one transaction (one fsync) *before* any reply leaves; a failed commit answers nobody, and devices resend.
+in one transaction (one fsync) *before* any reply leaves. The state follows the store, never leads it: a batch is
+decided through a ``Savepoint`` and a failed commit rolls it back exactly, without reading the database; the
+batch is answered ``store_unavailable`` (the devices keep their requests and resend) and the service recovers by
+itself when the store is back. A log that cannot be replayed starts the service read-only.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,26 +25,23 @@ from queue_server.engine import commands as cmd
 from queue_server.engine import events as ev
 from queue_server.engine.decide import decide
 from queue_server.engine.errors import CommandRejected
+from queue_server.engine.savepoint import Savepoint
 from queue_server.engine.setup import OfficeSetup
 from queue_server.engine.state import QueueState
 from queue_server.live import LiveOffice
 from queue_server.log_summary import PerMinuteSummary
 from queue_server.private_views import CounterDevices, PrivateViews
+from queue_server.service_store import WAL_CHECKPOINT_SECONDS, Publish, StoreUpkeep
 from queue_server.store.event_store import Commit, EventStore, StoredEvent
+from queue_server.store.health import ServerReadOnly, StoreHealth, StoreUnavailable
+from queue_server.store.replay import ReplayError, ReplayProblem, replay_store
 from queue_server.views import retained_views
 
+__all__ = ["DeviceInfo", "OfficeService", "Publish"]
 logger = logging.getLogger(__name__)
 REFUSED_LINE = "device=%s requests refused: %d since the last such line (one a minute at most)"
 REPLY_CACHE_SIZE = 2_000
 """Recent replies kept in memory; a retry older than that is answered from the store (one query a batch)."""
-
-
-@dataclass(frozen=True)
-class Publish:
-    topic: str
-    payload: bytes
-    retain: bool = False
-    qos: int = msg.QOS
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class _Pending:
     events: list[ev.Event]
 
 
-class OfficeService:
+class OfficeService(StoreUpkeep):
     def __init__(
         self,
         *,
@@ -71,6 +72,8 @@ class OfficeService:
         new_id: Callable[[], str],
         max_payload_bytes: int = 4096,
         counter_devices: Callable[[], CounterDevices] = CounterDevices,
+        health: StoreHealth | None = None,
+        wal_checkpoint_seconds: float = WAL_CHECKPOINT_SECONDS,
     ) -> None:
         """``counter_devices``: the registry's counter units, for their private views (``private_views``)."""
         self.setup, self.store, self.devices = setup, store, devices
@@ -79,6 +82,9 @@ class OfficeService:
         self.state = QueueState()
         self.live = LiveOffice(lambda: self.state, clock=clock)
         """What the web pages read; every change of ``state`` happens inside ``live.writing()``."""
+        self.health = health if health is not None else StoreHealth()
+        self.read_only: ReplayProblem | None = None
+        """Set at start when the log cannot be replayed: every request is then answered ``read_only``."""
         self._replies: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self._published: dict[str, dict[str, Any]] = {}
         self._last_now: datetime | None = None
@@ -86,6 +92,13 @@ class OfficeService:
         self.on_retry: Callable[[str], None] = lambda device_id: None
         """Called for a request answered with its earlier reply (the admission gate gives its token back)."""
         self._refused = PerMinuteSummary(logger, REFUSED_LINE)
+        self._seq = 0
+        """The seq of the last stored event the state holds."""
+        self._uncertain = False
+        """A commit failed: it may have been stored all the same (connection lost after COMMIT); checked first."""
+        self._status_sent: tuple[object, ...] | None = None
+        self._probed = self._checkpointed = time.monotonic()
+        self._checkpoint_every = wal_checkpoint_seconds
 
     # -- start-up ---------------------------------------------------------------------------------------------
     def start(self) -> list[Publish]:
@@ -94,17 +107,15 @@ class OfficeService:
             return self._start()
 
     def _start(self) -> list[Publish]:
-        recorded: set[OfficeSetup] = set()
-
-        def events() -> Iterator[ev.Event]:
-            for stored in self.store.events():
-                if isinstance(stored.event, ev.OfficeConfigured):
-                    recorded.add(stored.event.setup)
-                yield stored.event
-
-        self.state = QueueState.replay(events())
+        try:
+            replayed = replay_store(self.store)
+        except ReplayError as exc:
+            return self._start_read_only(exc)
+        self.state, self._seq, recorded = replayed.state, replayed.last_seq, replayed.setups
         logger.info("replayed %d events", self.state.event_count)
-        out = [Publish(topics.server_status(self.office_id), msg.encode({"v": 1, "online": True}), retain=True)]
+        self.health.check_space(force=True)
+        self._show_health()
+        out = self._status_publishes()
         # The config file seeds the setup; admin pages change it later through ConfigureOffice events. The file's
         # setup is recorded only when it was never recorded (first start, or the file was edited since), so a
         # restart does not silently undo a change made in the admin pages.
@@ -148,24 +159,54 @@ class OfficeService:
         in_batch: dict[tuple[str, str], _Pending] = {}
         duplicates: list[tuple[str, _Pending]] = []
         admitted = [p for p in (self._admit(topic, payload, out) for topic, payload in messages) if p is not None]
-        self._load_replies([(device.device_id, envelope.id) for device, envelope, _ in admitted])
-        for device, envelope, command in admitted:
-            key = (device.device_id, envelope.id)
-            if key in in_batch:
-                duplicates.append((device.device_id, in_batch[key]))
-                self.on_retry(device.device_id)
-                continue
-            earlier = self._replies.get(key)
-            if earlier is not None:
-                self.on_retry(device.device_id)
-                out.append(Publish(topics.reply(self.office_id, device.device_id), msg.encode(earlier)))
-                continue
-            pending = self._decide(device.device_id, envelope.id, command)
-            in_batch[key] = pending
-            batch.append(pending)
-        stored = self._commit(batch) if batch else []
+        if not admitted:
+            return out + self._status_publishes()  # a registry read may have failed
+        self.health.check_space()
+        try:
+            self._reconcile()
+            self._load_replies([(device.device_id, envelope.id) for device, envelope, _ in admitted])
+        except ServerReadOnly:
+            pass
+        except Exception as exc:
+            self.health.failed(exc, writing=False, refused=len(admitted))
+            out += [self._not_now(d.device_id, e.id) for d, e, _ in admitted]
+            return out + self._status_publishes()
+        if self.read_only is not None:
+            for device, envelope, _ in admitted:  # a retry of a request answered before is still answered
+                earlier = self._replies.get((device.device_id, envelope.id))
+                if earlier is None:
+                    out.append(self._not_now(device.device_id, envelope.id))
+                else:
+                    out.append(Publish(topics.reply(self.office_id, device.device_id), msg.encode(earlier)))
+            return out + self._status_publishes()
+        savepoint = Savepoint(self.state)
+        try:
+            for device, envelope, command in admitted:
+                key = (device.device_id, envelope.id)
+                if key in in_batch:
+                    duplicates.append((device.device_id, in_batch[key]))
+                    self.on_retry(device.device_id)
+                    continue
+                earlier = self._replies.get(key)
+                if earlier is not None:
+                    self.on_retry(device.device_id)
+                    out.append(Publish(topics.reply(self.office_id, device.device_id), msg.encode(earlier)))
+                    continue
+                if self._refused_for_space(command):
+                    out.append(self._not_now(device.device_id, envelope.id))
+                    continue
+                pending = self._decide(device.device_id, envelope.id, command, savepoint)
+                in_batch[key] = pending
+                batch.append(pending)
+        except BaseException:
+            savepoint.rollback()  # a bug in a decision must not leave the rest of the batch in the state
+            raise
+        stored = self._commit(batch, savepoint)
         if stored is None:
-            return out  # only refusals and earlier replies: nothing new was committed, so nobody else is answered
+            # Nothing new was stored: the batch is answered "not now" and its devices resend (same ids).
+            out += [self._not_now(p.device_id, p.request_id) for p in batch]
+            out += [self._not_now(device_id, p.request_id) for device_id, p in duplicates]
+            return out + self._status_publishes()
         for pending in batch:
             self._remember((pending.device_id, pending.request_id), pending.reply)
             out.append(Publish(topics.reply(self.office_id, pending.device_id), msg.encode(pending.reply)))
@@ -174,7 +215,7 @@ class OfficeService:
         if batch:
             out.extend(self.event_publishes(stored))
             out.extend(self.retained_state(touched=[e for p in batch for e in p.events]))
-        return out
+        return out + self._status_publishes()
 
     def execute(self, command: cmd.Command, device_id: str | None = None) -> tuple[dict[str, Any], list[Publish]]:
         """One command from inside the server (web console, start-up): same engine, same durable commit.
@@ -186,10 +227,29 @@ class OfficeService:
             return self._execute(command, device_id)
 
     def _execute(self, command: cmd.Command, device_id: str | None) -> tuple[dict[str, Any], list[Publish]]:
-        pending = self._decide(device_id, None, command)
-        stored = self._commit([pending])
+        """Raises ``ServerReadOnly`` or ``StoreUnavailable`` (both RuntimeErrors) when nothing could be stored."""
+        if self.read_only is not None:
+            raise ServerReadOnly(str(self.read_only))
+        try:
+            self._reconcile()
+        except ServerReadOnly:
+            raise
+        except Exception as exc:
+            self.health.failed(exc, writing=False, refused=1)
+            self._show_health()
+            raise StoreUnavailable(self.health.status) from exc
+        if self._refused_for_space(command):
+            raise StoreUnavailable(self.health.status)
+        savepoint = Savepoint(self.state)
+        try:
+            pending = self._decide(device_id, None, command, savepoint)
+        except BaseException:
+            savepoint.rollback()
+            raise
+        stored = self._commit([pending], savepoint)
+        self._show_health()
         if stored is None:
-            raise RuntimeError("the event store did not commit; nothing was changed")
+            raise StoreUnavailable(self.health.status)
         return pending.reply, self.event_publishes(stored) + self.retained_state(touched=pending.events)
 
     def _admit(
@@ -204,15 +264,16 @@ class OfficeService:
         try:
             if office != self.office_id:
                 raise msg.ContractError(msg.ErrorCode.WRONG_OFFICE, f"this server is office {self.office_id}")
-            device = self.devices(device_id)
+            device = self._device(device_id, payload)
             if device is None:
                 raise msg.ContractError(msg.ErrorCode.UNKNOWN_DEVICE, "device not registered or revoked")
             envelope, body = msg.parse_request(payload, self.max_payload_bytes)
             self._authorise(device, envelope, body)
             return device, envelope, msg.to_command(envelope, body, device_id)
         except msg.ContractError as exc:
-            # Summarised, never a line per message: a hostile device could write the journal full.
-            self._refused.add(f"{_printable(device_id)} code={exc.code.value}")
+            if exc.code.value not in msg.TRANSIENT_CODES:  # those are logged once a minute by the store's health
+                # Summarised, never a line per message: a hostile device could write the journal full.
+                self._refused.add(f"{_printable(device_id)} code={exc.code.value}")
             logger.debug("device=%s rejected request: %s: %s", device_id[:40], exc.code.value, exc.message)
             error = exc
         except Exception:
@@ -229,6 +290,20 @@ class OfficeService:
         if topics.valid_id(device_id):
             out.append(Publish(topics.reply(self.office_id, device_id), msg.encode(reply)))
         return None
+
+    def _device(self, device_id: str, payload: bytes) -> DeviceInfo | None:
+        """The device registry is in the store too: while it cannot be read the request is "not now", never an
+        error that would make the device drop it."""
+        try:
+            return self.devices(device_id)
+        except Exception as exc:
+            self.health.failed(exc, writing=False, refused=1)
+            try:
+                request_id: str | None = msg.parse_request(payload, self.max_payload_bytes)[0].id
+            except msg.ContractError as bad:
+                request_id = bad.request_id
+            reason = self.health.status.reason or "the store is unavailable"
+            raise msg.ContractError(msg.ErrorCode.STORE_UNAVAILABLE, reason, request_id) from exc
 
     @staticmethod
     def _authorise(device: DeviceInfo, envelope: msg.RequestEnvelope, body: Any) -> None:
@@ -255,7 +330,9 @@ class OfficeService:
         if len(self._replies) > REPLY_CACHE_SIZE:
             self._replies.popitem(last=False)
 
-    def _decide(self, device_id: str | None, request_id: str | None, command: cmd.Command) -> _Pending:
+    def _decide(
+        self, device_id: str | None, request_id: str | None, command: cmd.Command, savepoint: Savepoint
+    ) -> _Pending:
         now = self._now()
         try:
             events = decide(self.state, command, now, self.new_id)
@@ -264,18 +341,25 @@ class OfficeService:
             reply = msg.error_reply(request_id, exc.reason.value, exc.detail, now.isoformat())
             return _Pending(device_id or "", request_id or "", reply, [])
         for event in events:
-            self.state.apply(event)
+            savepoint.apply(event)
         reply = msg.ok_reply(request_id or "", self._result(events), now.isoformat())
         return _Pending(device_id or "", request_id or "", reply, events)
 
-    def _commit(self, batch: list[_Pending]) -> list[list[StoredEvent]] | None:
+    def _commit(self, batch: list[_Pending], savepoint: Savepoint) -> list[list[StoredEvent]] | None:
+        """Store the batch; on failure undo its decisions (``savepoint``) and return None: nothing happened."""
+        if not batch:
+            return []
         commits = [Commit(p.device_id or None, p.request_id or None, p.events, p.reply) for p in batch]
         try:
-            return self.store.commit(commits)
-        except Exception:
-            logger.exception("commit of %d requests failed; nobody is answered, state rebuilt from store", len(batch))
-            self.state = QueueState.replay(stored.event for stored in self.store.events())
+            stored = self.store.commit(commits)
+        except Exception as exc:
+            savepoint.rollback()
+            self._uncertain = True
+            self.health.failed(exc, writing=True, refused=len(batch))
             return None
+        self._seq = max((e.seq for group in stored for e in group), default=self._seq)
+        self.health.succeeded(wrote=True)
+        return stored
 
     def event_publishes(self, stored: Iterable[list[StoredEvent]]) -> list[Publish]:
         """Committed events for the province bridge, in the JSON Lines schema of docs/events.md."""
@@ -303,7 +387,7 @@ class OfficeService:
                 result["counter_id"] = event.counter_id
         return result
 
-    def tick(self) -> list[Publish]:
+    def chores(self) -> list[Publish]:
         """Every few seconds from the ingest worker: log the refusal counts of the minute that ended, and clear
         the private view of a counter unit revoked meanwhile (or send one to a unit added meanwhile)."""
         self._refused.flush()

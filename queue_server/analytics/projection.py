@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from itertools import islice
@@ -45,7 +45,7 @@ from queue_server.analytics.targets import DEFAULT_TARGETS, Targets
 from queue_server.analytics.visits import Folder
 from queue_server.engine import events as ev
 from queue_server.engine.setup import OfficeSetup, RatingLevel
-from queue_server.store.event_store import StoredEvent
+from queue_server.store.event_store import CorruptEventError, StoredEvent
 from queue_server.store.schema import stats_cursor, stats_segments, stats_staff_days, stats_visits
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,13 @@ class EventLog(Protocol):
     @property
     def office_id(self) -> str: ...
 
-    def events(self, after_seq: int = 0, batch_size: int = 5000) -> Iterator[StoredEvent]: ...
+    def events(
+        self,
+        after_seq: int = 0,
+        batch_size: int = 5000,
+        *,
+        on_corrupt: Callable[[CorruptEventError], None] | None = None,
+    ) -> Iterator[StoredEvent]: ...
 
 
 class ProjectionConflict(Exception):
@@ -99,6 +105,11 @@ def read_cursor(conn: Connection, office_id: str) -> Cursor | None:
         return None
     scale = tuple((str(code), bool(ok)) for code, ok in json.loads(row.rating_scale))
     return Cursor(int(row.last_seq), row.last_event_at, int(row.utc_offset_minutes), scale)
+
+
+def _skip_corrupt(error: CorruptEventError) -> None:
+    """An undecodable event stops the office server (read-only), not its statistics pages: left out, said."""
+    log.error("statistics: event seq=%d id=%s left out, unreadable: %s", error.seq, error.event_id, error.reason)
 
 
 def _ticket_ids(event: ev.Event) -> Iterable[str]:
@@ -168,7 +179,8 @@ class VisitProjection:
         cursor = self.cursor(office_id)
         while True:
             after = 0 if cursor is None else cursor.last_seq
-            chunk = list(islice(store.events(after_seq=after, batch_size=min(chunk_events, 5000)), chunk_events))
+            events = store.events(after_seq=after, batch_size=min(chunk_events, 5000), on_corrupt=_skip_corrupt)
+            chunk = list(islice(events, chunk_events))
             if not chunk:
                 break
             cursor, visits = self._fold_chunk(office_id, setup, cursor, chunk)

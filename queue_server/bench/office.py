@@ -39,6 +39,7 @@ class OfficeUnderTest:
         broker_kind: str = "mosquitto",
         web: bool = False,
         limits: str = LOAD_LIMITS,
+        min_free_mb: int | None = None,
     ) -> None:
         """``web``: also serve the web pages (on a free port); off by default so measurements are of the queue.
 
@@ -57,7 +58,8 @@ class OfficeUnderTest:
             f'[broker]\nkind = "{broker_kind}"\nhost = "127.0.0.1"\nport = {port}\n'
             f'server_password = "{self.server_password}"\n'
             f'[store]\nurl = "{self.store_url}"\n'
-            f'[server]\ndata_dir = "{directory / "data"}"\nlog_level = "INFO"\n'
+            + ("" if min_free_mb is None else f"min_free_mb = {min_free_mb}\n")
+            + f'[server]\ndata_dir = "{directory / "data"}"\nlog_level = "INFO"\n'
             f"[web]\nenabled = {'true' if web else 'false'}\nport = 0\n"
             f"[limits]\n{limits}\n"
         )

@@ -69,6 +69,10 @@ class TemporaryPostgres:
         init = self.run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale")
         if init.returncode != 0:
             raise RuntimeError(f"initdb failed: {init.stderr or init.stdout}")
+        self.resume()
+
+    def resume(self) -> None:
+        """Start the (initialised) server again, e.g. after ``halt`` in an outage drill."""
         extra = "".join(f" -c {o}" for o in self.options)
         options = f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories={self.root}{extra}"
         started = self.run(
@@ -77,6 +81,10 @@ class TemporaryPostgres:
         if started.returncode != 0:
             tail = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
             raise RuntimeError(f"PostgreSQL did not start: {started.stderr}\n{tail}")
+
+    def halt(self) -> None:
+        """Stop the server as an outage would (fast shutdown: sessions cut, transactions rolled back), data kept."""
+        self.run("pg_ctl", "stop", "-m", "fast", "-w", "-D", str(self.data))
 
     def stop(self) -> None:
         try:

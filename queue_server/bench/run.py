@@ -21,6 +21,7 @@ from queue_server.bench.office import OfficeUnderTest
 from queue_server.bench.percentile import percentile
 from queue_server.bench.replay import replay_rate
 from queue_server.bench.rows import device_and_web_rows
+from queue_server.bench.savepoint import deepcopy_ms, savepoint_us
 from queue_server.brokers.process import MosquittoProcess, free_port
 from queue_server.contract import topics
 from queue_server.mqtt.device_link import DeviceLink
@@ -215,6 +216,10 @@ def main(quick: bool = False) -> int:
                 )
             )
         rows.append(Row("(for scale) issue round trip mean", "", f"{statistics.mean(lat):.2f} ms", None))
+        for tickets in (1000, 5000):
+            cost = savepoint_us(tickets)
+            rows.append(Row(f"batch savepoint, {tickets:,} tickets today", "<= 500 us", f"{cost:.0f} us", cost <= 500))
+        rows.append(Row("(for scale) deep copy of that state", "", f"{deepcopy_ms(5000):.0f} ms", None))
     rows += [Row(*row) for row in device_and_web_rows(scale)]
     _print(rows)
     return 0

@@ -47,6 +47,14 @@ class ErrorCode(StrEnum):
     INTERNAL = "internal"
     RATE_LIMITED = "rate_limited"
     """The device sent more than its kind's budget (``[limits]``); the request was neither decided nor stored."""
+    STORE_UNAVAILABLE = "store_unavailable"
+    """The database is down, full or under its free-space floor: nothing was decided; resend later."""
+    READ_ONLY = "read_only"
+    """The server started read-only (its log holds an event it cannot replay): nothing was decided."""
+
+
+TRANSIENT_CODES = frozenset({ErrorCode.STORE_UNAVAILABLE.value, ErrorCode.READ_ONLY.value})
+"""Error replies after which a device keeps the request and resends it (same id): nothing was decided or stored."""
 
 
 class ContractError(Exception):

@@ -1,6 +1,8 @@
 """The queue's state: nothing but the replay of its events (``QueueState.replay(events)``).
 
-``apply`` trusts its events (they were validated when decided), so replay is a tight loop of dict updates.
+``apply`` trusts its events (they were validated when decided), so replay is a tight loop of dict updates; an
+event that does not fit the state (a corrupt or hand-edited log) raises ``EventNotApplicable``, never an
+``AssertionError`` or a bare ``KeyError``, so the server can say which event it was and start read-only.
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ from queue_server.engine import events as ev
 from queue_server.engine.setup import OfficeSetup
 
 RECENT_CALLS_KEPT = 10
+
+
+class EventNotApplicable(Exception):
+    """The event cannot be applied to this state (e.g. a call of a ticket that is not waiting); replay stops."""
 
 
 class TicketStatus(StrEnum):
@@ -89,7 +95,12 @@ class QueueState:
         return state
 
     def apply(self, event: ev.Event) -> None:
-        _APPLY[type(event)](self, event)
+        try:
+            _APPLY[type(event)](self, event)
+        except EventNotApplicable:
+            raise
+        except (KeyError, AttributeError, TypeError, ValueError) as exc:  # costs nothing unless raised
+            raise EventNotApplicable(f"{type(event).__name__} does not fit the state: {exc!r}") from exc
         self.event_count += 1
 
     # -- queries used by adapters -------------------------------------------------------------------------
@@ -162,7 +173,8 @@ def _issued(s: QueueState, e: ev.TicketIssued) -> None:
 
 def _called(s: QueueState, e: ev.TicketCalled) -> None:
     ticket = s._unwait(e.ticket_id)
-    assert ticket is not None
+    if ticket is None:
+        raise EventNotApplicable(f"TicketCalled of ticket {e.ticket_id}, which is not waiting")
     ticket.status = TicketStatus.SERVING
     ticket.status_since = e.at
     ticket.counter_id = e.counter_id

@@ -19,7 +19,13 @@ from typing import Any
 import paho.mqtt.client as mqtt
 
 from queue_server.contract import topics
-from queue_server.contract.messages import SCHEMA_VERSION, AlarmCode, device_status_payload, encode
+from queue_server.contract.messages import (
+    SCHEMA_VERSION,
+    TRANSIENT_CODES,
+    AlarmCode,
+    device_status_payload,
+    encode,
+)
 from queue_server.mqtt.client import make_client
 from queue_server.mqtt.outbox import Outbox
 
@@ -61,6 +67,10 @@ class DeviceLink:
         self._volatile: dict[str, tuple[bytes, float]] = {}
         """Requests with a time to live: in memory only, resent until their deadline, then dropped."""
         self._expired: dict[str, None] = {}
+        self.on_transient: Callable[[Reply], None] | None = None
+        """Called with a ``store_unavailable`` / ``read_only`` reply: the server decided nothing, the request is
+        kept and resent (same id) until a real reply comes or its ttl ends."""
+        self.last_transient: Reply | None = None
         self.on_late_reply: Callable[[Reply], None] | None = None
         """Called with the server's reply to a request that had already expired (the server still applied it:
         it reached the server before the deadline, or paho resent it after a reconnect)."""
@@ -229,8 +239,13 @@ class DeviceLink:
         if not isinstance(request_id, str):
             logger.error("device=%s server error without request id: %s", self.device_id, reply.get("error"))
             return
+        error = reply.get("error") if isinstance(reply.get("error"), dict) else None
+        if not reply.get("ok") and error is not None and error.get("code") in TRANSIENT_CODES:
+            self._transient(reply)  # kept in the outbox; resent after the interval like an unanswered request
+            return
         self._sent_at.pop(request_id, None)
         self._last_reply_at = time.monotonic()
+        self.last_transient = None
         with self._lock:
             volatile = self._volatile.pop(request_id, None) is not None
         if not volatile and not self._outbox.remove(request_id):
@@ -244,6 +259,18 @@ class DeviceLink:
                     logger.exception("device=%s late-reply handler failed", self.device_id)
             return  # a reply to a resend that was already answered, or to a request that expired
         self._deliver(request_id, reply)
+
+    def _transient(self, reply: Reply) -> None:
+        first = self.last_transient is None
+        self.last_transient = reply
+        if first:
+            logger.warning("device=%s server cannot store now (%s); requests kept and resent", self.device_id,
+                           (reply.get("error") or {}).get("message"))  # fmt: skip
+        if self.on_transient is not None:
+            try:
+                self.on_transient(reply)
+            except Exception:
+                logger.exception("device=%s transient-reply handler failed", self.device_id)
 
     def _deliver(self, request_id: str, reply: Reply) -> None:
         """Hand a reply (the server's, or a local ``expired``) to whoever waits for it and to ``on_reply``."""

@@ -23,10 +23,14 @@ from queue_server.engine.commands import Command
 from queue_server.mqtt.client import make_client
 from queue_server.mqtt.queued_client import STOP, QueuedClient
 from queue_server.service import OfficeService, Publish
+from queue_server.store.health import ServerReadOnly, StoreUnavailable
 
 logger = logging.getLogger(__name__)
-TICK_SECONDS = 5.0
-"""How often the worker does its periodic chores (alarms cleared, summaries logged, revoked views cleared)."""
+TICK_SECONDS = 1.0
+"""The worker looks after the store (free space, a failed database tried again, WAL checkpoint) at least this
+often, between batches (``OfficeService.tick``)."""
+CHORES_SECONDS = 5.0
+"""How often the worker does its other periodic chores (alarms cleared, summaries logged, revoked views cleared)."""
 
 
 class ServerLink(QueuedClient):
@@ -124,16 +128,17 @@ class ServerLink(QueuedClient):
         live.device_status(device_id, info.kind, payload, live.now())
 
     def _work(self) -> None:
-        next_tick = time.monotonic() + TICK_SECONDS
+        next_chores = time.monotonic() + CHORES_SECONDS
         while True:
             try:
-                first = self._inbox.get(timeout=max(0.0, next_tick - time.monotonic()))
+                first = self._inbox.get(timeout=TICK_SECONDS)
             except queue.Empty:
                 first = None
-            if time.monotonic() >= next_tick:
-                next_tick = time.monotonic() + TICK_SECONDS
-                self._tick()
+            if time.monotonic() >= next_chores:
+                next_chores = time.monotonic() + CHORES_SECONDS
+                self._publish(self._chores())
             if first is None:
+                self._publish(self._tick())
                 continue
             if first is STOP:
                 return
@@ -149,29 +154,48 @@ class ServerLink(QueuedClient):
             try:
                 publishes = self.service.handle(requests) if requests else []
                 if any(item[0] == "republish" for item in items):
-                    publishes = self._initial + self.service.retained_state(only_changed=False) + publishes
+                    publishes = [
+                        *self._initial,
+                        self.service.status_publish(),  # the store's health now, not at start
+                        *self.service.retained_state(only_changed=False),
+                        *publishes,
+                    ]
             except Exception:
                 logger.exception("batch of %d messages failed; devices will resend", len(requests))
                 publishes = []
             for _, (command, done) in (item for item in items if item[0] == "execute"):
                 publishes += self._execute(command, done)
-            for publish in publishes:
-                self._client.publish(publish.topic, publish.payload, qos=publish.qos, retain=publish.retain)
+            self._publish(publishes + self._tick())
             if stop:
                 return
 
-    def _tick(self) -> None:
+    def _chores(self) -> list[Publish]:
         try:
             if self.gate is not None:
                 self.gate.tick()
-            for publish in self.service.tick():
-                self._client.publish(publish.topic, publish.payload, qos=publish.qos, retain=publish.retain)
+            return self.service.chores()
         except Exception:
-            logger.exception("periodic chores failed; tried again in %ss", TICK_SECONDS)
+            logger.exception("periodic chores failed; tried again in %ss", CHORES_SECONDS)
+            return []
+
+    def _tick(self) -> list[Publish]:
+        try:
+            return self.service.tick(quiet=self._inbox.empty())
+        except Exception:
+            logger.exception("store upkeep failed")
+            return []
+
+    def _publish(self, publishes: list[Publish]) -> None:
+        for publish in publishes:
+            self._client.publish(publish.topic, publish.payload, qos=publish.qos, retain=publish.retain)
 
     def _execute(self, command: Command, done: Future[dict[str, Any]]) -> list[Publish]:
         try:
             reply, publishes = self.service.execute(command)
+        except (StoreUnavailable, ServerReadOnly) as exc:
+            logger.warning("internal command %s not run: %s", type(command).__name__, exc)  # health logs the rest
+            done.set_exception(exc)
+            return []
         except Exception as exc:
             logger.exception("internal command %s failed", type(command).__name__)
             done.set_exception(exc)

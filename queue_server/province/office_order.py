@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from sqlalchemy import Connection, Engine, delete, select
 
@@ -25,7 +25,7 @@ from queue_server.analytics.projection import ProjectionConflict, VisitProjectio
 from queue_server.engine.codec import DecodeError, event_from_dict
 from queue_server.engine.setup import OfficeSetup
 from queue_server.province.cursors import cursors
-from queue_server.store.event_store import StoredEvent
+from queue_server.store.event_store import CorruptEventError, StoredEvent
 from queue_server.store.schema import (
     events,
     stats_cursor,
@@ -55,7 +55,13 @@ class OfficeOrder:
                 return int(own.execute(query).scalar_one_or_none() or 0)
         return int(conn.execute(query).scalar_one_or_none() or 0)
 
-    def events(self, after_seq: int = 0, batch_size: int = 5000) -> Iterator[StoredEvent]:
+    def events(
+        self,
+        after_seq: int = 0,
+        batch_size: int = 5000,
+        *,
+        on_corrupt: Callable[[CorruptEventError], None] | None = None,
+    ) -> Iterator[StoredEvent]:
         """The office's events with office seq in ``(after_seq, watermark]``, in office seq order (the watermark
         read once, at the start). ``StoredEvent.seq`` is the office's seq."""
         if batch_size < 1:
@@ -75,8 +81,12 @@ class OfficeOrder:
             for row in rows:
                 try:
                     event = event_from_dict(json.loads(row.payload))
-                except (ValueError, DecodeError) as exc:
-                    raise DecodeError(f"office {self.office_id} seq {row.origin_seq} is unreadable: {exc}") from exc
+                except (ValueError, TypeError, KeyError, AttributeError, RecursionError, DecodeError) as exc:
+                    corrupt = CorruptEventError(int(row.origin_seq), row.event_id, str(exc))
+                    if on_corrupt is None:
+                        raise corrupt from exc
+                    on_corrupt(corrupt)
+                    continue
                 seq = int(row.origin_seq)
                 yield StoredEvent(seq, row.event_id, self.office_id, row.device_id, row.request_id, event)
             if len(rows) < batch_size:

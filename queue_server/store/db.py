@@ -29,9 +29,19 @@ SQLITE_PRAGMAS = (
 )
 
 
+POSTGRES_CONNECT_TIMEOUT_S = 5
+"""A PostgreSQL server that does not answer fails the commit within this (libpq waits forever by default), so
+the ingest thread answers ``store_unavailable`` instead of hanging."""
+CHECKPOINT_BUSY_TIMEOUT_MS = 200
+"""How long a scheduled WAL checkpoint waits for readers before it gives up until the next one."""
+
+
 def make_engine(url: str) -> Engine:
     """Create (without connecting) an engine for ``url``, with SQLite made durable on every connection."""
-    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+    extra: dict[str, Any] = {}
+    if url.startswith("postgresql"):
+        extra["connect_args"] = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S}
+    engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"), **extra)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
@@ -51,6 +61,37 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_on_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN")
+
+
+def sqlite_file(engine: Engine) -> Path | None:
+    """The database file of a SQLite engine (None for PostgreSQL or an in-memory database)."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return None
+    return Path(database)
+
+
+def checkpoint_wal(engine: Engine) -> tuple[int, int, int] | None:
+    """``PRAGMA wal_checkpoint(TRUNCATE)``: copy the WAL into the database and truncate it to zero bytes.
+
+    SQLite checkpoints passively by itself but never shrinks the WAL file; the server calls this on a schedule in a
+    quiet moment. Waits at most ``CHECKPOINT_BUSY_TIMEOUT_MS`` for readers. Returns SQLite's (busy, log frames,
+    checkpointed frames), busy = 1 meaning it could not finish this time; None on PostgreSQL.
+    """
+    if sqlite_file(engine) is None:
+        return None
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout={CHECKPOINT_BUSY_TIMEOUT_MS}")
+            row = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        finally:
+            cursor.close()
+    finally:
+        raw.close()
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
@@ -46,6 +46,14 @@ class DuplicateRequestError(StoreError):
         more = f" and {len(keys) - 5} more" if len(keys) > 5 else ""
         super().__init__(f"request already committed (device/request): {shown}{more}")
         self.keys = list(keys)
+
+
+class CorruptEventError(DecodeError):
+    """A stored row that does not decode into an event: which one (``seq``, ``event_id``) and why."""
+
+    def __init__(self, seq: int, event_id: str, reason: str) -> None:
+        super().__init__(f"stored event seq {seq} ({event_id}) is unreadable: {reason}")
+        self.seq, self.event_id, self.reason = seq, event_id, reason
 
 
 @dataclass(frozen=True)
@@ -211,11 +219,19 @@ class EventStore:
                     found[(device_id, request_id)] = json.loads(text)
         return found
 
-    def events(self, after_seq: int = 0, batch_size: int = 5000) -> Iterator[StoredEvent]:
+    def events(
+        self,
+        after_seq: int = 0,
+        batch_size: int = 5000,
+        *,
+        on_corrupt: Callable[[CorruptEventError], None] | None = None,
+    ) -> Iterator[StoredEvent]:
         """This office's events with ``seq > after_seq``, in seq order.
 
         Read in pages of ``batch_size`` on short transactions, so a long replay holds no lock or snapshot
-        between pages (it would stall SQLite's WAL checkpoints) and memory stays bounded.
+        between pages (it would stall SQLite's WAL checkpoints) and memory stays bounded. A row that does not
+        decode raises ``CorruptEventError``; with ``on_corrupt`` it is handed to that instead and skipped (an
+        export must save the rest of the log).
         """
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
@@ -231,7 +247,14 @@ class EventStore:
             with self._engine.connect() as conn:
                 rows = conn.execute(stmt).all()
             for row in rows:
-                yield _decode(row)
+                try:
+                    decoded = _decode(row)
+                except CorruptEventError as exc:
+                    if on_corrupt is None:
+                        raise
+                    on_corrupt(exc)
+                    continue
+                yield decoded
             if len(rows) < batch_size:
                 return
             last = rows[-1].seq
@@ -291,6 +314,6 @@ class EventStore:
 def _decode(row: Row[*tuple[Any, ...]]) -> StoredEvent:
     try:
         event = event_from_dict(json.loads(row.payload))
-    except (ValueError, DecodeError) as exc:
-        raise DecodeError(f"stored event seq {row.seq} ({row.event_id}) is unreadable: {exc}") from exc
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError, DecodeError) as exc:
+        raise CorruptEventError(int(row.seq), str(row.event_id), str(exc)[:300] or type(exc).__name__) from exc
     return StoredEvent(row.seq, row.event_id, row.office_id, row.device_id, row.request_id, event)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from queue_server.engine.codec import event_from_dict, event_to_dict
-from queue_server.store.event_store import EventStore, StoredEvent, StoreError
+from queue_server.store.event_store import CorruptEventError, EventStore, StoredEvent, StoreError
 from queue_server.store.schema import EVENT_ID_LENGTH, ID_LENGTH
 
 log = logging.getLogger(__name__)
@@ -94,10 +94,20 @@ def _text(data: dict[str, Any], name: str, max_length: int, *, optional: bool) -
     return value
 
 
-def export_jsonl(store: EventStore, fp: IO[str]) -> int:
-    """Write the store's events, in seq order, one JSON object per line; returns how many were written."""
+def export_jsonl(store: EventStore, fp: IO[str], skipped: list[CorruptEventError] | None = None) -> int:
+    """Write the store's events, in seq order, one JSON object per line; returns how many were written.
+
+    An export is the backup of last resort, so it always finishes: a stored event that cannot be decoded is
+    logged (seq and id, never its payload), appended to ``skipped`` and left out; the rest is written.
+    """
     count = 0
-    for stored in store.events():
+
+    def corrupt(error: CorruptEventError) -> None:
+        log.error("export: event seq=%d id=%s skipped: %s", error.seq, error.event_id, error.reason)
+        if skipped is not None:
+            skipped.append(error)
+
+    for stored in store.events(on_corrupt=corrupt):
         fp.write(json.dumps(record_to_dict(stored), ensure_ascii=False, separators=(",", ":")) + "\n")
         count += 1
     log.info("exported %d events of office %s", count, store.office_id)

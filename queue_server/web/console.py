@@ -10,11 +10,13 @@ from the statistics read model, so the stream stays cheap.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user  # type: ignore[import-untyped]
+from sqlalchemy.exc import SQLAlchemyError
 
 from queue_server.analytics.current import office_report
 from queue_server.analytics.metrics import Figures, GroupBy
@@ -22,9 +24,11 @@ from queue_server.engine import commands as cmd
 from queue_server.engine.errors import Reason
 from queue_server.engine.setup import Outcome
 from queue_server.live import OfficeSnapshot
+from queue_server.store.health import ServerReadOnly, StoreUnavailable
 from queue_server.web import get_execute, get_live, get_setup, get_store
 from queue_server.web.auth import roles_required
 from queue_server.web.dashboard import today
+from queue_server.web.errors import store_title
 from queue_server.web.i18n import _
 from queue_server.web.live import event_stream
 from queue_server.web.users import Role
@@ -57,9 +61,17 @@ def page() -> ResponseReturnValue:
         live_part=render_live_part(snapshot),
         outcomes=list(Outcome),
         transfer_services=[s for s in setup.services if view is None or s.id != view.service_id],
-        figures=my_figures(current_user.staff_id),
+        figures=_figures_if_readable(current_user.staff_id),
         connected=get_execute() is not None,
     )
+
+
+def _figures_if_readable(staff_id: str | None) -> Figures | None:
+    """The day's figures need the database; while it is down the console still works from the live view."""
+    try:
+        return my_figures(staff_id)
+    except SQLAlchemyError:
+        return None
 
 
 def my_figures(staff_id: str | None) -> Figures | None:
@@ -88,6 +100,8 @@ def render_live_part(snapshot: OfficeSnapshot) -> str:
         queue_more=max(0, len(queue) - QUEUE_SHOWN),
         wait_minutes=lambda since: max(0, int((now - since).total_seconds() // 60)),
         service_names={s.id: s.name_vi for s in setup.services},
+        snapshot=snapshot,
+        local_time=lambda at: (at + timedelta(minutes=setup.utc_offset_minutes)).strftime("%H:%M"),
     )
 
 
@@ -155,7 +169,14 @@ def act(action: str) -> ResponseReturnValue:
     if execute is None:
         flash(_("The console is not connected to the queue server."), "error")
         return redirect(url_for("console.page")), 503
-    reply = execute(command_for(action, _counter_id(), current_user.staff_id))
+    try:
+        reply = execute(command_for(action, _counter_id(), current_user.staff_id))
+    except StoreUnavailable as exc:
+        flash(_("Refused: %(reason)s", reason=store_title(str(exc.status.problem or "unavailable"))), "error")
+        return redirect(url_for("console.page"))
+    except ServerReadOnly:
+        flash(_("Refused: %(reason)s", reason=store_title("read_only")), "error")
+        return redirect(url_for("console.page"))
     if reply.get("ok"):
         flash(_("Done."), "info")
     else:

@@ -149,7 +149,7 @@ def test_request_for_another_office_is_refused(store: EventStore) -> None:
     assert replies(out, "kiosk-01")[0]["error"]["code"] == "wrong_office"  # type: ignore[index]
 
 
-def test_failed_commit_answers_nobody_and_keeps_state_consistent(store: EventStore) -> None:
+def test_failed_commit_is_answered_store_unavailable_and_keeps_state_consistent(store: EventStore) -> None:
     service = make_service(store)
     service.handle([request("kiosk-01", "req-00000001", "issue_ticket", service_id="ho-tich")])
     before = copy.deepcopy(service.state)
@@ -159,7 +159,8 @@ def test_failed_commit_answers_nobody_and_keeps_state_consistent(store: EventSto
 
     service.store.commit = broken  # type: ignore[method-assign]
     out = service.handle([request("kiosk-01", "req-00000002", "issue_ticket", service_id="ho-tich")])
-    assert replies(out, "kiosk-01") == []
+    [reply] = replies(out, "kiosk-01")
+    assert reply["ok"] is False and reply["error"]["code"] == "store_unavailable"  # type: ignore[index]
     assert service.state == before
 
 
@@ -275,12 +276,12 @@ def test_the_masked_name_goes_only_to_the_serving_counters_units(store: EventSto
     assert counter["serving"]["priority"] is True
     # screen-1 is revoked: the next tick empties its retained view, and a full republish keeps it empty
     units[0] = CounterDevices({"counter-1": "quay-1", "counter-2": "quay-2"}, frozenset({"screen-1"}))
-    assert service.tick() == [Publish(topics.device_view(OFFICE, "screen-1"), b"", retain=True)]
-    assert service.tick() == []
+    assert service.chores() == [Publish(topics.device_view(OFFICE, "screen-1"), b"", retain=True)]
+    assert service.chores() == []
     republished = private_views(service.retained_state(only_changed=False))
     assert republished[topics.device_view(OFFICE, "screen-1")] == b""
     # a unit added while the server runs gets its view at the next tick, name included
     units[0] = CounterDevices({**units[0].active, "screen-2": "quay-1"}, frozenset({"screen-1"}))
-    [added] = service.tick()
+    [added] = service.chores()
     assert added.topic == topics.device_view(OFFICE, "screen-2") and added.retain
     assert json.loads(added.payload)["serving"]["display_name"] == "Nguyễn V. A."

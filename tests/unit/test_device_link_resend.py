@@ -46,3 +46,18 @@ def test_after_a_reconnect_everything_is_sent(tmp_path: Path) -> None:
     link._last_reply_at = time.monotonic()
     link._flush(force=True)
     assert len(sent) == 50
+
+
+def test_a_store_unavailable_reply_keeps_the_request_and_everything_due_is_resent(tmp_path: Path) -> None:
+    link, sent = make_link(tmp_path)
+    got: list[dict[str, object]] = []
+    link.on_reply, link.on_transient = got.append, got.append
+    for code in ("store_unavailable", "read_only"):
+        error = {"code": code, "message": "database down"}
+        link._handle_reply({"v": 1, "id": "kiosk-1-000000", "ok": False, "error": error})
+    assert link.pending() == 50, "nothing was decided: the request stays in the outbox"
+    assert [r["error"]["code"] for r in got] == ["store_unavailable", "read_only"]  # type: ignore[index]
+    link._flush()
+    assert len(sent) == 50, "a server that cannot store is not busy: no resend budget"
+    link._handle_reply({"v": 1, "id": "kiosk-1-000000", "ok": False, "error": {"code": "nothing_waiting"}})
+    assert link.pending() == 49 and link.last_transient is None, "a real refusal is an answer"
