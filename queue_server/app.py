@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from queue_server.analytics.current import ProjectionKeeper
 from queue_server.brokers.credentials import hash_password
 from queue_server.config import Settings
-from queue_server.contract.topics import SERVER_USERNAME
+from queue_server.contract.topics import REPLAYER_USERNAME, SERVER_USERNAME
 from queue_server.mqtt.server_link import ServerLink
 from queue_server.province.office_replay import EventReplayer
 from queue_server.service import DeviceInfo, OfficeService
@@ -26,10 +26,14 @@ from queue_server.store.devices import DeviceRegistry
 from queue_server.store.event_store import EventStore
 
 if TYPE_CHECKING:
+    from queue_server.brokers.certs import OfficeCertificates
     from queue_server.web.server import WebServer
 
 logger = logging.getLogger(__name__)
 DEVICE_CACHE_SECONDS = 5.0
+REVOKE_CHECK_SECONDS = 2.0
+"""How often the embedded broker re-reads the accounts and drops revoked devices (``motcua device revoke``
+runs in another process)."""
 
 
 def sqlite_parent(url: str) -> Path | None:
@@ -55,6 +59,25 @@ def server_password(settings: Settings) -> str:
     if settings.broker.server_password is not None:
         return settings.broker.server_password.get_secret_value()
     return data_dir_secret(settings, "server.secret")
+
+
+def replayer_password(settings: Settings) -> str:
+    """The event replayer's broker password (``motcua-replayer``): from config, or generated into data_dir."""
+    if settings.broker.replayer_password is not None:
+        return settings.broker.replayer_password.get_secret_value()
+    return data_dir_secret(settings, "replayer.secret")
+
+
+def office_certificates(settings: Settings) -> OfficeCertificates | None:
+    """With ``[broker] tls``: the office CA and the broker's certificate in ``data_dir/tls``, made or renewed."""
+    if not settings.broker.tls:
+        return None
+    from queue_server.brokers.certs import ensure_office_certificates
+
+    hosts = [*settings.broker.cert_hosts]
+    if settings.broker.tls_host not in ("0.0.0.0", "::", ""):
+        hosts.append(settings.broker.tls_host)
+    return ensure_office_certificates(settings.server.data_dir / "tls", settings.office.id, hosts)
 
 
 def web_secret_key(settings: Settings) -> str:
@@ -92,6 +115,7 @@ class OfficeServer:
         self.stats_keeper: ProjectionKeeper | None = None
         self._stopped = threading.Event()
         self._server_hash = ""
+        self._replayer_hash = ""
         self._devices: dict[str, tuple[DeviceInfo | None, float]] = {}
         self.web: WebServer | None = None
 
@@ -100,6 +124,7 @@ class OfficeServer:
         assert self.store is not None
         accounts = {d.device_id: d.password_hash for d in DeviceRegistry(self.store).list(include_revoked=False)}
         accounts[SERVER_USERNAME] = self._server_hash
+        accounts[REPLAYER_USERNAME] = self._replayer_hash
         return accounts
 
     def device_info(self, device_id: str) -> DeviceInfo | None:
@@ -124,14 +149,28 @@ class OfficeServer:
         self.store = open_store(settings)
         password = server_password(settings)
         self._server_hash = hash_password(password)
+        replayer = replayer_password(settings)
+        self._replayer_hash = hash_password(replayer)
+        certificates = office_certificates(settings)
         if settings.broker.kind == "embedded":
-            from queue_server.brokers.embedded import EmbeddedBroker
+            from queue_server.brokers.embedded import EmbeddedBroker, TlsListener
 
+            tls = None
+            if certificates is not None:
+                tls = TlsListener(
+                    settings.broker.tls_host,
+                    settings.broker.tls_port,
+                    certificates.server_cert,
+                    certificates.server_key,
+                )
             self.broker = EmbeddedBroker(
                 office_id=settings.office.id,
                 port=settings.broker.port,
                 host=settings.broker.host,
                 accounts_provider=self.broker_accounts,
+                # re-checks compare hashes only (cheap): a revoked device is dropped within seconds
+                recheck_interval=REVOKE_CHECK_SECONDS,
+                tls=tls,
             )
             self.broker.start()
             logger.info("embedded broker listening on %s:%s", settings.broker.host, settings.broker.port)
@@ -159,8 +198,8 @@ class OfficeServer:
             self.store,
             host=settings.broker.host,
             port=settings.broker.port,
-            username=SERVER_USERNAME,
-            password=password,
+            username=REPLAYER_USERNAME,
+            password=replayer,
         )
         if settings.web.enabled:
             self.stats_keeper = ProjectionKeeper(self.store, lambda: service.state.setup or settings.office_setup())

@@ -4,6 +4,12 @@ Each office runs its own broker, so the office id is written literally into the 
 never be granted anything under office B's tree, even by a typo in a pattern. Device-specific rules use
 Mosquitto's ``%u`` (username) substitution, so adding or revoking a device only rewrites ``passwd``; the ACL
 stays the same and both are re-read on SIGHUP (:func:`reload_mosquitto`), without dropping connected clients.
+
+Every motcua Mosquitto (office and province) binds the client id to the username (``use_username_as_clientid``),
+caps the packet size (``contract.limits.MAX_PACKET_BYTES``) and, with ``tls``, listens with the office's
+certificate (:mod:`.certs`); the plain listener is meant for loopback (the server) unless the operator chose
+otherwise. ``include_mode`` writes a file for Debian's ``/etc/mosquitto/conf.d/``: without the persistence, log
+and pid lines that Debian's main ``mosquitto.conf`` already sets (Mosquitto refuses them twice).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from pathlib import Path
 
 from queue_server.brokers.credentials import is_password_hash
 from queue_server.contract import topics
+from queue_server.contract.limits import MAX_PACKET_BYTES
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +31,19 @@ CONFIG_NAME = "mosquitto.conf"
 PASSWD_NAME = "passwd"
 ACL_NAME = "acl"
 PERSISTENCE_DIR = "data"
+TLS_FILES = {"cafile": "tls-ca.pem", "certfile": "tls-server.pem", "keyfile": "tls-server.key"}
+"""Copies of the office's certificate files in the Mosquitto folder, which the ``mosquitto`` user can read."""
+
+
+@dataclass(frozen=True)
+class MosquittoTls:
+    """A TLS listener: where it binds, and the office's CA, server certificate and key (copied beside the config)."""
+
+    port: int
+    bind: str
+    cafile: Path
+    certfile: Path
+    keyfile: Path
 
 
 @dataclass(frozen=True)
@@ -44,6 +64,9 @@ def write_mosquitto_config(
     persistence: bool = True,
     run_as_root: bool = False,
     extra_lines: Sequence[str] = (),
+    tls: MosquittoTls | None = None,
+    include_mode: bool = False,
+    pid_file: Path | None = None,
 ) -> Path:
     """Write ``mosquitto.conf``, ``passwd`` and ``acl`` into ``directory``; return the config's path.
 
@@ -64,6 +87,9 @@ def write_mosquitto_config(
         persistence=persistence,
         run_as_root=run_as_root,
         extra_lines=extra_lines,
+        tls=tls,
+        include_mode=include_mode,
+        pid_file=pid_file,
     )
 
 
@@ -78,6 +104,9 @@ def write_broker_config(
     persistence: bool = True,
     run_as_root: bool = False,
     extra_lines: Sequence[str] = (),
+    tls: MosquittoTls | None = None,
+    include_mode: bool = False,
+    pid_file: Path | None = None,
 ) -> Path:
     """The configuration any motcua Mosquitto shares (office or province broker); only the ACL differs."""
     if not 0 < port < 65536:
@@ -95,8 +124,18 @@ def write_broker_config(
         f"password_file {passwd_path}",
         f"acl_file {acl_path}",
         f"listener {port} {bind}",
-        "log_dest stderr",
-        "log_timestamp_format %Y-%m-%dT%H:%M:%S",
+        # After the first listener: Mosquitto would open a default one on 1883 for a listener option before it.
+        # Identity is the username: no account can take (kick) another's connection or resume its session
+        # (global, with per_listener_settings false, so on the TLS listener too).
+        "use_username_as_clientid true",
+        # Refused (and the connection closed) as soon as the fixed header announces more: contract/limits.py.
+        f"max_packet_size {MAX_PACKET_BYTES}",
+    ]
+    if tls is not None:
+        lines += _tls_lines(directory, tls)
+    if not include_mode:
+        lines += ["log_dest stderr", "log_timestamp_format %Y-%m-%dT%H:%M:%S"]
+    lines += [
         # Mosquitto's default keeps only 1,000 queued messages per client and drops the rest: a morning rush
         # while the server restarts, or its replies to a busy kiosk, must not be cut there.
         "max_queued_messages 100000",
@@ -104,13 +143,17 @@ def write_broker_config(
         # Request/reply packets are small: without this, Nagle + delayed ACK add ~40 ms per hop.
         "set_tcp_nodelay true",
     ]
-    if persistence:
+    if include_mode:
+        pass  # Debian's mosquitto.conf sets persistence, its location, the log and the pid file
+    elif persistence:
         data_dir = directory / PERSISTENCE_DIR
         data_dir.mkdir(mode=0o700, exist_ok=True)
         # Mosquitto concatenates the location and file name, so the trailing slash matters.
         lines += ["persistence true", f"persistence_location {data_dir}/"]
     else:
         lines.append("persistence false")
+    if pid_file is not None and not include_mode:
+        lines.append(f"pid_file {pid_file}")
     if run_as_root:
         lines.append("user root")
     lines += extra_lines
@@ -118,6 +161,25 @@ def write_broker_config(
     _write_atomic(config_path, "\n".join(lines) + "\n", mode=0o600)
     logger.debug("wrote mosquitto config for %s in %s", title, directory)
     return config_path
+
+
+def _tls_lines(directory: Path, tls: MosquittoTls) -> list[str]:
+    """The TLS listener; the certificate files are copied beside the config (the key stays 0600)."""
+    if not 0 < tls.port < 65536:
+        raise ValueError(f"invalid TLS port {tls.port}")
+    copies = {}
+    for option, name in TLS_FILES.items():
+        source: Path = getattr(tls, option)
+        copies[option] = directory / name
+        mode = 0o600 if option == "keyfile" else 0o644
+        _write_atomic(copies[option], source.read_text(encoding="ascii"), mode=mode)
+    return [
+        f"listener {tls.port} {tls.bind}",
+        f"cafile {copies['cafile']}",
+        f"certfile {copies['certfile']}",
+        f"keyfile {copies['keyfile']}",
+        "tls_version tlsv1.2",
+    ]
 
 
 def write_password_file(path: Path, accounts: Sequence[BrokerAccount]) -> Path:
@@ -141,6 +203,9 @@ def render_acl(office_id: str) -> str:
     """The ACL file text: the server owns its office's tree; devices get their own ``%u`` topics."""
     out = [f"# motcua ACL for office {office_id}", "", f"user {topics.SERVER_USERNAME}"]
     out += [f"topic readwrite {p}" for p in topics.server_patterns(office_id)]
+    out += ["", f"user {topics.REPLAYER_USERNAME}"]
+    out += [f"topic write {t}" for t in topics.replayer_publish_topics(office_id)]
+    out += [f"topic read {t}" for t in topics.replayer_read_topics(office_id)]
     # pattern lines apply to every user, whatever "user" line precedes them. Mosquitto warns at startup about
     # the ones without %u (state/#, server/status): harmless, they are meant for every device.
     out += ["", "# every device, %u = its username (= device id)"]

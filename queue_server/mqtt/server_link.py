@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import queue
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -33,11 +34,13 @@ class ServerLink(QueuedClient):
         username: str,
         password: str,
         max_batch: int = 256,
+        ca_file: Path | None = None,
     ) -> None:
+        """``ca_file``: connect with TLS, verifying the broker against that CA (a broker on another machine)."""
         self.service, self.max_batch = service, max_batch
         self.office_id = service.office_id
         client = make_client(
-            f"motcua-server-{self.office_id}",
+            username,  # the brokers use the username as client id anyway: say so
             username,
             password,
             will_topic=topics.server_status(self.office_id),
@@ -45,6 +48,7 @@ class ServerLink(QueuedClient):
             # is down and deliver them late, so a staff "next" could call somebody minutes after it was pressed.
             # Durable requests are resent from the devices' outboxes anyway.
             clean_session=True,
+            ca_file=ca_file,
         )
         super().__init__(client, host=host, port=port, worker_name="motcua-ingest", log=logger)
         client.on_connect = self._on_connect
