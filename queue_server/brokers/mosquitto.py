@@ -31,6 +31,7 @@ CONFIG_NAME = "mosquitto.conf"
 PASSWD_NAME = "passwd"
 ACL_NAME = "acl"
 PERSISTENCE_DIR = "data"
+USERNAME_AS_CLIENT_ID = "use_username_as_clientid true"
 TLS_FILES = {"cafile": "tls-ca.pem", "certfile": "tls-server.pem", "keyfile": "tls-server.key"}
 """Copies of the office's certificate files in the Mosquitto folder, which the ``mosquitto`` user can read."""
 
@@ -124,10 +125,9 @@ def write_broker_config(
         f"password_file {passwd_path}",
         f"acl_file {acl_path}",
         f"listener {port} {bind}",
-        # After the first listener: Mosquitto would open a default one on 1883 for a listener option before it.
-        # Identity is the username: no account can take (kick) another's connection or resume its session
-        # (global, with per_listener_settings false, so on the TLS listener too).
-        "use_username_as_clientid true",
+        # Identity is the username: no account can take (kick) another's connection or resume its session.
+        # A listener option in Mosquitto 2.0 (per_listener_settings false or not): repeated after each listener.
+        USERNAME_AS_CLIENT_ID,
         # Refused (and the connection closed) as soon as the fixed header announces more: contract/limits.py.
         f"max_packet_size {MAX_PACKET_BYTES}",
     ]
@@ -175,6 +175,7 @@ def _tls_lines(directory: Path, tls: MosquittoTls) -> list[str]:
         _write_atomic(copies[option], source.read_text(encoding="ascii"), mode=mode)
     return [
         f"listener {tls.port} {tls.bind}",
+        USERNAME_AS_CLIENT_ID,
         f"cafile {copies['cafile']}",
         f"certfile {copies['certfile']}",
         f"keyfile {copies['keyfile']}",
