@@ -115,6 +115,8 @@ def sync_mosquitto(settings: Settings, devices: list[Device]) -> Path | None:
         tls=tls,
         include_mode=settings.broker.mosquitto_include,
         pid_file=pid_file,
+        # Debian's broker drops root before reading passwd and acl: they must be readable by its group
+        group="mosquitto" if settings.broker.mosquitto_include else None,
     )
     if pid_file is not None and pid_file.exists():
         os.kill(int(pid_file.read_text().strip()), signal.SIGHUP)

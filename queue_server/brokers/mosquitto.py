@@ -28,6 +28,8 @@ from queue_server.contract.limits import MAX_PACKET_BYTES
 logger = logging.getLogger(__name__)
 
 CONFIG_NAME = "mosquitto.conf"
+INCLUDE_NAME = "motcua.conf"
+"""The config's name in include mode: Debian's ``include_dir /etc/mosquitto/conf.d`` reads ``*.conf`` files."""
 PASSWD_NAME = "passwd"
 ACL_NAME = "acl"
 PERSISTENCE_DIR = "data"
@@ -68,6 +70,7 @@ def write_mosquitto_config(
     tls: MosquittoTls | None = None,
     include_mode: bool = False,
     pid_file: Path | None = None,
+    group: str | None = None,
 ) -> Path:
     """Write ``mosquitto.conf``, ``passwd`` and ``acl`` into ``directory``; return the config's path.
 
@@ -91,6 +94,7 @@ def write_mosquitto_config(
         tls=tls,
         include_mode=include_mode,
         pid_file=pid_file,
+        group=group,
     )
 
 
@@ -108,15 +112,22 @@ def write_broker_config(
     tls: MosquittoTls | None = None,
     include_mode: bool = False,
     pid_file: Path | None = None,
+    group: str | None = None,
 ) -> Path:
-    """The configuration any motcua Mosquitto shares (office or province broker); only the ACL differs."""
+    """The configuration any motcua Mosquitto shares (office or province broker); only the ACL differs.
+
+    ``group``: files are made 0640 and given to that group (``mosquitto`` on Debian, whose broker drops root
+    before reading the password and ACL files); else 0600 (a broker running as the files' owner).
+    """
     if not 0 < port < 65536:
         raise ValueError(f"invalid port {port}")
     directory.mkdir(parents=True, exist_ok=True)
     directory = directory.resolve()
-    passwd_path = write_password_file(directory / PASSWD_NAME, accounts)
+    gid = _group_id(group)
+    private = 0o600 if gid is None else 0o640
+    passwd_path = write_password_file(directory / PASSWD_NAME, accounts, gid=gid)
     acl_path = directory / ACL_NAME
-    _write_atomic(acl_path, acl_text, mode=0o600)
+    _write_atomic(acl_path, acl_text, mode=private, gid=gid)
 
     lines = [
         f"# motcua: generated for {title}; regenerate rather than edit.",
@@ -132,7 +143,7 @@ def write_broker_config(
         f"max_packet_size {MAX_PACKET_BYTES}",
     ]
     if tls is not None:
-        lines += _tls_lines(directory, tls)
+        lines += _tls_lines(directory, tls, gid)
     if not include_mode:
         lines += ["log_dest stderr", "log_timestamp_format %Y-%m-%dT%H:%M:%S"]
     lines += [
@@ -157,13 +168,13 @@ def write_broker_config(
     if run_as_root:
         lines.append("user root")
     lines += extra_lines
-    config_path = directory / CONFIG_NAME
-    _write_atomic(config_path, "\n".join(lines) + "\n", mode=0o600)
+    config_path = directory / (INCLUDE_NAME if include_mode else CONFIG_NAME)
+    _write_atomic(config_path, "\n".join(lines) + "\n", mode=private, gid=gid)
     logger.debug("wrote mosquitto config for %s in %s", title, directory)
     return config_path
 
 
-def _tls_lines(directory: Path, tls: MosquittoTls) -> list[str]:
+def _tls_lines(directory: Path, tls: MosquittoTls, gid: int | None) -> list[str]:
     """The TLS listener; the certificate files are copied beside the config (the key stays 0600)."""
     if not 0 < tls.port < 65536:
         raise ValueError(f"invalid TLS port {tls.port}")
@@ -171,8 +182,8 @@ def _tls_lines(directory: Path, tls: MosquittoTls) -> list[str]:
     for option, name in TLS_FILES.items():
         source: Path = getattr(tls, option)
         copies[option] = directory / name
-        mode = 0o600 if option == "keyfile" else 0o644
-        _write_atomic(copies[option], source.read_text(encoding="ascii"), mode=mode)
+        mode = (0o600 if gid is None else 0o640) if option == "keyfile" else 0o644
+        _write_atomic(copies[option], source.read_text(encoding="ascii"), mode=mode, gid=gid)
     return [
         f"listener {tls.port} {tls.bind}",
         USERNAME_AS_CLIENT_ID,
@@ -183,7 +194,7 @@ def _tls_lines(directory: Path, tls: MosquittoTls) -> list[str]:
     ]
 
 
-def write_password_file(path: Path, accounts: Sequence[BrokerAccount]) -> Path:
+def write_password_file(path: Path, accounts: Sequence[BrokerAccount], *, gid: int | None = None) -> Path:
     """Write only the ``passwd`` file: what ``motcua device add/revoke`` changes before a reload."""
     seen: set[str] = set()
     lines = []
@@ -196,7 +207,7 @@ def write_password_file(path: Path, accounts: Sequence[BrokerAccount]) -> Path:
             raise ValueError(f"password of {account.username!r} is not a $7$ hash")
         seen.add(account.username)
         lines.append(f"{account.username}:{account.password_hash}\n")
-    _write_atomic(path, "".join(lines), mode=0o600)
+    _write_atomic(path, "".join(lines), mode=0o600 if gid is None else 0o640, gid=gid)
     return path
 
 
@@ -224,10 +235,23 @@ def reload_mosquitto(pid: int) -> None:
     logger.info("sent SIGHUP to mosquitto pid %d", pid)
 
 
-def _write_atomic(path: Path, text: str, *, mode: int) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+def _group_id(group: str | None) -> int | None:
+    if group is None:
+        return None
+    import grp
+
     try:
+        return grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise ValueError(f"no group {group!r} on this machine (is Debian's mosquitto installed?)") from None
+
+
+def _write_atomic(path: Path, text: str, *, mode: int, gid: int | None = None) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode & 0o600)
+    try:
+        if gid is not None:
+            os.chown(tmp, -1, gid)  # before it is readable by the group, and before it is in place
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
