@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from queue_server.analytics.current import ProjectionKeeper
 from queue_server.brokers.credentials import hash_password
 from queue_server.config import Settings
-from queue_server.contract.topics import REPLAYER_USERNAME, SERVER_USERNAME
+from queue_server.contract.topics import MONITOR_USERNAME, REPLAYER_USERNAME, SERVER_USERNAME
 from queue_server.mqtt.server_link import ServerLink
 from queue_server.province.office_replay import EventReplayer
 from queue_server.service import DeviceInfo, OfficeService
@@ -116,6 +116,7 @@ class OfficeServer:
         self._stopped = threading.Event()
         self._server_hash = ""
         self._replayer_hash = ""
+        self._monitor_hash = ""
         self._devices: dict[str, tuple[DeviceInfo | None, float]] = {}
         self.web: WebServer | None = None
 
@@ -125,6 +126,8 @@ class OfficeServer:
         accounts = {d.device_id: d.password_hash for d in DeviceRegistry(self.store).list(include_revoked=False)}
         accounts[SERVER_USERNAME] = self._server_hash
         accounts[REPLAYER_USERNAME] = self._replayer_hash
+        if self._monitor_hash:
+            accounts[MONITOR_USERNAME] = self._monitor_hash
         return accounts
 
     def device_info(self, device_id: str) -> DeviceInfo | None:
@@ -151,6 +154,8 @@ class OfficeServer:
         self._server_hash = hash_password(password)
         replayer = replayer_password(settings)
         self._replayer_hash = hash_password(replayer)
+        if settings.broker.monitor_password is not None:
+            self._monitor_hash = hash_password(settings.broker.monitor_password.get_secret_value())
         certificates = office_certificates(settings)
         if settings.broker.kind == "embedded":
             from queue_server.brokers.embedded import EmbeddedBroker, TlsListener

@@ -154,6 +154,8 @@ class BrokerSection(Strict):
     mosquitto_include: bool = False
     """The generated mosquitto.conf is a ``conf.d`` include of Debian's main file: no persistence/log/pid lines."""
     replayer_password: SecretStr | None = None
+    monitor_password: SecretStr | None = None
+    """Enables the read-only ``motcua-monitor`` account (the office's whole tree), e.g. for mosquitto_sub."""
     """The event replayer's account (``motcua-replayer``); generated into data_dir on first start when not given."""
     tls: bool = False
     """Also listen with MQTT over TLS (the office CA's certificate, devices verify it): for devices on the LAN."""

@@ -16,7 +16,13 @@ from pathlib import Path
 from queue_server.app import office_certificates, open_store, replayer_password, server_password
 from queue_server.brokers.credentials import hash_password, new_password
 from queue_server.config import ConfigError, Settings
-from queue_server.contract.topics import REPLAYER_USERNAME, RESERVED_PREFIX, SERVER_USERNAME, valid_id
+from queue_server.contract.topics import (
+    MONITOR_USERNAME,
+    REPLAYER_USERNAME,
+    RESERVED_PREFIX,
+    SERVER_USERNAME,
+    valid_id,
+)
 from queue_server.store.devices import Device, DeviceRegistry
 from queue_server.store.event_store import EventStore
 
@@ -97,6 +103,9 @@ def sync_mosquitto(settings: Settings, devices: list[Device]) -> Path | None:
     accounts = [BrokerAccount(d.device_id, d.password_hash) for d in devices]
     accounts.append(BrokerAccount(SERVER_USERNAME, hash_password(server_password(settings))))
     accounts.append(BrokerAccount(REPLAYER_USERNAME, hash_password(replayer_password(settings))))
+    if settings.broker.monitor_password is not None:
+        monitor = settings.broker.monitor_password.get_secret_value()
+        accounts.append(BrokerAccount(MONITOR_USERNAME, hash_password(monitor)))
     certificates = office_certificates(settings)
     tls = None
     if certificates is not None:

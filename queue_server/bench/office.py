@@ -19,7 +19,7 @@ from queue_server.brokers.certs import OfficeCertificates
 from queue_server.brokers.credentials import hash_password, new_password
 from queue_server.brokers.mosquitto import BrokerAccount
 from queue_server.config import load_settings
-from queue_server.contract.topics import REPLAYER_USERNAME, SERVER_USERNAME
+from queue_server.contract.topics import MONITOR_USERNAME, REPLAYER_USERNAME, SERVER_USERNAME
 from queue_server.mqtt.device_link import DeviceLink
 from queue_server.store.devices import DeviceRegistry
 
@@ -47,6 +47,8 @@ class OfficeUnderTest:
         self.store_url = store_url or f"sqlite:///{directory}/office.db"
         self.server_password = new_password()
         self.replayer_password = new_password()
+        self.monitor_password = new_password()
+        """The read-only ``motcua-monitor`` account: what tests watch the office's traffic with."""
         self.tls_port = tls_port
         self.passwords: dict[str, str] = {}
         self.log_path = directory / "server.log"
@@ -55,6 +57,7 @@ class OfficeUnderTest:
         self.config_path.write_text(
             f'[broker]\nkind = "{broker_kind}"\nhost = "127.0.0.1"\nport = {port}\n'
             f'server_password = "{self.server_password}"\nreplayer_password = "{self.replayer_password}"\n'
+            f'monitor_password = "{self.monitor_password}"\n'
             + (f'tls = true\ntls_host = "127.0.0.1"\ntls_port = {tls_port}\n' if tls_port else "")
             + f'[store]\nurl = "{self.store_url}"\n'
             f'[server]\ndata_dir = "{directory / "data"}"\nlog_level = "INFO"\n'
@@ -81,6 +84,7 @@ class OfficeUnderTest:
             *accounts,
             BrokerAccount(SERVER_USERNAME, hash_password(self.server_password)),
             BrokerAccount(REPLAYER_USERNAME, hash_password(self.replayer_password)),
+            BrokerAccount(MONITOR_USERNAME, hash_password(self.monitor_password)),
         ]
 
     def certificates(self) -> OfficeCertificates:

@@ -218,6 +218,8 @@ def render_acl(office_id: str) -> str:
     out += ["", f"user {topics.REPLAYER_USERNAME}"]
     out += [f"topic write {t}" for t in topics.replayer_publish_topics(office_id)]
     out += [f"topic read {t}" for t in topics.replayer_read_topics(office_id)]
+    out += ["", f"user {topics.MONITOR_USERNAME}"]
+    out += [f"topic read {p}" for p in topics.server_patterns(office_id)]
     # pattern lines apply to every user, whatever "user" line precedes them. Mosquitto warns at startup about
     # the ones without %u (state/#, server/status): harmless, they are meant for every device.
     out += ["", "# every device, %u = its username (= device id)"]

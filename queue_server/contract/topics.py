@@ -29,6 +29,10 @@ REPLAYER_USERNAME = "motcua-replayer"
 
 A separate account because the client id is the username on every broker: two connections of one account
 would take each other over."""
+MONITOR_USERNAME = "motcua-monitor"
+"""Optional read-only account on the office's whole tree (``[broker] monitor_password``): for an operator's
+``mosquitto_sub`` and for tests. Read-only, so it cannot disturb anyone; with the server's own account instead,
+a debugging session would take the server's connection over."""
 RESERVED_PREFIX = "motcua-"
 """Usernames motcua keeps for itself (server, replayer, province ingest, bridges): never a device id."""
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
@@ -213,6 +217,8 @@ def may_publish(office: str, username: str, topic: str) -> bool:
         return any(topic_matches(p, topic) for p in server_patterns(office))
     if username == REPLAYER_USERNAME:
         return topic in replayer_publish_topics(office)
+    if username == MONITOR_USERNAME:
+        return False
     allowed = _allowed(device_publish_patterns(office), username)
     return allowed is not None and topic in allowed
 
@@ -228,6 +234,8 @@ def may_subscribe(office: str, username: str, topic_filter: str) -> bool:
         allowed: list[str] | None = server_patterns(office)
     elif username == REPLAYER_USERNAME:
         allowed = replayer_read_topics(office)
+    elif username == MONITOR_USERNAME:
+        allowed = server_patterns(office)
     else:
         allowed = _allowed(device_read_patterns(office), username)
     return allowed is not None and any(_filter_within(topic_filter, a) for a in allowed)
