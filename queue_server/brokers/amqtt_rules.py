@@ -37,7 +37,8 @@ refused_logins = PerMinuteSummary(logger, "refused logins of %s")
 denied_publishes = PerMinuteSummary(logger, "denied publishes from %s")
 denied_subscriptions = PerMinuteSummary(logger, "denied subscriptions of %s")
 oversized_packets = PerMinuteSummary(logger, "closed connections sending oversized packets from %s")
-SUMMARIES = (refused_logins, denied_publishes, denied_subscriptions, oversized_packets)
+takeovers = PerMinuteSummary(logger, "%s connected again: its previous connection was closed", level=logging.INFO)
+SUMMARIES = (refused_logins, denied_publishes, denied_subscriptions, oversized_packets, takeovers)
 """Flushed by the embedded broker's periodic task, so the count of a burst that stopped is still told."""
 TAKEOVER_WAIT_SECONDS = 5.0
 VERIFIED_HASH = "motcua_verified_hash"
@@ -150,8 +151,9 @@ class AuthFirstBroker(Broker):  # type: ignore[misc]  # amqtt ships no type hint
 
     Upstream drops (clean) or takes over (persistent) the session with the same client id *before* asking
     the auth plugins: anyone could cut the server off its subscriptions with its client id and a wrong
-    password. This is upstream's ``_initialize_client_session`` with the check moved first. Its subscription
-    table is a :class:`SubscriptionTable`.
+    password. This is upstream's ``_initialize_client_session`` with the check moved first, then the client id
+    replaced by the username and a clean take-over (:meth:`_take_over`). Every connection reads through a
+    :class:`PacketLimitReader` (:meth:`stream_connected`). Its subscription table is a :class:`SubscriptionTable`.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -228,7 +230,7 @@ class AuthFirstBroker(Broker):  # type: ignore[misc]  # amqtt ships no type hint
         if existing is None or not existing[0].transitions.is_connected():
             return
         old_session, old_handler = existing
-        logger.info("%s connected again: closing its previous connection", _key(client_id))
+        takeovers.add(_key(client_id))
         await old_handler.handle_connection_closed()
         deadline = asyncio.get_running_loop().time() + TAKEOVER_WAIT_SECONDS
         while old_session.transitions.is_connected() and asyncio.get_running_loop().time() < deadline:
