@@ -24,6 +24,7 @@ from queue_server.brokers.mosquitto import BrokerAccount, write_mosquitto_config
 from queue_server.brokers.process import MOSQUITTO, free_port, wait_for_port
 from queue_server.cli import main
 from queue_server.contract import topics
+from queue_server.mqtt.client import tls_context
 
 TIMEOUT = 10.0
 
@@ -44,9 +45,11 @@ def _mosquitto(config: Path, log: Path, started: list[subprocess.Popen[bytes]]) 
     return proc
 
 
-def _connects(port: int, username: str, password: str) -> bool:
+def _connects(port: int, username: str, password: str, ca_file: Path | None = None) -> bool:
     client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=username)
     client.username_pw_set(username, password)
+    if ca_file is not None:
+        client.tls_set_context(tls_context(ca_file))
     try:
         client.connect("127.0.0.1", port)
         client.loop_start()
@@ -109,15 +112,16 @@ def test_a_conf_d_include_starts_under_debians_main_file(
 
 
 @pytest.mark.mosquitto
-def test_device_add_reloads_mosquitto_through_its_pid_file(
+def test_a_tls_office_on_mosquitto_set_up_by_the_cli(
     tmp_path: Path, processes: list[subprocess.Popen[bytes]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     if not Path(MOSQUITTO).exists():
         pytest.skip("Debian's mosquitto is not installed")
-    port = free_port()
+    port, tls_port = free_port(), free_port()
     config = tmp_path / "motcua.toml"
     config.write_text(
         f'[broker]\nkind = "mosquitto"\nport = {port}\nmosquitto_dir = "{tmp_path}/mosquitto"\n'
+        f'tls = true\ntls_host = "127.0.0.1"\ntls_port = {tls_port}\n'
         f'mosquitto_pid_file = "{tmp_path}/mosquitto/mosquitto.pid"\n'
         f'[store]\nurl = "sqlite:///{tmp_path}/office.db"\n[server]\ndata_dir = "{tmp_path}/data"\n'
     )
@@ -132,8 +136,9 @@ def test_device_add_reloads_mosquitto_through_its_pid_file(
     out = capsys.readouterr().out
     assert "systemctl reload" not in out  # the pid file was found: reloaded by SIGHUP
     password = out.split("password: ")[1].split()[0]
+    ca_file = Path(out.split("ca_file: ")[1].split()[0])
     deadline = time.monotonic() + TIMEOUT
-    while not _connects(port, "kiosk-01", password):  # SIGHUP is applied asynchronously
+    while not _connects(tls_port, "kiosk-01", password, ca_file):  # SIGHUP is applied asynchronously
         assert time.monotonic() < deadline, "mosquitto did not re-read its password file"
 
 
