@@ -8,6 +8,7 @@ server keeps answering an honest kiosk while the attacker tries. Denials are sil
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -71,42 +72,48 @@ def _mosquitto_writer(tls: MosquittoTls | None) -> Callable[[Path, int, Sequence
     return write
 
 
+@contextlib.contextmanager
+def _closing(peers: list[Peer]) -> Iterator[list[Peer]]:
+    """Close the test's clients before the broker stops (else the broker waits for them on its way out)."""
+    try:
+        yield peers
+    finally:
+        for peer in peers:
+            peer.close()
+
+
 @pytest.fixture(params=KINDS)
 def broker(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Broker]:
     kind, use_tls = request.param
     certificates = ensure_office_certificates(tmp_path / "tls", OFFICE, []) if use_tls else None
+    ca = certificates.ca_cert if certificates else None
     accounts = [BrokerAccount(u, hash_password(p)) for u, p in PASSWORDS.items()]
-    peers: list[Peer] = []
-    try:
-        if kind == "mosquitto":
-            if not Path("/usr/sbin/mosquitto").exists():
-                pytest.skip("Debian's mosquitto is not installed")
-            tls = None
-            if certificates is not None:
-                cert, key = certificates.server_cert, certificates.server_key
-                tls = MosquittoTls(free_port(), "127.0.0.1", certificates.ca_cert, cert, key)
-            mosq = MosquittoBroker(tmp_path / "mosquitto", writer=_mosquitto_writer(tls))
-            mosq.directory.mkdir()
-            mosq.start(accounts, office_id=OFFICE)
-            try:
-                port = tls.port if tls is not None else mosq.port
-                ca = certificates.ca_cert if certificates else None
-                assert mosq.pid is not None
+    if kind == "mosquitto":
+        if not Path("/usr/sbin/mosquitto").exists():
+            pytest.skip("Debian's mosquitto is not installed")
+        tls = None
+        if certificates is not None:
+            cert, key = certificates.server_cert, certificates.server_key
+            tls = MosquittoTls(free_port(), "127.0.0.1", certificates.ca_cert, cert, key)
+        mosq = MosquittoBroker(tmp_path / "mosquitto", writer=_mosquitto_writer(tls))
+        mosq.directory.mkdir()
+        mosq.start(accounts, office_id=OFFICE)
+        try:
+            assert mosq.pid is not None
+            port = tls.port if tls is not None else mosq.port
+            with _closing([]) as peers:
                 yield Broker(kind, Endpoint("127.0.0.1", port, ca), mosq.pid, peers)
-            finally:
-                mosq.stop()
-        else:
-            listener = None
-            if certificates is not None:
-                listener = TlsListener("127.0.0.1", 0, certificates.server_cert, certificates.server_key)
-            hashes = {a.username: a.password_hash for a in accounts}
-            with EmbeddedBroker(office_id=OFFICE, port=0, accounts_provider=lambda: hashes, tls=listener) as emb:
-                port = emb.tls_port if listener is not None and emb.tls_port else emb.port
-                ca = certificates.ca_cert if certificates else None
+        finally:
+            mosq.stop()
+    else:
+        listener = None
+        if certificates is not None:
+            listener = TlsListener("127.0.0.1", 0, certificates.server_cert, certificates.server_key)
+        hashes = {a.username: a.password_hash for a in accounts}
+        with EmbeddedBroker(office_id=OFFICE, port=0, accounts_provider=lambda: hashes, tls=listener) as emb:
+            port = emb.tls_port if listener is not None and emb.tls_port else emb.port
+            with _closing([]) as peers:
                 yield Broker(kind, Endpoint("127.0.0.1", port, ca), os.getpid(), peers)
-    finally:
-        for peer in peers:
-            peer.close()
 
 
 def test_another_account_cannot_resume_a_persistent_session(broker: Broker) -> None:
