@@ -23,12 +23,14 @@ import paho.mqtt.client as mqtt
 
 from queue_server.contract import messages as msg
 from queue_server.contract import topics
+from queue_server.log_summary import PerMinuteSummary
 from queue_server.mqtt.client import make_client
 from queue_server.province import messages
 from queue_server.store.event_store import EventStore
 from queue_server.store.jsonl import province_record
 
 logger = logging.getLogger(__name__)
+_refused = PerMinuteSummary(logger, "broker refused the event replayer: %s", level=logging.ERROR)
 MAX_EVENTS = 500
 
 
@@ -69,7 +71,9 @@ class EventReplayer:
 
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         if reason.is_failure:
-            logger.error("broker refused the event replayer: %s", reason)
+            # paho retries every few seconds: one line a minute (e.g. a Mosquitto passwd without motcua-replayer,
+            # written before this account existed: `motcua broker config` adds it)
+            _refused.add(str(reason))
             return
         client.subscribe(self._topic, qos=1)
 
