@@ -25,6 +25,9 @@ class LinkConfig(StrictConfig):
     """The password printed once by ``motcua device add``, kept in a root-only file."""
     host: str = "127.0.0.1"
     port: int = 1883
+    ca_file: Path | None = None
+    """The office CA (``motcua tls ca``, or ``<device>.ca.pem`` from ``motcua device add``): connect with TLS
+    and verify the broker. Then ``port`` is the broker's TLS port (8883) and ``host`` a name in its certificate."""
     outbox: Path | None = None
     """Default: /var/lib/motcua/outbox-<device id>.db."""
 
@@ -38,6 +41,7 @@ class LinkConfig(StrictConfig):
             password=self.password_file.read_text(encoding="utf-8").strip(),
             host=self.host,
             port=self.port,
+            ca_file=self.ca_file,
             outbox_path=self.outbox or Path(f"/var/lib/motcua/outbox-{self.device_id}.db"),
             **kwargs,
         )

@@ -7,8 +7,9 @@ Example ``/etc/motcua/kiosk.toml``::
     office_id = "tuan-giao"
     device_id = "kiosk-01"
     password_file = "/etc/motcua/kiosk-01.password"   # printed once by `motcua device add`
-    host = "192.168.1.10"
-    port = 1883
+    host = "192.168.1.10"                       # a name or address in the broker's certificate
+    port = 8883                                 # the broker's TLS port
+    ca_file = "/etc/motcua/kiosk-01.ca.pem"     # the office CA, written by `motcua device add`
     outbox = "/var/lib/motcua/outbox-kiosk-01.db"
     [display]
     orientation = "portrait"    # or "landscape" (the default): the layout follows

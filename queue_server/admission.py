@@ -34,7 +34,7 @@ FLOODING = "flooding"
 """The server's own device alarm (not one a device reports): requests over the device's budget."""
 STATUS_RATE = Rate(per_minute=60, burst=20)
 """Statuses a device may publish: at connect and when an alarm changes; a flood of them is dropped too."""
-OVER_RATE_LINE = "device=%s requests refused over its rate: %d since the last such line (one a minute at most)"
+OVER_RATE_LINE = "device=%s requests refused over its rate (one line a minute at most)"
 
 
 def limits_from(section: LimitsSection) -> DeviceLimits:

@@ -18,7 +18,7 @@ from queue_server.admission import AdmissionGate, limits_from
 from queue_server.analytics.current import ProjectionKeeper
 from queue_server.brokers.credentials import hash_password
 from queue_server.config import Settings
-from queue_server.contract.topics import SERVER_USERNAME
+from queue_server.contract.topics import MONITOR_USERNAME, REPLAYER_USERNAME, SERVER_USERNAME
 from queue_server.mqtt.server_link import ServerLink
 from queue_server.private_views import CounterDevices
 from queue_server.province.office_replay import EventReplayer
@@ -30,11 +30,15 @@ from queue_server.store.event_store import EventStore
 from queue_server.store.health import StoreHealth
 
 if TYPE_CHECKING:
+    from queue_server.brokers.certs import OfficeCertificates
     from queue_server.web.server import WebServer
 
 logger = logging.getLogger(__name__)
 DEVICE_CACHE_SECONDS = 5.0
 REVOKED_DROP_DELAY_SECONDS = 1.0
+REVOKE_CHECK_SECONDS = 2.0
+"""How often the embedded broker re-reads the accounts and drops revoked devices (``motcua device revoke``
+runs in another process)."""
 
 
 def sqlite_parent(url: str) -> Path | None:
@@ -84,6 +88,25 @@ def server_password(settings: Settings) -> str:
     return data_dir_secret(settings, "server.secret")
 
 
+def replayer_password(settings: Settings) -> str:
+    """The event replayer's broker password (``motcua-replayer``): from config, or generated into data_dir."""
+    if settings.broker.replayer_password is not None:
+        return settings.broker.replayer_password.get_secret_value()
+    return data_dir_secret(settings, "replayer.secret")
+
+
+def office_certificates(settings: Settings) -> OfficeCertificates | None:
+    """With ``[broker] tls``: the office CA and the broker's certificate in ``data_dir/tls``, made or renewed."""
+    if not settings.broker.tls:
+        return None
+    from queue_server.brokers.certs import ensure_office_certificates
+
+    hosts = [*settings.broker.cert_hosts]
+    if settings.broker.tls_host not in ("0.0.0.0", "::", ""):
+        hosts.append(settings.broker.tls_host)
+    return ensure_office_certificates(settings.server.data_dir / "tls", settings.office.id, hosts)
+
+
 def web_secret_key(settings: Settings) -> str:
     """The key signing the web's session cookies: from config, or generated once and kept in data_dir.
 
@@ -119,6 +142,8 @@ class OfficeServer:
         self.stats_keeper: ProjectionKeeper | None = None
         self._stopped = threading.Event()
         self._server_hash = ""
+        self._replayer_hash = ""
+        self._monitor_hash = ""
         self._devices: dict[str, tuple[DeviceInfo | None, float]] = {}
         self._counter_devices: tuple[CounterDevices, float] | None = None
         self.web: WebServer | None = None
@@ -128,6 +153,9 @@ class OfficeServer:
         assert self.store is not None
         accounts = {d.device_id: d.password_hash for d in DeviceRegistry(self.store).list(include_revoked=False)}
         accounts[SERVER_USERNAME] = self._server_hash
+        accounts[REPLAYER_USERNAME] = self._replayer_hash
+        if self._monitor_hash:
+            accounts[MONITOR_USERNAME] = self._monitor_hash
         return accounts
 
     def device_info(self, device_id: str) -> DeviceInfo | None:
@@ -188,14 +216,30 @@ class OfficeServer:
         self.store = open_store(settings)
         password = server_password(settings)
         self._server_hash = hash_password(password)
+        replayer = replayer_password(settings)
+        self._replayer_hash = hash_password(replayer)
+        if settings.broker.monitor_password is not None:
+            self._monitor_hash = hash_password(settings.broker.monitor_password.get_secret_value())
+        certificates = office_certificates(settings)
         if settings.broker.kind == "embedded":
-            from queue_server.brokers.embedded import EmbeddedBroker
+            from queue_server.brokers.embedded import EmbeddedBroker, TlsListener
 
+            tls = None
+            if certificates is not None:
+                tls = TlsListener(
+                    settings.broker.tls_host,
+                    settings.broker.tls_port,
+                    certificates.server_cert,
+                    certificates.server_key,
+                )
             self.broker = EmbeddedBroker(
                 office_id=settings.office.id,
                 port=settings.broker.port,
                 host=settings.broker.host,
                 accounts_provider=self.broker_accounts,
+                # re-checks compare hashes only (cheap): a revoked device is dropped within seconds
+                recheck_interval=REVOKE_CHECK_SECONDS,
+                tls=tls,
             )
             self.broker.start()
             logger.info("embedded broker listening on %s:%s", settings.broker.host, settings.broker.port)
@@ -234,8 +278,8 @@ class OfficeServer:
             self.store,
             host=settings.broker.host,
             port=settings.broker.port,
-            username=SERVER_USERNAME,
-            password=password,
+            username=REPLAYER_USERNAME,
+            password=replayer,
         )
         if settings.web.enabled:
             self.stats_keeper = ProjectionKeeper(self.store, lambda: service.state.setup or settings.office_setup())

@@ -40,6 +40,10 @@ def cmd_device(args: argparse.Namespace) -> int:
         print(f"device {args.device_id} ({args.kind}) added.")
         print(f"username: {args.device_id}\npassword: {password}")
         print("The password is shown once; put it in the device's config now.")
+        ca_file = provisioning.device_ca_file(settings, args.device_id)
+        if ca_file is not None:
+            print(f"ca_file: {ca_file}")
+            print(f"Copy it to the device and set ca_file and port = {settings.broker.tls_port} in its [link].")
     elif args.device_cmd == "list":
         for device in provisioning.list_devices(settings):
             state = "revoked " + device.revoked_at.isoformat() if device.revoked_at else "active"
@@ -47,10 +51,40 @@ def cmd_device(args: argparse.Namespace) -> int:
     else:
         provisioning.revoke_device(settings, args.device_id)
         print(f"device {args.device_id} revoked.")
+        if settings.broker.kind == "embedded":
+            print("A running server's embedded broker drops its connection within a few seconds.")
     if args.device_cmd != "list" and settings.broker.kind == "mosquitto":
         pid_file = settings.broker.mosquitto_pid_file
         if pid_file is None or not pid_file.exists():
             print("Mosquitto's password and ACL files were rewritten: run `systemctl reload mosquitto` to apply.")
+    return 0
+
+
+def cmd_tls_ca(args: argparse.Namespace) -> int:
+    """``tls ca``: the office CA certificate (PEM) that devices need to verify the broker; made if missing."""
+    from queue_server.app import office_certificates
+
+    settings = _settings(args)
+    certificates = office_certificates(settings)
+    if certificates is None:
+        print("motcua: [broker] tls is off: there is no office CA to give the devices", file=sys.stderr)
+        return 2
+    print(certificates.ca_cert.read_text(encoding="ascii"), end="")
+    return 0
+
+
+def cmd_broker_config(args: argparse.Namespace) -> int:
+    """``broker config``: write Mosquitto's files (config, passwd, acl, TLS copies) and reload it if running."""
+    from queue_server import provisioning
+
+    settings = _settings(args)
+    logs.configure("WARNING")
+    if settings.broker.kind != "mosquitto" or settings.broker.mosquitto_dir is None:
+        print('motcua: set [broker] kind = "mosquitto" and mosquitto_dir first', file=sys.stderr)
+        return 2
+    devices = provisioning.list_devices(settings)
+    conf = provisioning.sync_mosquitto(settings, [d for d in devices if d.active])
+    print(f"wrote {conf}")
     return 0
 
 
@@ -230,6 +264,12 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("device_id")
     for p in (add, revoke, device.choices["list"]):
         p.set_defaults(func=cmd_device)
+    tls = sub.add_parser("tls", help="the office CA for the broker's TLS").add_subparsers(dest="tls_cmd", required=True)
+    tls.add_parser("ca", help="print the office CA certificate (PEM) the devices need").set_defaults(func=cmd_tls_ca)
+    broker = sub.add_parser("broker", help="the office broker").add_subparsers(dest="broker_cmd", required=True)
+    broker.add_parser("config", help="write Mosquitto's config, passwd and acl files; reload it").set_defaults(
+        func=cmd_broker_config
+    )
     web = sub.add_parser("web", help="web users, the HTTPS proxy").add_subparsers(dest="web_cmd", required=True)
     admin = web.add_parser("create-admin", help="create an administrator of the web pages")
     user = web.add_parser("add-user", help="create a web user with a role")

@@ -151,6 +151,45 @@ class BrokerSection(Strict):
     mosquitto_dir: Path | None = None
     """Where motcua writes Mosquitto's password and ACL files (kind = "mosquitto")."""
     mosquitto_pid_file: Path | None = None
+    """Mosquitto's pid, for the SIGHUP of ``device add/revoke``; also written into a standalone config."""
+    mosquitto_include: bool = False
+    """The generated mosquitto.conf is a ``conf.d`` include of Debian's main file: no persistence/log/pid lines."""
+    replayer_password: SecretStr | None = None
+    monitor_password: SecretStr | None = None
+    """Enables the read-only ``motcua-monitor`` account (the office's whole tree), e.g. for mosquitto_sub."""
+    """The event replayer's account (``motcua-replayer``); generated into data_dir on first start when not given."""
+    tls: bool = False
+    """Also listen with MQTT over TLS (the office CA's certificate, devices verify it): for devices on the LAN."""
+    tls_host: str = "0.0.0.0"
+    tls_port: int = Field(default=8883, ge=0, le=65535)
+    """0 picks a free port (tests)."""
+    cert_hosts: list[str] = []
+    """Host names and addresses the devices use to reach the broker, put in its certificate (plus this
+    machine's name and loopback)."""
+    allow_plain_lan: bool = False
+    """Allow the plain listener (``host``) on an address other than loopback: passwords then cross the LAN in
+    clear. Off by default: devices on the LAN use the TLS listener."""
+
+    @model_validator(mode="after")
+    def _plain_only_on_loopback(self) -> BrokerSection:
+        if not self.allow_plain_lan and not is_loopback(self.host):
+            raise ValueError(
+                f"the plain MQTT listener on {self.host!r} would send every password in clear over the LAN: "
+                "keep host = 127.0.0.1 and set tls = true for the devices, or set allow_plain_lan = true"
+            )
+        return self
+
+
+def is_loopback(host: str) -> bool:
+    """True for 127.0.0.0/8, ::1 and ``localhost``: addresses no other machine can reach."""
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class StoreSection(Strict):

@@ -39,7 +39,7 @@ from queue_server.views import retained_views
 
 __all__ = ["DeviceInfo", "OfficeService", "Publish"]
 logger = logging.getLogger(__name__)
-REFUSED_LINE = "device=%s requests refused: %d since the last such line (one a minute at most)"
+REFUSED_LINE = "device=%s requests refused (one line a minute at most)"
 REPLY_CACHE_SIZE = 2_000
 """Recent replies kept in memory; a retry older than that is answered from the store (one query a batch)."""
 

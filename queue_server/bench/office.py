@@ -14,11 +14,12 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
-from queue_server.app import open_store
+from queue_server.app import office_certificates, open_store
+from queue_server.brokers.certs import OfficeCertificates
 from queue_server.brokers.credentials import hash_password, new_password
 from queue_server.brokers.mosquitto import BrokerAccount
 from queue_server.config import load_settings
-from queue_server.contract.topics import SERVER_USERNAME
+from queue_server.contract.topics import MONITOR_USERNAME, REPLAYER_USERNAME, SERVER_USERNAME
 from queue_server.mqtt.device_link import DeviceLink
 from queue_server.store.devices import DeviceRegistry
 
@@ -40,24 +41,32 @@ class OfficeUnderTest:
         web: bool = False,
         limits: str = LOAD_LIMITS,
         min_free_mb: int | None = None,
+        tls_port: int | None = None,
     ) -> None:
         """``web``: also serve the web pages (on a free port); off by default so measurements are of the queue.
 
         ``limits``: the ``[limits]`` section; by default budgets that let a few kiosks stand in for a hall's load
-        (benchmarks, fault tests); ``""`` for the office's defaults (the hostile-device tests)."""
+        (benchmarks, fault tests); ``""`` for the office's defaults (the hostile-device tests).
+        ``tls_port``: the broker also listens with TLS there (the office CA in data_dir/tls, ``certificates()``)."""
         self.directory = directory
         self.directory.mkdir(parents=True, exist_ok=True)
         self.port = port
         self.store_url = store_url or f"sqlite:///{directory}/office.db"
         self.server_password = new_password()
+        self.replayer_password = new_password()
+        self.monitor_password = new_password()
+        """The read-only ``motcua-monitor`` account: what tests watch the office's traffic with."""
+        self.tls_port = tls_port
         self.passwords: dict[str, str] = {}
         self.log_path = directory / "server.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.config_path = directory / "motcua.toml"
         self.config_path.write_text(
             f'[broker]\nkind = "{broker_kind}"\nhost = "127.0.0.1"\nport = {port}\n'
-            f'server_password = "{self.server_password}"\n'
-            f'[store]\nurl = "{self.store_url}"\n'
+            f'server_password = "{self.server_password}"\nreplayer_password = "{self.replayer_password}"\n'
+            f'monitor_password = "{self.monitor_password}"\n'
+            + (f'tls = true\ntls_host = "127.0.0.1"\ntls_port = {tls_port}\n' if tls_port else "")
+            + f'[store]\nurl = "{self.store_url}"\n'
             + ("" if min_free_mb is None else f"min_free_mb = {min_free_mb}\n")
             + f'[server]\ndata_dir = "{directory / "data"}"\nlog_level = "INFO"\n'
             f"[web]\nenabled = {'true' if web else 'false'}\nport = 0\n"
@@ -80,7 +89,18 @@ class OfficeUnderTest:
 
     def accounts(self) -> list[BrokerAccount]:
         accounts = [BrokerAccount(d, hash_password(p)) for d, p in self.passwords.items()]
-        return [*accounts, BrokerAccount(SERVER_USERNAME, hash_password(self.server_password))]
+        return [
+            *accounts,
+            BrokerAccount(SERVER_USERNAME, hash_password(self.server_password)),
+            BrokerAccount(REPLAYER_USERNAME, hash_password(self.replayer_password)),
+            BrokerAccount(MONITOR_USERNAME, hash_password(self.monitor_password)),
+        ]
+
+    def certificates(self) -> OfficeCertificates:
+        """The office CA and broker certificate (made on first call, as the server does at start)."""
+        certificates = office_certificates(self.settings)
+        assert certificates is not None, "construct with tls_port"
+        return certificates
 
     # -- the server process -------------------------------------------------------------------------------------
     def start_server(self, timeout: float = 30.0) -> None:
@@ -133,13 +153,17 @@ class OfficeUnderTest:
             return "(no log)"
 
     # -- devices ------------------------------------------------------------------------------------------------
-    def link(self, device_id: str, **kwargs: object) -> DeviceLink:
+    def link(self, device_id: str, *, tls: bool = False, **kwargs: object) -> DeviceLink:
+        """A device's link; ``tls``: through the TLS listener, verifying the broker against the office CA."""
+        if tls:
+            assert self.tls_port is not None
+            kwargs["ca_file"] = self.certificates().ca_cert
         return DeviceLink(
             office_id=self.office_id,
             device_id=device_id,
             password=self.passwords[device_id],
             host="127.0.0.1",
-            port=self.port,
+            port=self.tls_port if tls and self.tls_port else self.port,
             outbox_path=self.directory / f"outbox-{device_id}.db",
             **kwargs,  # type: ignore[arg-type]
         )

@@ -3,7 +3,10 @@
 Loaded by class path from the embedded broker's config (amqtt 0.12's way). :class:`MotcuaAuthPlugin` checks
 every CONNECT against ``accounts_provider()`` (so revocation is immediate); :class:`MotcuaTopicPlugin` answers
 every PUBLISH, SUBSCRIBE and delivery with ``topics.may_publish`` / ``topics.may_subscribe``;
-:class:`AuthFirstBroker` fixes two upstream behaviours (see its methods). Only the embedded broker imports this.
+:class:`AuthFirstBroker` fixes upstream behaviours (see its methods): it authenticates before touching a session,
+binds the client id to the username, takes over a second connection of the same account cleanly and caps the
+packet size. Refused logins and denied publishes are logged summarised, per username per minute. Only the embedded
+broker imports this.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from amqtt.adapters import StreamWriterAdapter
 from amqtt.broker import Broker
 from amqtt.contexts import Action
 from amqtt.errors import AMQTTError, MQTTError, NoDataError
@@ -21,12 +25,24 @@ from amqtt.mqtt.connack import NOT_AUTHORIZED, ConnackPacket
 from amqtt.mqtt.protocol.broker_handler import BrokerProtocolHandler
 from amqtt.plugins.base import BaseAuthPlugin, BaseTopicPlugin
 from amqtt.session import Session
-from amqtt.utils import gen_client_id
 
+from queue_server.brokers.amqtt_limits import PacketLimitReader
 from queue_server.brokers.credentials import hash_password, verify_password
 from queue_server.contract import topics
+from queue_server.contract.limits import MAX_PACKET_BYTES
+from queue_server.log_summary import PerMinuteSummary
 
 logger = logging.getLogger(__name__)
+refused_logins = PerMinuteSummary(logger, "refused logins of %s")
+denied_publishes = PerMinuteSummary(logger, "denied publishes from %s")
+denied_subscriptions = PerMinuteSummary(logger, "denied subscriptions of %s")
+oversized_packets = PerMinuteSummary(logger, "closed connections sending oversized packets from %s")
+takeovers = PerMinuteSummary(logger, "%s connected again: its previous connection was closed", level=logging.INFO)
+SUMMARIES = (refused_logins, denied_publishes, denied_subscriptions, oversized_packets, takeovers)
+"""Flushed by the embedded broker's periodic task, so the count of a burst that stopped is still told."""
+TAKEOVER_WAIT_SECONDS = 5.0
+VERIFIED_HASH = "motcua_verified_hash"
+"""Session attribute: the password hash the login was checked against (a re-check compares hashes only)."""
 
 AccountsProvider = Callable[[], Mapping[str, str]]
 """username -> ``$7$`` password hash; called on each CONNECT."""
@@ -53,7 +69,7 @@ class MotcuaAuthPlugin(BaseAuthPlugin):  # type: ignore[misc]  # amqtt ships no 
     async def authenticate(self, *, session: Session) -> bool:
         username, password = session.username, session.password
         if not username or password is None:
-            logger.info("refused an anonymous connection from %s", session.remote_address)
+            refused_logins.add("(anonymous)", f"from={session.remote_address}")
             return False
         try:
             # The provider may read a database: keep it off the broker's event loop.
@@ -64,13 +80,14 @@ class MotcuaAuthPlugin(BaseAuthPlugin):  # type: ignore[misc]  # amqtt ships no 
             return False
         matches = verify_password(password, hashed if hashed is not None else _TIMING_DECOY)
         if hashed is None or not matches:
-            logger.info("refused %r from %s: unknown user or bad password", username, session.remote_address)
+            refused_logins.add(_key(username), f"from={session.remote_address} reason=unknown_user_or_bad_password")
             return False
         # amqtt publishes a will without asking the topic plugin, so check it here (Mosquitto instead accepts the
         # connection and drops the will; either way no device can leave a will on a topic it may not publish).
         if session.will_flag and not topics.may_publish(self._office, username, session.will_topic or ""):
-            logger.info("refused %r: will topic %r not allowed", username, session.will_topic)
+            refused_logins.add(_key(username), f"reason=will_topic_not_allowed topic={session.will_topic!r:.120}")
             return False
+        setattr(session, VERIFIED_HASH, hashed)
         return True
 
 
@@ -101,9 +118,16 @@ class MotcuaTopicPlugin(BaseTopicPlugin):  # type: ignore[misc]  # amqtt ships n
         else:
             allowed = False
         if not allowed:
-            level = logging.DEBUG if action == Action.RECEIVE else logging.INFO
-            logger.log(level, "denied %s %s on %r", username, action, topic)
+            if action == Action.PUBLISH:
+                denied_publishes.add(_key(username), f"topic={topic!r:.120}")
+            elif action == Action.SUBSCRIBE:
+                denied_subscriptions.add(_key(username), f"filter={topic!r:.120}")
         return allowed
+
+
+def _key(username: str) -> str:
+    """A username as a log key: a valid id as it is, anything else cut and quoted (no line forging)."""
+    return username if topics.valid_id(username) or username == topics.SERVER_USERNAME else repr(username[:40])
 
 
 class SubscriptionTable(dict[str, Any]):
@@ -127,8 +151,9 @@ class AuthFirstBroker(Broker):  # type: ignore[misc]  # amqtt ships no type hint
 
     Upstream drops (clean) or takes over (persistent) the session with the same client id *before* asking
     the auth plugins: anyone could cut the server off its subscriptions with its client id and a wrong
-    password. This is upstream's ``_initialize_client_session`` with the check moved first. Its subscription
-    table is a :class:`SubscriptionTable`.
+    password. This is upstream's ``_initialize_client_session`` with the check moved first, then the client id
+    replaced by the username and a clean take-over (:meth:`_take_over`). Every connection reads through a
+    :class:`PacketLimitReader` (:meth:`stream_connected`). Its subscription table is a :class:`SubscriptionTable`.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -148,6 +173,17 @@ class AuthFirstBroker(Broker):  # type: ignore[misc]  # amqtt ships no type hint
             return
         await super()._publish_retained_messages_for_subscription(subscription, session)
 
+    async def stream_connected(self, reader: Any, writer: Any, listener_name: str) -> None:
+        """Upstream's, with a reader that closes the connection when a packet announces more than the limit."""
+        peer = writer.get_extra_info("peername")
+
+        def oversize(length: int) -> None:
+            oversized_packets.add(str(peer[0] if peer else "?"), f"length={length} limit={MAX_PACKET_BYTES}")
+            writer.transport.abort()  # nothing more is read from this socket
+
+        limited = PacketLimitReader(reader, MAX_PACKET_BYTES, oversize)
+        await self._client_connected(listener_name, limited, StreamWriterAdapter(writer))
+
     async def _initialize_client_session(
         self, reader: Any, writer: Any, remote_address: str, remote_port: int
     ) -> tuple[Any, Any]:
@@ -160,18 +196,20 @@ class AuthFirstBroker(Broker):  # type: ignore[misc]  # amqtt ships no type hint
             await ConnackPacket.build(0, NOT_AUTHORIZED).to_stream(writer)
             await writer.close()
             raise MQTTError(f"{remote_address}:{remote_port} refused: not authorized")
+        # Identity is the username (Mosquitto's use_username_as_clientid): whatever client id the CONNECT named,
+        # an account can only ever reach its own connection and session, never the server's or another device's.
+        session.client_id = session.username
+        await self._take_over(session.client_id)
 
         if session.clean_session:
-            if session.client_id:
-                await self._delete_session(session.client_id)
-            else:
-                session.client_id = gen_client_id()
+            await self._delete_session(session.client_id)
             session.parent = 0
         elif session.client_id in self._sessions:
             existing, _ = self._sessions[session.client_id]
             for name in ("will_flag", "will_message", "will_topic", "will_qos", "will_retain", "keep_alive"):
                 setattr(existing, name, getattr(session, name))
             existing.username, existing.password = session.username, session.password
+            setattr(existing, VERIFIED_HASH, getattr(session, VERIFIED_HASH, None))
             session = existing
             session.parent = 1
         else:
@@ -180,3 +218,21 @@ class AuthFirstBroker(Broker):  # type: ignore[misc]  # amqtt ships no type hint
         if session.keep_alive > 0 and isinstance(delay, int):
             session.keep_alive += delay
         return handler, session
+
+    async def _take_over(self, client_id: str) -> None:
+        """Close the account's connection still open, and wait until amqtt has finished with it.
+
+        Upstream only takes over a persistent session; with a clean one it dropped the old session's
+        subscriptions but left its connection open, a zombie that received nothing while its device thought it
+        was online. Closing it here first (its will is sent, as for a lost connection) serves both cases.
+        """
+        existing = self._sessions.get(client_id)
+        if existing is None or not existing[0].transitions.is_connected():
+            return
+        old_session, old_handler = existing
+        takeovers.add(_key(client_id))
+        await old_handler.handle_connection_closed()
+        deadline = asyncio.get_running_loop().time() + TAKEOVER_WAIT_SECONDS
+        while old_session.transitions.is_connected() and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
+        await old_handler.stop()

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from queue_server.brokers.mosquitto import BrokerAccount, write_broker_config
+from queue_server.brokers.mosquitto import BrokerAccount, MosquittoTls, write_broker_config
 from queue_server.contract import topics
 
 PROVINCE_USERNAME = "motcua-province"
@@ -47,7 +47,8 @@ class ProvinceBridge:
     keepalive: int = 60
 
     def client_id(self) -> str:
-        """The bridge's client id on the province broker: fixed, so its persistent session survives restarts."""
+        """The client id the bridge asks for; motcua's province broker replaces it by the username (the office
+        id), which is as fixed, so the persistent session survives restarts either way."""
         return f"motcua-bridge-{self.office_id}"
 
 
@@ -123,8 +124,12 @@ def write_province_config(
     bind: str = "127.0.0.1",
     persistence: bool = True,
     run_as_root: bool = False,
+    tls: MosquittoTls | None = None,
 ) -> Path:
     """Write the province broker's ``mosquitto.conf``, ``passwd`` and ``acl``; return the config's path.
+
+    ``tls``: a TLS listener for bridges crossing the Internet (``BridgeTls`` on the office side); the client id
+    is the username on it too, so an office's bridge can never take the ingest's connection.
 
     ``office_accounts`` are the offices' bridge logins (username = office id); the ingest logs in as
     ``motcua-province``. Persistence keeps the ingest's queued events across a province broker restart.
@@ -142,4 +147,5 @@ def write_province_config(
         bind=bind,
         persistence=persistence,
         run_as_root=run_as_root,
+        tls=tls,
     )

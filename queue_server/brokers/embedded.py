@@ -6,7 +6,8 @@ by class path from the config's ``plugins`` section (amqtt 0.12's way; entry poi
 contract: :class:`MotcuaAuthPlugin` checks every CONNECT against ``accounts_provider()`` (so revocation is
 immediate) and :class:`MotcuaTopicPlugin` answers every PUBLISH, SUBSCRIBE and delivery with
 ``topics.may_publish`` / ``topics.may_subscribe``. No amqtt persistence: the server republishes retained state
-when it reconnects. This is the only module that imports amqtt.
+when it reconnects. With ``tls`` a second listener speaks MQTT over TLS (the office's certificate,
+:mod:`queue_server.brokers.certs`). This and :mod:`.amqtt_rules` are the only modules that import amqtt.
 """
 
 from __future__ import annotations
@@ -15,11 +16,15 @@ import asyncio
 import contextlib
 import logging
 import threading
+from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from queue_server.brokers import amqtt_rules
 from queue_server.brokers.amqtt_rules import (
+    SUMMARIES,
+    VERIFIED_HASH,
     AccountsProvider,
     AuthFirstBroker,
     MotcuaAuthPlugin,
@@ -28,10 +33,20 @@ from queue_server.brokers.amqtt_rules import (
 from queue_server.brokers.credentials import verify_password
 from queue_server.contract import topics
 
-__all__ = ["AccountsProvider", "EmbeddedBroker", "MotcuaAuthPlugin", "MotcuaTopicPlugin"]
+__all__ = ["AccountsProvider", "EmbeddedBroker", "MotcuaAuthPlugin", "MotcuaTopicPlugin", "TlsListener"]
 
 logger = logging.getLogger(__name__)
 _NOISY_LOGGERS = ("amqtt", "transitions")
+
+
+@dataclass(frozen=True)
+class TlsListener:
+    """A second listener, MQTT over TLS: where it binds and the server certificate it shows."""
+
+    host: str
+    port: int
+    certfile: Path
+    keyfile: Path
 
 
 class EmbeddedBroker:
@@ -45,9 +60,11 @@ class EmbeddedBroker:
         accounts_provider: AccountsProvider,
         host: str = "127.0.0.1",
         recheck_interval: float | None = 60.0,
+        tls: TlsListener | None = None,
     ) -> None:
         """``recheck_interval``: how often (s) connected clients are re-checked against ``accounts_provider``
-        and dropped if revoked (Mosquitto does the same on SIGHUP); None to check only at CONNECT."""
+        and dropped if revoked (Mosquitto does the same on SIGHUP); None to check only at CONNECT. A re-check
+        only compares password hashes (no key derivation), so a short interval is cheap."""
         if not topics.valid_id(office_id):
             raise ValueError(f"invalid office id {office_id!r}")
         if not 0 <= port < 65536:
@@ -58,6 +75,8 @@ class EmbeddedBroker:
         self._bound_port: int | None = None
         self._accounts_provider = accounts_provider
         self._recheck_interval = recheck_interval
+        self.tls = tls
+        self._tls_port: int | None = None
         self._broker: Any = None
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -69,6 +88,13 @@ class EmbeddedBroker:
     def port(self) -> int:
         """The listening port (the real one when constructed with ``port=0``)."""
         return self._bound_port if self._bound_port is not None else self._requested_port
+
+    @property
+    def tls_port(self) -> int | None:
+        """The TLS listener's port (the real one when asked for port 0), or None without TLS."""
+        if self.tls is None:
+            return None
+        return self._tls_port if self._tls_port is not None else self.tls.port
 
     @property
     def running(self) -> bool:
@@ -91,6 +117,8 @@ class EmbeddedBroker:
             self.stop()
             raise RuntimeError(f"embedded broker could not start on {self.host}:{self.port}") from error
         logger.info("embedded broker for office %s listening on %s:%d", self.office_id, self.host, self.port)
+        if self.tls is not None:
+            logger.info("embedded broker TLS listener on %s:%s", self.tls.host, self.tls_port)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Disconnect everyone and stop the broker. Safe to call twice, or before start()."""
@@ -147,6 +175,8 @@ class EmbeddedBroker:
             return
         self._broker = broker
         self._bound_port = _listening_port(broker) or self._requested_port
+        if self.tls is not None:
+            self._tls_port = _listening_port(broker, "tls") or self.tls.port
         self._ready.set()
         try:
             while True:
@@ -156,6 +186,8 @@ class EmbeddedBroker:
                 except TimeoutError:
                     try:
                         await self._drop_revoked()
+                        for summary in SUMMARIES:
+                            summary.flush()
                     except Exception:  # a failed re-check must not take the broker down
                         logger.exception("re-checking connected clients failed")
         finally:
@@ -178,7 +210,8 @@ class EmbeddedBroker:
             if not session.transitions.is_connected() or session.username is None:
                 continue
             hashed = accounts.get(session.username)
-            if hashed is None or not verify_password(session.password or "", hashed):
+            verified = getattr(session, VERIFIED_HASH, None)
+            if hashed is None or (hashed != verified and not verify_password(session.password or "", hashed)):
                 logger.info("dropping %r (%s): account revoked", session.username, session.client_id)
                 await handler.handle_connection_closed()  # as if the socket closed: the will is sent
                 dropped += 1
@@ -187,7 +220,7 @@ class EmbeddedBroker:
     def _config(self) -> dict[str, Any]:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return {
-            "listeners": {"default": {"type": "tcp", "bind": f"{host}:{self._requested_port}"}},
+            "listeners": self._listeners(host),
             # Exactly these plugins: the defaults would add anonymous auth and $SYS topics.
             "plugins": {
                 f"{amqtt_rules.__name__}.MotcuaAuthPlugin": {
@@ -198,11 +231,24 @@ class EmbeddedBroker:
             },
         }
 
+    def _listeners(self, host: str) -> dict[str, Any]:
+        listeners: dict[str, Any] = {"default": {"type": "tcp", "bind": f"{host}:{self._requested_port}"}}
+        if self.tls is not None:
+            tls_host = f"[{self.tls.host}]" if ":" in self.tls.host else self.tls.host
+            listeners["tls"] = {
+                "type": "tcp",
+                "bind": f"{tls_host}:{self.tls.port}",
+                "ssl": True,
+                "certfile": str(self.tls.certfile),
+                "keyfile": str(self.tls.keyfile),
+            }
+        return listeners
 
-def _listening_port(broker: Any) -> int | None:
+
+def _listening_port(broker: Any, listener: str = "default") -> int | None:
     """The port amqtt's listener actually bound (amqtt has no public accessor for it)."""
     try:
-        return int(broker._servers["default"].instance.sockets[0].getsockname()[1])
+        return int(broker._servers[listener].instance.sockets[0].getsockname()[1])
     except (AttributeError, IndexError, KeyError, TypeError):
         return None
 

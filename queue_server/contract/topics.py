@@ -25,6 +25,17 @@ import re
 
 ROOT = "motcua/v1"
 SERVER_USERNAME = "motcua-server"
+REPLAYER_USERNAME = "motcua-replayer"
+"""The office server's second connection, answering the province's gap-fill requests: only ``events*`` rights.
+
+A separate account because the client id is the username on every broker: two connections of one account
+would take each other over."""
+MONITOR_USERNAME = "motcua-monitor"
+"""Optional read-only account on the office's whole tree (``[broker] monitor_password``): for an operator's
+``mosquitto_sub`` and for tests. Read-only, so it cannot disturb anyone; with the server's own account instead,
+a debugging session would take the server's connection over."""
+RESERVED_PREFIX = "motcua-"
+"""Usernames motcua keeps for itself (server, replayer, province ingest, bridges): never a device id."""
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 """Office, device and counter ids: safe in topics, file names and Mosquitto's ``%u`` substitution."""
 
@@ -143,6 +154,16 @@ def server_patterns(office: str) -> list[str]:
     return [f"{ROOT}/{office}/#"]
 
 
+def replayer_publish_topics(office: str) -> list[str]:
+    """What the event replayer publishes: the events again, and its replay reports."""
+    return [event_stream(office), replay_report(office)]
+
+
+def replayer_read_topics(office: str) -> list[str]:
+    """What the event replayer reads: the province's resend requests."""
+    return [resend_request(office)]
+
+
 def topic_matches(topic_filter: str, topic: str) -> bool:
     """MQTT wildcard match (``+`` one level, ``#`` the rest, including the parent level itself).
 
@@ -201,6 +222,10 @@ def may_publish(office: str, username: str, topic: str) -> bool:
         return False
     if username == SERVER_USERNAME:
         return any(topic_matches(p, topic) for p in server_patterns(office))
+    if username == REPLAYER_USERNAME:
+        return topic in replayer_publish_topics(office)
+    if username == MONITOR_USERNAME:
+        return False
     allowed = _allowed(device_publish_patterns(office), username)
     return allowed is not None and topic in allowed
 
@@ -214,6 +239,10 @@ def may_subscribe(office: str, username: str, topic_filter: str) -> bool:
         return False
     if username == SERVER_USERNAME:
         allowed: list[str] | None = server_patterns(office)
+    elif username == REPLAYER_USERNAME:
+        allowed = replayer_read_topics(office)
+    elif username == MONITOR_USERNAME:
+        allowed = server_patterns(office)
     else:
         allowed = _allowed(device_read_patterns(office), username)
     return allowed is not None and any(_filter_within(topic_filter, a) for a in allowed)

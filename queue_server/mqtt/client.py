@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
+from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -21,7 +23,13 @@ def make_client(
     *,
     will_topic: str | None = None,
     clean_session: bool = True,
+    ca_file: Path | str | None = None,
 ) -> mqtt.Client:
+    """``client_id`` is only a hint: motcua's brokers replace it by the username (identity is the username).
+
+    With ``ca_file`` the connection is TLS (1.2 or later) and the broker must show a certificate signed by that
+    CA for the host name connected to (the office CA, ``motcua tls ca``).
+    """
     client = mqtt.Client(
         CallbackAPIVersion.VERSION2,
         client_id=client_id,
@@ -29,6 +37,8 @@ def make_client(
         protocol=mqtt.MQTTv311,
     )
     client.username_pw_set(username, password)
+    if ca_file is not None:
+        client.tls_set_context(tls_context(ca_file))
     if will_topic is not None:
         client.will_set(will_topic, json.dumps({"v": 1, "online": False}), qos=1, retain=True)
     client.reconnect_delay_set(RECONNECT_MIN_DELAY, RECONNECT_MAX_DELAY)
@@ -36,6 +46,15 @@ def make_client(
     client.max_inflight_messages_set(200)
     client.max_queued_messages_set(0)
     return client
+
+
+def tls_context(ca_file: Path | str) -> ssl.SSLContext:
+    """A client context trusting only ``ca_file``, checking the broker's host name, TLS 1.2 at least."""
+    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=str(ca_file))
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.check_hostname = True
+    context.verify_mode = ssl.CERT_REQUIRED
+    return context
 
 
 def _no_delay(client: mqtt.Client, userdata: Any, sock: Any) -> None:

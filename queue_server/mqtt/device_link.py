@@ -55,7 +55,9 @@ class DeviceLink:
         on_state: Callable[[str, dict[str, Any]], None] | None = None,
         state_topics: tuple[str, ...] = (),
         durable_outbox: bool = True,
+        ca_file: Path | str | None = None,
     ) -> None:
+        """``ca_file``: connect with TLS and verify the broker's certificate (and host name) against that CA."""
         self.office_id, self.device_id = office_id, device_id
         self.resend_interval = resend_interval
         self.on_reply, self.on_state = on_reply, on_state
@@ -81,10 +83,11 @@ class DeviceLink:
         self._reply_topic = topics.reply(office_id, device_id)
         self._host, self._port = host, port
         self._client = make_client(
-            f"{office_id}-{device_id}",
+            device_id,  # the brokers use the username as client id anyway: say so
             device_id,
             password,
             will_topic=topics.device_status(office_id, device_id),
+            ca_file=ca_file,
         )
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect

@@ -12,6 +12,7 @@ import logging
 import queue
 import time
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -44,13 +45,15 @@ class ServerLink(QueuedClient):
         password: str,
         max_batch: int = 256,
         gate: AdmissionGate | None = None,
+        ca_file: Path | None = None,
     ) -> None:
+        """``ca_file``: connect with TLS, verifying the broker against that CA (a broker on another machine)."""
         self.service, self.max_batch, self.gate = service, max_batch, gate
         if gate is not None:
             service.on_retry = gate.give_back
         self.office_id = service.office_id
         client = make_client(
-            f"motcua-server-{self.office_id}",
+            username,  # the brokers use the username as client id anyway: say so
             username,
             password,
             will_topic=topics.server_status(self.office_id),
@@ -58,6 +61,7 @@ class ServerLink(QueuedClient):
             # is down and deliver them late, so a staff "next" could call somebody minutes after it was pressed.
             # Durable requests are resent from the devices' outboxes anyway.
             clean_session=True,
+            ca_file=ca_file,
         )
         super().__init__(client, host=host, port=port, worker_name="motcua-ingest", log=logger)
         client.on_connect = self._on_connect

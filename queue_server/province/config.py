@@ -35,6 +35,7 @@ class ProvinceBrokerSection(Strict):
     port: int = Field(default=18840, ge=1, le=65535)
     password: SecretStr
     client_id: str = "motcua-province-ingest"
+    """Only a hint: motcua's province broker uses the username (``motcua-province``) as the client id."""
 
 
 class ProvinceStoreSection(Strict):

@@ -4,9 +4,11 @@ The events are republished on the office's ``events`` topic exactly as after a c
 then a replay report says which seqs exist in the span covered, so the province can tell lost messages from
 seqs the office never used. At most ``max_events`` per request: the province asks again when ``more`` is set.
 
-Uses its own MQTT connection (the server's account, another client id), so the office server's request path
-is untouched: ``EventReplayer.connect(...)`` makes and starts it; ``EventReplayer(store, client)`` takes a
-client you made yourself (tests) and owns its ``on_connect``/``on_message``.
+Uses its own MQTT connection and its own account (``motcua-replayer``: it may only read ``events/resend`` and
+publish ``events`` and ``events/replayed``; the client id is the username on the broker, so it cannot share the
+server's account), and the office server's request path is untouched: ``EventReplayer.connect(...)`` makes and
+starts it; ``EventReplayer(store, client)`` takes a client you made yourself (tests) and owns its
+``on_connect``/``on_message``.
 """
 
 from __future__ import annotations
@@ -14,18 +16,21 @@ from __future__ import annotations
 import logging
 import threading
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
 
 from queue_server.contract import messages as msg
 from queue_server.contract import topics
+from queue_server.log_summary import PerMinuteSummary
 from queue_server.mqtt.client import make_client
 from queue_server.province import messages
 from queue_server.store.event_store import EventStore
 from queue_server.store.jsonl import province_record
 
 logger = logging.getLogger(__name__)
+_refused = PerMinuteSummary(logger, "broker refused the event replayer: %s", level=logging.ERROR)
 MAX_EVENTS = 500
 
 
@@ -43,9 +48,18 @@ class EventReplayer:
         client.message_callback_add(self._topic, self._on_request)
 
     @classmethod
-    def connect(cls, store: EventStore, *, host: str, port: int, username: str, password: str) -> EventReplayer:
+    def connect(
+        cls,
+        store: EventStore,
+        *,
+        host: str,
+        port: int,
+        username: str = topics.REPLAYER_USERNAME,
+        password: str,
+        ca_file: Path | None = None,
+    ) -> EventReplayer:
         """A replayer on its own connection, started (reconnects by itself); ``stop()`` ends it."""
-        client = make_client(f"motcua-server-{store.office_id}-replay", username, password, clean_session=True)
+        client = make_client(username, username, password, clean_session=True, ca_file=ca_file)
         replayer = cls(store, client)
         client.connect_async(host, port, keepalive=30)
         client.loop_start()
@@ -57,7 +71,9 @@ class EventReplayer:
 
     def _on_connect(self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
         if reason.is_failure:
-            logger.error("broker refused the event replayer: %s", reason)
+            # paho retries every few seconds: one line a minute (e.g. a Mosquitto passwd without motcua-replayer,
+            # written before this account existed: `motcua broker config` adds it)
+            _refused.add(str(reason))
             return
         client.subscribe(self._topic, qos=1)
 

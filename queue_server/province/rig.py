@@ -46,6 +46,7 @@ class OfficeRig:
     def __init__(self, office_id: str, directory: Path, province_port: int, bridge_password: str) -> None:
         self.office_id = office_id
         self.server_password = new_password()
+        self.replayer_password = new_password()
         bridge = ProvinceBridge(office_id, "127.0.0.1", province_port, bridge_password, restart_timeout=(1, 1))
 
         def write(d: Path, port: int, accounts: Sequence[BrokerAccount]) -> Path:
@@ -62,7 +63,8 @@ class OfficeRig:
         self.broker = MosquittoBroker(directory / "mosquitto", writer=write)
         self.broker.directory.mkdir()
         server = BrokerAccount(topics.SERVER_USERNAME, hash_password(self.server_password))
-        self.broker.start([server], office_id=office_id)
+        replayer = BrokerAccount(topics.REPLAYER_USERNAME, hash_password(self.replayer_password))
+        self.broker.start([server, replayer], office_id=office_id)
         self.store = EventStore(f"sqlite:///{directory / 'office.db'}", office_id)
         self.store.migrate()
         self.publisher = make_client(f"server-{office_id}", topics.SERVER_USERNAME, self.server_password)
@@ -78,8 +80,8 @@ class OfficeRig:
             self.store,
             host=self.broker.host,
             port=self.broker.port,
-            username=topics.SERVER_USERNAME,
-            password=self.server_password,
+            username=topics.REPLAYER_USERNAME,
+            password=self.replayer_password,
         )
 
     def commit(self, count: int, *, publish: bool = True) -> list[StoredEvent]:

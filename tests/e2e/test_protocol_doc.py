@@ -1,4 +1,4 @@
-"""docs/protocol.md's walkthrough, run as written: its ```sh blocks through bash, mosquitto_pub and mosquitto_sub,
+"""docs/protocol.md's walkthrough, run as written: its ```sh blocks through bash, mosquitto_rr and mosquitto_sub,
 against a real office (server process; real Mosquitto, and the embedded broker the demo uses).
 
 Blocks marked ```sh title="setup" (starting an office, ``motcua device add``) are not run: the test provisions the
@@ -151,7 +151,7 @@ def _office(
 
 @pytest.fixture
 def clients() -> None:
-    for tool in ("mosquitto_pub", "mosquitto_sub", "bash"):
+    for tool in ("mosquitto_rr", "mosquitto_sub", "bash"):
         if shutil.which(tool) is None:
             pytest.skip(f"{tool} is not installed (apt-get install mosquitto-clients)")
 

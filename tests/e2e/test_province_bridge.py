@@ -130,6 +130,27 @@ def test_an_office_bridge_account_cannot_publish_another_office_events(world: tu
     assert province.event_ids("q2") == []
 
 
+def test_an_office_bridge_account_cannot_take_the_ingests_connection(
+    world: tuple[ProvinceRig, OfficeRig], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The client id is the username on the province broker: naming the ingest's id takes nothing over."""
+    province, office = world
+    for client_id in ("motcua-province-ingest", "motcua-province", "q1"):
+        intruder = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=True)
+        intruder.username_pw_set("q2", province.bridge_passwords["q2"])
+        intruder.connect(province.broker.host, province.broker.port)
+        intruder.loop_start()
+        try:
+            wait_until(intruder.is_connected, f"the intruder as {client_id}")
+        finally:
+            intruder.disconnect()
+            intruder.loop_stop()
+    after = office.commit(1)[0]
+    wait_until(lambda: after.event_id in province.event_ids("q1"), "an event after the attempts")
+    assert "province ingest lost the broker" not in caplog.text
+    assert office.connected()
+
+
 def test_lost_last_events_are_asked_for_when_the_bridge_comes_back(world: tuple[ProvinceRig, OfficeRig]) -> None:
     """No later event reveals this gap: the bridge's "up" notification makes the province ask anyway."""
     province, office = world

@@ -32,14 +32,15 @@ pg = test_kiosk_app.pg  # the SDL dummy driver fixture
 
 
 class Sniffer:
-    """Every message in the office's tree, as (topic, payload, retained), seen by the server user."""
+    """Every message in the office's tree, as (topic, payload, retained), as the server sees them."""
 
     def __init__(self, office: OfficeUnderTest) -> None:
         from queue_server.mqtt.client import make_client
 
         self.messages: list[tuple[str, bytes, bool]] = []
         self.lock = threading.Lock()
-        self.client = make_client(f"sniffer-{uuid.uuid4().hex[:8]}", topics.SERVER_USERNAME, office.server_password)
+        # the read-only monitor account: the client id is the username, so the server's would take it over
+        self.client = make_client(f"sniffer-{uuid.uuid4().hex[:8]}", topics.MONITOR_USERNAME, office.monitor_password)
         self.client.on_connect = lambda c, *_: c.subscribe(f"motcua/v1/{office.office_id}/#", qos=1)
         self.client.on_message = self._add
         self.client.connect("127.0.0.1", office.port)

@@ -42,8 +42,12 @@ def _commit(store: EventStore, count: int) -> list[int]:
 
 @pytest.mark.mosquitto
 def test_replayer_resends_events_and_reports_which_seqs_exist(tmp_path: Path, mosquitto: MosquittoBroker) -> None:
-    password = new_password()
-    mosquitto.start([BrokerAccount(topics.SERVER_USERNAME, hash_password(password))], office_id=OFFICE)
+    password, replayer_password = new_password(), new_password()
+    accounts = [
+        BrokerAccount(topics.SERVER_USERNAME, hash_password(password)),
+        BrokerAccount(topics.REPLAYER_USERNAME, hash_password(replayer_password)),
+    ]
+    mosquitto.start(accounts, office_id=OFFICE)
     url = f"sqlite:///{tmp_path / 'office.db'}"
     store, neighbour = EventStore(url, OFFICE), EventStore(url, "q9")
     store.migrate()
@@ -53,9 +57,8 @@ def test_replayer_resends_events_and_reports_which_seqs_exist(tmp_path: Path, mo
         _commit(neighbour, 1)
     assert seqs == [1, 2, 4, 5, 7, 8]
 
-    replayer = EventReplayer.connect(
-        store, host=mosquitto.host, port=mosquitto.port, username=topics.SERVER_USERNAME, password=password
-    )
+    # its own account: the client id is the username, so it must not share the server's
+    replayer = EventReplayer.connect(store, host=mosquitto.host, port=mosquitto.port, password=replayer_password)
     replayer.max_events = 3
     received: queue.Queue[tuple[str, bytes]] = queue.Queue()
     province = make_client("fake-province", topics.SERVER_USERNAME, password)

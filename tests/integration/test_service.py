@@ -180,7 +180,7 @@ def test_every_committed_event_is_published_on_the_events_stream(store: EventSto
     assert not any(p.retain for p in published if p.topic == topics.event_stream(OFFICE))
 
 
-SINCE = " since the last such line (one a minute at most)"
+LINE = " (one line a minute at most) count=1 seconds=0"
 GOOD_BODY = '{"v": 1, "id": "req-00000001", "type": "issue_ticket", "body": {"service_id": "ho-tich"}}'
 
 
@@ -238,8 +238,8 @@ def test_refusals_are_one_log_line_per_device_and_code_a_minute(
     lines = [r.getMessage() for r in caplog.records if r.name == "queue_server.service"]
     refused = [line for line in lines if "refused" in line]
     assert refused == [
-        "device=kiosk-01 code=malformed requests refused: 1" + SINCE,
-        "device=ghost-01 code=unknown_device requests refused: 1" + SINCE,
+        "device=kiosk-01 code=malformed requests refused" + LINE,
+        "device=ghost-01 code=unknown_device requests refused" + LINE,
     ], lines
 
 

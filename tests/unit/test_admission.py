@@ -11,11 +11,10 @@ import pytest
 from queue_server.admission import AdmissionGate, request_id_of
 from queue_server.admission_limits import DeviceLimits, Rate, TokenBucket
 from queue_server.contract import topics
-from queue_server.log_summary import PerMinuteSummary
 from queue_server.service import DeviceInfo
 
 OFFICE = "tuan-giao"
-SINCE = " since the last such line (one a minute at most)"
+LINE = " (one line a minute at most)"
 KIOSK = Rate(per_minute=6, burst=5)
 
 
@@ -76,11 +75,11 @@ def test_over_budget_is_dropped_with_a_bounded_number_of_rate_limited_replies(ca
     assert {(r["error"]["code"], r["id"][:6]) for r in sent} == {("rate_limited", "flood-")}
     assert g.screen(topics.request(OFFICE, "kiosk-b"), payload("honest-0001"))[0], "the other kiosk is not limited"
     lines = [r.getMessage() for r in caplog.records]
-    assert lines == ["device=kiosk-a requests refused over its rate: 1" + SINCE], lines
+    assert lines == ["device=kiosk-a requests refused over its rate" + LINE + " count=1 seconds=0"], lines
     clock.now += 61
     g.tick()
     assert [r.getMessage() for r in caplog.records][1:] == [
-        f"device=kiosk-a requests refused over its rate: {20_000 - 5 - 1}" + SINCE,  # the rest, counted
+        f"device=kiosk-a requests refused over its rate{LINE} count={20_000 - 5 - 1} seconds=61",  # the rest, counted
         "device=kiosk-a no longer over its rate",
     ]
 
@@ -142,30 +141,6 @@ def test_the_flooding_alarm_is_raised_once_and_cleared_after_a_quiet_minute() ->
 )
 def test_request_id_of_reads_only_a_valid_id(raw: bytes, found: str | None) -> None:
     assert request_id_of(raw) == found
-
-
-def test_a_summary_logs_a_key_once_a_minute_with_its_count_and_forgets_old_keys(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    caplog.set_level(logging.INFO)
-    clock = Clock()
-    summary = PerMinuteSummary(logging.getLogger("test.summary"), "key=%s count=%d", max_keys=3, clock=clock)
-    assert summary.add("a") and not summary.add("a")
-    for _ in range(98):
-        summary.add("a")
-    summary.flush()
-    assert [r.getMessage() for r in caplog.records] == ["key=a count=1"]
-    clock.now += 60
-    summary.flush()
-    assert caplog.records[-1].getMessage() == "key=a count=99"
-    caplog.clear()
-    for key in ("b", "c", "d", "e"):
-        summary.add(key)
-        summary.add(key)
-    # "a" and "b" were forgotten (the oldest), "b" with its pending count logged as it went
-    assert [r.getMessage() for r in caplog.records] == [
-        "key=b count=1", "key=c count=1", "key=d count=1", "key=e count=1", "key=b count=1",
-    ]  # fmt: skip
 
 
 def test_a_status_flood_is_dropped_and_raises_the_alarm(caplog: pytest.LogCaptureFixture) -> None:
