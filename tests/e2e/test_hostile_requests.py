@@ -65,7 +65,7 @@ class Client:
     def __init__(
         self, office: OfficeUnderTest, device_id: str, subscriptions: list[str], *, server: bool = False
     ) -> None:
-        """``server``: log in as the server's account instead (a sniffer of the whole office)."""
+        """``server``: log in as the read-only monitor account instead (a sniffer of the whole office)."""
         self.device_id = device_id
         self.received: list[tuple[str, bytes]] = []
         self.cond = threading.Condition()
@@ -73,7 +73,7 @@ class Client:
         client_id = f"sniffer-{OFFICE}" if server else f"{OFFICE}-{device_id}"
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
         if server:
-            self.client.username_pw_set(topics.SERVER_USERNAME, office.server_password)
+            self.client.username_pw_set(topics.MONITOR_USERNAME, office.monitor_password)
         else:
             self.client.username_pw_set(device_id, office.passwords[device_id])
         self.client.max_inflight_messages_set(1000)
