@@ -47,6 +47,8 @@ class OfficeRig:
         self.office_id = office_id
         self.server_password = new_password()
         self.replayer_password = new_password()
+        self.monitor_password = new_password()
+        """The read-only monitor account: a test listening in must not take the server's connection."""
         bridge = ProvinceBridge(office_id, "127.0.0.1", province_port, bridge_password, restart_timeout=(1, 1))
 
         def write(d: Path, port: int, accounts: Sequence[BrokerAccount]) -> Path:
@@ -64,7 +66,8 @@ class OfficeRig:
         self.broker.directory.mkdir()
         server = BrokerAccount(topics.SERVER_USERNAME, hash_password(self.server_password))
         replayer = BrokerAccount(topics.REPLAYER_USERNAME, hash_password(self.replayer_password))
-        self.broker.start([server, replayer], office_id=office_id)
+        monitor = BrokerAccount(topics.MONITOR_USERNAME, hash_password(self.monitor_password))
+        self.broker.start([server, replayer, monitor], office_id=office_id)
         self.store = EventStore(f"sqlite:///{directory / 'office.db'}", office_id)
         self.store.migrate()
         self.publisher = make_client(f"server-{office_id}", topics.SERVER_USERNAME, self.server_password)

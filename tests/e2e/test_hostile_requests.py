@@ -268,7 +268,8 @@ def test_the_masked_name_reaches_only_the_serving_counters_units(office: OfficeU
 
 
 def test_a_revoked_unit_is_refused_and_its_private_view_cleared(office: OfficeUnderTest) -> None:
-    """Revoked while connected: its requests are answered ``unknown_device`` within seconds, and its retained
+    """Revoked while connected: within seconds its requests are answered ``unknown_device`` or its connection is
+    closed (and it cannot log in again), and its retained
     private view is emptied, so nothing is left on the broker for its old credentials."""
     view = topics.device_view(OFFICE, "counter-1b")
     sniffer = Client(office, "counter-1b", [view], server=True)
@@ -285,18 +286,24 @@ def test_a_revoked_unit_is_refused_and_its_private_view_cleared(office: OfficeUn
                 DeviceRegistry(store).revoke("counter-1b")
             finally:
                 store.close()
+            # Within seconds, its requests are answered ``unknown_device`` (the server's registry cache is 5 s), or
+            # the broker closes its connection first (the embedded broker re-reads the registry every 2 s).
+            embedded = office.settings.broker.kind == "embedded"
             deadline = time.monotonic() + 20
             code = None
-            while code != "unknown_device" and time.monotonic() < deadline:
+            while code != "unknown_device" and not (embedded and not unit.connected):
+                assert time.monotonic() < deadline, office.log_tail()
                 reply = unit.request("resume", {"counter_id": "quay-1"}, timeout=2, ttl=2)
                 code = (reply or {}).get("error", {}).get("code") if reply and not reply["ok"] else None
                 time.sleep(0.5)
-            assert code == "unknown_device", office.log_tail()
-            if office.settings.broker.kind == "embedded":  # Mosquitto drops it at the SIGHUP of `device revoke`
+            if embedded:  # Mosquitto drops it at the SIGHUP of `device revoke`
                 deadline = time.monotonic() + 10
                 while unit.connected:
                     assert time.monotonic() < deadline, "the revoked unit is still connected"
                     time.sleep(0.1)
+                assert unit.request("resume", {"counter_id": "quay-1"}, timeout=2, ttl=2) is None, (
+                    "answered after revocation"
+                )
         deadline = time.monotonic() + 20
         while not any(t == view and p == b"" for t, p in sniffer.received):
             assert time.monotonic() < deadline, "the revoked unit's private view was not cleared"

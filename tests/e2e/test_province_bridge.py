@@ -230,10 +230,10 @@ def test_province_database_outage_loses_nothing(
 
 
 def _resend_requests(office: OfficeRig) -> tuple[mqtt.Client, list[float]]:
-    """A client on the office broker (the server's account) noting when each resend request arrives there."""
+    """A client on the office broker (the monitor account) noting when each resend request arrives there."""
     seen: list[float] = []
     listener = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"resend-counter-{office.office_id}")
-    listener.username_pw_set(topics.SERVER_USERNAME, office.server_password)
+    listener.username_pw_set(topics.MONITOR_USERNAME, office.monitor_password)
     listener.on_message = lambda _c, _u, _m: seen.append(time.monotonic())
     listener.connect(office.broker.host, office.broker.port)
     listener.subscribe(topics.resend_request(office.office_id), qos=1)
