@@ -1,7 +1,8 @@
 """The README's production office, run as written: its ``motcua.toml``, its commands in their order (real Mosquitto
 on the generated file, ``motcua server`` as a process), the kiosk's ``[link]``. Only paths (into a temporary folder)
 and ports (free ones) are changed. A kiosk reaches the broker over TLS with the CA ``device add`` wrote and gets a
-ticket; the plain listener answers on loopback only; the web's certificate comes from the same CA."""
+ticket; the plain listener answers on loopback only; real nginx on the written site serves the server's web over
+HTTPS with a certificate from the same CA (``motcua tls ca``), Secure cookie and HSTS."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import ssl
 import subprocess
 import sys
 import tomllib
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from cryptography import x509
 
 from firmware.device_config import LinkConfig
 from queue_server.brokers.process import MOSQUITTO, free_port, wait_for_port
+from tests.e2e.test_web_nginx import run_nginx
 
 ROOT = Path(__file__).resolve().parents[2]
 SECTION = "## A production office (Mosquitto, TLS)"
@@ -135,12 +138,33 @@ def test_the_readme_production_office(tmp_path: Path, processes: list[subprocess
             socket.create_connection((address, plain_port), timeout=5).close()
         socket.create_connection((address, tls_port), timeout=5).close()
 
-    # The web's certificate: from the same CA, for the names the browsers use.
-    site = (tmp_path / "nginx-site.conf").read_text()
+    # The web: its certificate from the same CA, for the names the browsers use; real nginx on the written site.
+    site = tmp_path / "nginx-site.conf"
     web_pem = tmp_path / "var" / "tls" / "web.pem"
-    assert f"ssl_certificate {web_pem};" in site
+    assert f"ssl_certificate {web_pem};" in site.read_text()
     web = x509.load_pem_x509_certificate(web_pem.read_bytes())
     web.verify_directly_issued_by(x509.load_pem_x509_certificate(written_ca.read_bytes()))
     names = web.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert "may-chu-motcua.local" in names.get_values_for_type(x509.DNSName)
-    assert ssl.create_default_context(cafile=str(written_ca)).check_hostname
+    https_port = free_port()
+    site.write_text(
+        site.read_text()
+        .replace("listen 443 ", f"listen 127.0.0.1:{https_port} ")
+        .replace("listen 80;", f"listen 127.0.0.1:{free_port()};")
+    )
+    tls_ca = subprocess.run(
+        [sys.executable, "-m", "queue_server.cli", "--config", str(config), "tls", "ca"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    )
+    (tmp_path / "office-ca.pem").write_text(tls_ca.stdout)  # what staff PCs and phones trust
+    browser = ssl.create_default_context(cafile=str(tmp_path / "office-ca.pem"))
+    with (
+        run_nginx(tmp_path / "nginx", site, https_port),
+        urllib.request.urlopen(f"https://localhost:{https_port}/auth/login", context=browser, timeout=10) as page,
+    ):
+        assert page.status == 200 and "Đăng nhập" in page.read().decode()
+        assert "Secure" in page.headers["Set-Cookie"] and page.headers["Strict-Transport-Security"]

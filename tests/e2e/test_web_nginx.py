@@ -119,7 +119,17 @@ def proxy(office: Office, tmp_path: Path, cert_args: list[str], ca_file: Path) -
     argv = ["--config", str(config), "web", "nginx-config", *cert_args]
     argv += ["--https-port", str(https_port), "--http-port", str(http_port), "--listen", "127.0.0.1", "-o", str(site)]
     assert main(argv) == 0
-    prefix = tmp_path / "nginx"
+    try:
+        with run_nginx(tmp_path / "nginx", site, https_port):
+            yield Proxied(https_port, http_port, ssl.create_default_context(cafile=str(ca_file)), web)
+    finally:
+        web.stop()
+
+
+@contextmanager
+def run_nginx(prefix: Path, site: Path, https_port: int) -> Iterator[None]:
+    """Real nginx in the foreground from ``prefix`` (made here), serving ``site`` (for nginx's http context)."""
+    assert NGINX.exists(), "nginx is missing: make system-deps installs nginx-light"
     prefix.mkdir()
     user = "user root;\n" if os.geteuid() == 0 else ""
     (prefix / "nginx.conf").write_text(
@@ -135,12 +145,10 @@ def proxy(office: Office, tmp_path: Path, cert_args: list[str], ca_file: Path) -
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for_port(https_port, process, log)
-        context = ssl.create_default_context(cafile=str(ca_file))
-        yield Proxied(https_port, http_port, context, web)
+        yield
     finally:
         process.terminate()
         process.wait(timeout=15)
-        web.stop()
         shutil.rmtree(prefix / "proxy", ignore_errors=True)
 
 
