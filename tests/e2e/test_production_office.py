@@ -74,6 +74,7 @@ def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
             proc.wait(timeout=5)
 
 
+@pytest.mark.mosquitto
 def test_the_readme_production_office(tmp_path: Path, processes: list[subprocess.Popen[bytes]]) -> None:
     if not Path(MOSQUITTO).exists():
         pytest.skip("Debian's mosquitto is not installed; run `make system-deps`")

@@ -109,7 +109,6 @@ def proxy(office: Office, tmp_path: Path, cert_args: list[str], ca_file: Path) -
     protection = WebProtection(behind_proxy=True, proxy_address="127.0.0.1")
     app = make_app(office, **protection_config(protection))
     web_port, https_port, http_port = free_port(), free_port(), free_port()
-    web = WebServer(app, host="127.0.0.1", port=web_port, threads=4, protection=protection).start()
     config = tmp_path / "motcua.toml"
     config.write_text(
         f'[web]\nhost = "127.0.0.1"\nport = {web_port}\nbehind_proxy = true\n'
@@ -119,6 +118,7 @@ def proxy(office: Office, tmp_path: Path, cert_args: list[str], ca_file: Path) -
     argv = ["--config", str(config), "web", "nginx-config", *cert_args]
     argv += ["--https-port", str(https_port), "--http-port", str(http_port), "--listen", "127.0.0.1", "-o", str(site)]
     assert main(argv) == 0
+    web = WebServer(app, host="127.0.0.1", port=web_port, threads=4, protection=protection).start()
     try:
         with run_nginx(tmp_path / "nginx", site, https_port):
             yield Proxied(https_port, http_port, ssl.create_default_context(cafile=str(ca_file)), web)
