@@ -30,6 +30,8 @@ from queue_server.store.event_store import EventStore
 from queue_server.store.health import StoreHealth
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from queue_server.brokers.certs import OfficeCertificates
     from queue_server.web.server import WebServer
 
@@ -105,6 +107,20 @@ def office_certificates(settings: Settings) -> OfficeCertificates | None:
     if settings.broker.tls_host not in ("0.0.0.0", "::", ""):
         hosts.append(settings.broker.tls_host)
     return ensure_office_certificates(settings.server.data_dir / "tls", settings.office.id, hosts)
+
+
+def web_certificate(settings: Settings, names: Sequence[str] = ()) -> tuple[Path, Path]:
+    """The web's HTTPS certificate and key from the office CA (``data_dir/tls/web.pem``), made or renewed.
+
+    Its names: ``names`` (nginx's server names), ``[broker] cert_hosts`` (the server's LAN names and addresses),
+    ``[web] host`` when it is one address, and this machine's name and loopback.
+    """
+    from queue_server.brokers.certs import ensure_web_certificate
+
+    hosts = [n for n in names if n not in ("_", "")] + [*settings.broker.cert_hosts]
+    if settings.web.host not in ("0.0.0.0", "::", ""):
+        hosts.append(settings.web.host)
+    return ensure_web_certificate(settings.server.data_dir / "tls", settings.office.id, hosts)
 
 
 def web_secret_key(settings: Settings) -> str:

@@ -66,10 +66,13 @@ def cmd_tls_ca(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     certificates = office_certificates(settings)
-    if certificates is None:
+    ca_file = settings.server.data_dir / "tls" / "ca.pem"  # made by `web nginx-config` too
+    if certificates is not None:
+        ca_file = certificates.ca_cert
+    elif not ca_file.exists():
         print("motcua: [broker] tls is off: there is no office CA to give the devices", file=sys.stderr)
         return 2
-    print(certificates.ca_cert.read_text(encoding="ascii"), end="")
+    print(ca_file.read_text(encoding="ascii"), end="")
     return 0
 
 
@@ -125,13 +128,29 @@ def cmd_web_nginx(args: argparse.Namespace) -> int:
     """``web nginx-config``: the nginx site that puts the web behind HTTPS (``queue_server.web.nginx``)."""
     from queue_server.web.nginx import site_config, site_for
 
-    web = _settings(args).web
+    settings = _settings(args)
+    web = settings.web
+    if (args.cert is None) != (args.key is None):
+        print("motcua: give both --cert and --key, or neither (a certificate from the office CA)", file=sys.stderr)
+        return 2
+    if args.cert is None:
+        from queue_server.app import web_certificate
+
+        logs.configure("WARNING")
+        cert, key = web_certificate(settings, args.server_name.split())
+        print(
+            f"certificate from the office CA: {cert} (staff PCs and phones that trust "
+            f"{cert.with_name('ca.pem')} get a verified page; `motcua tls ca` prints it)",
+            file=sys.stderr,
+        )
+    else:
+        cert, key = args.cert, args.key
     site = site_for(
         web,
         web.host,
         web.port,
-        cert=args.cert.resolve(),
-        key=args.key.resolve(),
+        cert=cert.resolve(),
+        key=key.resolve(),
         server_name=args.server_name,
         https_port=args.https_port,
         http_port=None if args.http_port == 0 else args.http_port,
@@ -282,8 +301,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
         p.set_defaults(func=cmd_web)
     nginx = web.add_parser("nginx-config", help="write the nginx site for HTTPS in front of the web pages")
-    nginx.add_argument("--cert", type=Path, required=True, help="the server certificate (PEM, chain included)")
-    nginx.add_argument("--key", type=Path, required=True, help="its private key (PEM)")
+    nginx.add_argument(
+        "--cert", type=Path, default=None, help="the server certificate (PEM, chain included; default: the office CA's)"
+    )
+    nginx.add_argument("--key", type=Path, default=None, help="its private key (PEM)")
     nginx.add_argument("--server-name", default="_", help="the name(s) the office's PCs and phones use")
     nginx.add_argument("--https-port", type=int, default=443)
     nginx.add_argument("--http-port", type=int, default=80, help="plain HTTP that redirects to HTTPS (0: none)")

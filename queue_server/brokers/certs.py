@@ -6,6 +6,7 @@ addresses the devices use (``[broker] cert_hosts``). Devices hold the CA certifi
 verify the broker against it, host name included, so a relay on the LAN can neither read a password nor pose
 as the broker. ``ensure_office_certificates`` is idempotent: it keeps what is valid, re-issues the server
 certificate when its names changed, it was not signed by this CA, or it expires within ``RENEW_BEFORE``.
+``ensure_web_certificate`` does the same for the web's HTTPS certificate behind nginx, from the same CA.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ CA_DAYS = 10 * 365
 SERVER_DAYS = 825
 RENEW_BEFORE = dt.timedelta(days=30)
 CA_CERT, CA_KEY, SERVER_CERT, SERVER_KEY = "ca.pem", "ca.key", "server.pem", "server.key"
+WEB_CERT, WEB_KEY = "web.pem", "web.key"
 
 
 @dataclass(frozen=True)
@@ -57,23 +59,55 @@ def ensure_office_certificates(
     os.chmod(directory, 0o700)
     files = OfficeCertificates(*(directory / n for n in (CA_CERT, CA_KEY, SERVER_CERT, SERVER_KEY)))
     ca, ca_key = _ensure_ca(files, office_id, now)
-    names = sorted(default_hosts(hosts))
-    if _server_needs_issue(files.server_cert, ca, names, now):
-        key = ec.generate_private_key(ec.SECP256R1())
-        cert = _build(
-            subject=f"motcua {office_id} broker",
-            issuer=ca.subject,
-            public_key=key.public_key(),
-            signing_key=ca_key,
-            now=now,
-            days=SERVER_DAYS,
-            ca=False,
-            names=names,
-        )
-        _write(files.server_key, _key_pem(key), 0o600)
-        _write(files.server_cert, cert.public_bytes(serialization.Encoding.PEM), 0o644)
-        logger.info("issued the broker's TLS certificate for %s (valid %d days)", ",".join(names), SERVER_DAYS)
+    _ensure_leaf(files.server_cert, files.server_key, f"motcua {office_id} broker", ca, ca_key, hosts, now)
     return files
+
+
+def ensure_web_certificate(
+    directory: Path, office_id: str, hosts: Sequence[str], *, now: dt.datetime | None = None
+) -> tuple[Path, Path]:
+    """The web's HTTPS certificate and key (``web.pem``, ``web.key``), signed by the same office CA.
+
+    A second leaf rather than the broker's: the web's names (what staff type in a browser, what the ticket QR
+    code points at) need not be the broker's, and nginx reading a key is no reason to share Mosquitto's. A PC
+    or phone that trusts the office's ``ca.pem`` (the file the devices hold) gets a verified page.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    directory.mkdir(parents=True, exist_ok=True)
+    os.chmod(directory, 0o700)
+    files = OfficeCertificates(*(directory / n for n in (CA_CERT, CA_KEY, SERVER_CERT, SERVER_KEY)))
+    ca, ca_key = _ensure_ca(files, office_id, now)
+    cert, key = directory / WEB_CERT, directory / WEB_KEY
+    _ensure_leaf(cert, key, f"motcua {office_id} web", ca, ca_key, hosts, now)
+    return cert, key
+
+
+def _ensure_leaf(
+    cert_path: Path,
+    key_path: Path,
+    subject: str,
+    ca: x509.Certificate,
+    ca_key: ec.EllipticCurvePrivateKey,
+    hosts: Sequence[str],
+    now: dt.datetime,
+) -> None:
+    names = sorted(default_hosts(hosts))
+    if not _server_needs_issue(cert_path, ca, names, now, key_path):
+        return
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = _build(
+        subject=subject,
+        issuer=ca.subject,
+        public_key=key.public_key(),
+        signing_key=ca_key,
+        now=now,
+        days=SERVER_DAYS,
+        ca=False,
+        names=names,
+    )
+    _write(key_path, _key_pem(key), 0o600)
+    _write(cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o644)
+    logger.info("issued the TLS certificate %s for %s (valid %d days)", cert_path.name, ",".join(names), SERVER_DAYS)
 
 
 def _ensure_ca(
@@ -104,8 +138,10 @@ def _ensure_ca(
     return ca, key
 
 
-def _server_needs_issue(path: Path, ca: x509.Certificate, names: list[str], now: dt.datetime) -> bool:
-    if not path.exists() or not path.with_name(SERVER_KEY).exists():
+def _server_needs_issue(
+    path: Path, ca: x509.Certificate, names: list[str], now: dt.datetime, key_path: Path | None = None
+) -> bool:
+    if not path.exists() or not (key_path or path.with_name(SERVER_KEY)).exists():
         return True
     try:
         cert = x509.load_pem_x509_certificate(path.read_bytes())

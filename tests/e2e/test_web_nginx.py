@@ -1,8 +1,8 @@
 """HTTPS through the reverse proxy: real nginx (Debian's nginx-light), run in the foreground from a temporary prefix
 with the site file ``motcua web nginx-config`` writes, in front of the real web server (waitress), with a
-self-signed certificate made here with ``cryptography``. Pages come over HTTPS with Secure cookies and HSTS, plain
-HTTP redirects, the app sees each client's own address, and 300 half-open connections against nginx starve
-nobody."""
+self-signed certificate made here with ``cryptography`` or the one the office CA issues (no --cert/--key). Pages
+come over HTTPS with Secure cookies and HSTS, plain HTTP redirects, the app sees each client's own address, and
+300 half-open connections against nginx starve nobody."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.cookiejar import CookieJar
 from pathlib import Path
@@ -96,19 +97,39 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path) -> Non
 
 @pytest.fixture
 def proxied(office: Office, tmp_path: Path) -> Iterator[Proxied]:
+    cert, key = self_signed(tmp_path)
+    with proxy(office, tmp_path, ["--cert", str(cert), "--key", str(key)], cert) as running:
+        yield running
+
+
+@contextmanager
+def proxy(office: Office, tmp_path: Path, cert_args: list[str], ca_file: Path) -> Iterator[Proxied]:
+    """nginx with the site ``motcua web nginx-config <cert_args>`` writes, in front of the real web server."""
     assert NGINX.exists(), "nginx is missing: make system-deps installs nginx-light"
     protection = WebProtection(behind_proxy=True, proxy_address="127.0.0.1")
     app = make_app(office, **protection_config(protection))
     web_port, https_port, http_port = free_port(), free_port(), free_port()
-    web = WebServer(app, host="127.0.0.1", port=web_port, threads=4, protection=protection).start()
-    cert, key = self_signed(tmp_path)
     config = tmp_path / "motcua.toml"
-    config.write_text(f'[web]\nhost = "127.0.0.1"\nport = {web_port}\nbehind_proxy = true\n')
+    config.write_text(
+        f'[web]\nhost = "127.0.0.1"\nport = {web_port}\nbehind_proxy = true\n'
+        f'[broker]\ncert_hosts = ["192.0.2.10"]\n[server]\ndata_dir = "{tmp_path}/data"\n'
+    )
     site = tmp_path / "motcua-site.conf"
-    argv = ["--config", str(config), "web", "nginx-config", "--cert", str(cert), "--key", str(key)]
+    argv = ["--config", str(config), "web", "nginx-config", *cert_args]
     argv += ["--https-port", str(https_port), "--http-port", str(http_port), "--listen", "127.0.0.1", "-o", str(site)]
     assert main(argv) == 0
-    prefix = tmp_path / "nginx"
+    web = WebServer(app, host="127.0.0.1", port=web_port, threads=4, protection=protection).start()
+    try:
+        with run_nginx(tmp_path / "nginx", site, https_port):
+            yield Proxied(https_port, http_port, ssl.create_default_context(cafile=str(ca_file)), web)
+    finally:
+        web.stop()
+
+
+@contextmanager
+def run_nginx(prefix: Path, site: Path, https_port: int) -> Iterator[None]:
+    """Real nginx in the foreground from ``prefix`` (made here), serving ``site`` (for nginx's http context)."""
+    assert NGINX.exists(), "nginx is missing: make system-deps installs nginx-light"
     prefix.mkdir()
     user = "user root;\n" if os.geteuid() == 0 else ""
     (prefix / "nginx.conf").write_text(
@@ -124,12 +145,10 @@ def proxied(office: Office, tmp_path: Path) -> Iterator[Proxied]:
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for_port(https_port, process, log)
-        context = ssl.create_default_context(cafile=str(cert))
-        yield Proxied(https_port, http_port, context, web)
+        yield
     finally:
         process.terminate()
         process.wait(timeout=15)
-        web.stop()
         shutil.rmtree(prefix / "proxy", ignore_errors=True)
 
 
@@ -168,6 +187,33 @@ def test_pages_over_https_with_secure_cookies_and_hsts(proxied: Proxied) -> None
     plain.request("GET", "/auth/login")
     redirect = plain.getresponse()
     assert redirect.status == 301 and redirect.getheader("Location", "").startswith("https://")
+
+
+def test_https_with_a_certificate_from_the_office_ca(office: Office, tmp_path: Path) -> None:
+    """Without --cert/--key the site uses ``data_dir/tls/web.pem``, issued by the office CA for the web's names:
+    a PC or phone trusting the office's ``ca.pem`` (the devices' file) gets a verified page, host name checked."""
+    ca_file = tmp_path / "data" / "tls" / "ca.pem"
+    with proxy(office, tmp_path, ["--server-name", "motcua.office.lan"], ca_file) as running:
+        assert (tmp_path / "data" / "tls" / "web.key").stat().st_mode & 0o077 == 0
+        base = f"https://localhost:{running.https_port}"
+        with urllib.request.urlopen(base + "/auth/login", context=running.context, timeout=10) as page:
+            headers = page.headers
+            assert page.status == 200 and "Đăng nhập" in page.read().decode()
+        assert headers["Strict-Transport-Security"] == "max-age=31536000"
+        assert "Secure" in headers["Set-Cookie"]
+        for name in ("motcua.office.lan", "192.0.2.10"):  # --server-name and [broker] cert_hosts
+            with (
+                socket.create_connection(("127.0.0.1", running.https_port), timeout=5) as sock,
+                running.context.wrap_socket(sock, server_hostname=name) as tls,
+            ):
+                assert tls.version() in ("TLSv1.2", "TLSv1.3")
+        with (
+            socket.create_connection(("127.0.0.1", running.https_port), timeout=5) as sock,
+            pytest.raises(ssl.SSLCertVerificationError),  # the host name is checked
+        ):
+            running.context.wrap_socket(sock, server_hostname="elsewhere.example")
+        with pytest.raises(urllib.error.URLError):  # not trusted without the office CA
+            urllib.request.urlopen(base + "/auth/login", context=ssl.create_default_context(), timeout=10)
 
 
 def test_nginx_answers_in_vietnamese_while_the_server_is_down(proxied: Proxied) -> None:

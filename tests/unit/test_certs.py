@@ -10,7 +10,7 @@ from pathlib import Path
 
 from cryptography import x509
 
-from queue_server.brokers.certs import RENEW_BEFORE, SERVER_DAYS, ensure_office_certificates
+from queue_server.brokers.certs import RENEW_BEFORE, SERVER_DAYS, ensure_office_certificates, ensure_web_certificate
 
 
 def _names(path: Path) -> set[str]:
@@ -54,3 +54,17 @@ def test_renewed_when_expiry_nears(tmp_path: Path) -> None:
     assert renewed.server_cert.read_bytes() != old
     cert = x509.load_pem_x509_certificate(renewed.server_cert.read_bytes())
     assert cert.not_valid_after_utc > later + dt.timedelta(days=SERVER_DAYS - 1)
+
+
+def test_the_web_certificate_is_a_second_leaf_of_the_same_ca(tmp_path: Path) -> None:
+    broker = ensure_office_certificates(tmp_path / "tls", "q1", ["192.168.1.10"])
+    broker_pem = broker.server_cert.read_bytes()
+    cert, key = ensure_web_certificate(tmp_path / "tls", "q1", ["motcua.lan"])
+    assert (cert.name, key.name) == ("web.pem", "web.key") and stat.S_IMODE(key.stat().st_mode) == 0o600
+    issued = x509.load_pem_x509_certificate(cert.read_bytes())
+    issued.verify_directly_issued_by(x509.load_pem_x509_certificate(broker.ca_cert.read_bytes()))
+    assert "motcua.lan" in _names(cert) and "192.168.1.10" not in _names(cert)
+    assert broker.server_cert.read_bytes() == broker_pem  # the broker's certificate is left alone
+    web_pem = cert.read_bytes()
+    assert ensure_web_certificate(tmp_path / "tls", "q1", ["motcua.lan"])[0].read_bytes() == web_pem
+    assert "phong-mot-cua.lan" in _names(ensure_web_certificate(tmp_path / "tls", "q1", ["phong-mot-cua.lan"])[0])
