@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from queue_server.admission import request_id_of
 from queue_server.contract import messages as msg
 from queue_server.contract import topics
@@ -392,9 +394,16 @@ class OfficeService(StoreUpkeep):
         the private view of a counter unit revoked meanwhile (or send one to a unit added meanwhile)."""
         self._refused.flush()
         stamp = self._stamp()
+        try:
+            changes = self.private.changes(self.state, set())
+        except (SQLAlchemyError, OSError) as exc:
+            # The registry is in the database: while it is down the store's health already says so (once a
+            # minute); the views are brought up to date at the first tick after it is back.
+            self.health.failed(exc, writing=False)
+            return []
         return [
             Publish(topic, b"" if view is None else msg.encode({**view, "at": stamp}), retain=True)
-            for topic, view in self.private.changes(self.state, set())
+            for topic, view in changes
         ]
 
     def _now(self) -> datetime:
