@@ -10,7 +10,6 @@ import os
 import secrets
 import threading
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +23,7 @@ from queue_server.service import DeviceInfo, OfficeService
 from queue_server.stop_signals import stop_on_signals
 from queue_server.store.devices import DeviceRegistry
 from queue_server.store.event_store import EventStore
+from queue_server.trusted_clock import TrustedClock, sync_probe
 
 if TYPE_CHECKING:
     from queue_server.web.server import WebServer
@@ -94,6 +94,11 @@ class OfficeServer:
         self._server_hash = ""
         self._devices: dict[str, tuple[DeviceInfo | None, float]] = {}
         self.web: WebServer | None = None
+        clock = settings.clock
+        self.clock = TrustedClock(
+            sync=sync_probe(clock.require_sync, clock.synced_file), jump_alarm_seconds=clock.jump_alarm_minutes * 60
+        )
+        """The service's clock, and the judge of whether it may issue numbers (docs/architecture.md)."""
 
     def broker_accounts(self) -> dict[str, str]:
         """Username -> password hash for every active device, plus the server itself."""
@@ -139,7 +144,7 @@ class OfficeServer:
             setup=settings.office_setup(),
             store=self.store,
             devices=self.device_info,
-            clock=lambda: datetime.now(UTC),
+            clock=self.clock,
             new_id=lambda: secrets.token_urlsafe(12),
             max_payload_bytes=settings.server.max_payload_bytes,
         )
@@ -178,7 +183,12 @@ class OfficeServer:
 
         assert self.store is not None
         app = build_app(
-            self.settings, web_secret_key(self.settings), store=self.store, live=service.live, execute=link.execute
+            self.settings,
+            web_secret_key(self.settings),
+            store=self.store,
+            live=service.live,
+            execute=link.execute,
+            clock=self.clock,
         )
         web = self.settings.web
         return WebServer(app, host=web.host, port=web.port, threads=web.threads).start()

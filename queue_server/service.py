@@ -18,12 +18,13 @@ from queue_server.contract import messages as msg
 from queue_server.contract import topics
 from queue_server.engine import commands as cmd
 from queue_server.engine import events as ev
-from queue_server.engine.decide import decide
+from queue_server.engine.decide import decide, local_day
 from queue_server.engine.errors import CommandRejected
 from queue_server.engine.setup import OfficeSetup
 from queue_server.engine.state import QueueState
 from queue_server.live import LiveOffice
 from queue_server.store.event_store import Commit, EventStore, StoredEvent
+from queue_server.trusted_clock import TrustedClock
 from queue_server.views import retained_views
 
 logger = logging.getLogger(__name__)
@@ -76,6 +77,8 @@ class OfficeService:
         self._replies: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self._published: dict[str, dict[str, Any]] = {}
         self._last_now: datetime | None = None
+        self._last_event_at: datetime | None = None
+        """The ``at`` of the newest event (stored, or decided in this run): the floor of every new stamp."""
 
     # -- start-up ---------------------------------------------------------------------------------------------
     def start(self) -> list[Publish]:
@@ -90,18 +93,24 @@ class OfficeService:
             for stored in self.store.events():
                 if isinstance(stored.event, ev.OfficeConfigured):
                     recorded.add(stored.event.setup)
+                self._last_event_at = stored.event.at  # no stamp of this run goes below it, whatever the clock
                 yield stored.event
 
         self.state = QueueState.replay(events())
+        self._last_now = self._last_event_at
         logger.info("replayed %d events", self.state.event_count)
         out = [Publish(topics.server_status(self.office_id), msg.encode({"v": 1, "online": True}), retain=True)]
         # The config file seeds the setup; admin pages change it later through ConfigureOffice events. The file's
         # setup is recorded only when it was never recorded (first start, or the file was edited since), so a
         # restart does not silently undo a change made in the admin pages.
         if self.setup not in recorded:
-            _, published = self.execute(cmd.ConfigureOffice(self.setup))
+            reply, published = self.execute(cmd.ConfigureOffice(self.setup))
             out += published
-            logger.info("office setup recorded (%s)", "changed" if recorded else "first start")
+            if reply.get("ok"):
+                logger.info("office setup recorded (%s)", "changed" if recorded else "first start")
+            else:
+                error = reply.get("error") or {}
+                logger.error("office setup NOT recorded, refused by the engine: %s", error.get("message"))
         elif self.state.setup != self.setup:
             logger.warning("office setup: the admin pages' change is kept (the config file's was recorded before)")
         return out
@@ -164,6 +173,11 @@ class OfficeService:
             return self._execute(command, device_id)
 
     def _execute(self, command: cmd.Command, device_id: str | None) -> tuple[dict[str, Any], list[Publish]]:
+        try:
+            self._check_clock(command, None)
+        except msg.ContractError as exc:
+            logger.warning("%s refused: %s: %s", type(command).__name__, exc.code.value, exc.message)
+            return msg.error_reply(None, exc.code.value, exc.message, self._stamp()), []
         pending = self._decide(device_id, None, command)
         stored = self._commit([pending])
         if stored is None:
@@ -186,7 +200,9 @@ class OfficeService:
                 raise msg.ContractError(msg.ErrorCode.UNKNOWN_DEVICE, "device not registered or revoked")
             envelope, body = msg.parse_request(payload, self.max_payload_bytes)
             self._authorise(device, envelope, body)
-            return device, envelope, msg.to_command(envelope, body, device_id)
+            command = msg.to_command(envelope, body, device_id)
+            self._check_clock(command, envelope.id)
+            return device, envelope, command
         except msg.ContractError as exc:
             logger.warning("device=%s rejected request: %s: %s", device_id, exc.code.value, exc.message)
             error = exc
@@ -229,11 +245,14 @@ class OfficeService:
         try:
             events = decide(self.state, command, now, self.new_id)
         except CommandRejected as exc:
-            logger.info("device=%s %s rejected: %s", device_id, type(command).__name__, exc)
+            # A refused setup change leaves the office on its old setup (or none): an error, never routine.
+            level = logging.ERROR if isinstance(command, cmd.ConfigureOffice) else logging.INFO
+            logger.log(level, "device=%s %s rejected: %s", device_id, type(command).__name__, exc)
             reply = msg.error_reply(request_id, exc.reason.value, exc.detail, now.isoformat())
             return _Pending(device_id or "", request_id or "", reply, [])
         for event in events:
             self.state.apply(event)
+            self._last_event_at = event.at
         reply = msg.ok_reply(request_id or "", self._result(events), now.isoformat())
         return _Pending(device_id or "", request_id or "", reply, events)
 
@@ -272,9 +291,26 @@ class OfficeService:
                 result["counter_id"] = event.counter_id
         return result
 
+    def _check_clock(self, command: cmd.Command, request_id: str | None) -> None:
+        """Refuse (``clock_not_synced``, not remembered) a ticket or a new day the clock cannot be trusted for."""
+        if not isinstance(self.clock, TrustedClock) or self.state.setup is None:
+            return
+        if isinstance(command, cmd.ConfigureOffice):
+            return
+        raw = self.clock()
+        day = local_day(self._floored(raw), self.state.setup.utc_offset_minutes)
+        starts_day = self.state.day is None or day > self.state.day
+        if not starts_day and not isinstance(command, cmd.IssueTicket):
+            return
+        doubt = self.clock.doubt(raw, self._last_event_at, starts_day)
+        if doubt is not None:
+            raise msg.ContractError(msg.ErrorCode.CLOCK_NOT_SYNCED, str(doubt), request_id)
+
     def _now(self) -> datetime:
-        """Server time, never going backwards within a run (statistics rely on event order)."""
-        now = self.clock()
+        """Server time, never earlier than the last stored event, across restarts too (statistics rely on it)."""
+        return self._floored(self.clock())
+
+    def _floored(self, now: datetime) -> datetime:
         if self._last_now is not None and now < self._last_now:
             now = self._last_now
         self._last_now = now

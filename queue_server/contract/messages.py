@@ -37,6 +37,8 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "forbidden"
     WRONG_OFFICE = "wrong_office"
     INTERNAL = "internal"
+    CLOCK_NOT_SYNCED = "clock_not_synced"
+    """The server's clock is in doubt (before NTP, behind the last event, jumped): no ticket, no new day."""
 
 
 class ContractError(Exception):

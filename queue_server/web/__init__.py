@@ -26,6 +26,7 @@ from queue_server.engine.commands import Command
 from queue_server.engine.setup import OfficeSetup
 from queue_server.live import LiveOffice
 from queue_server.store.event_store import EventStore
+from queue_server.trusted_clock import TrustedClock
 from queue_server.web import labels, users
 from queue_server.web.i18n import LANGUAGES, compile_catalogs, register_filters
 
@@ -41,6 +42,7 @@ def create_app(
     setup: OfficeSetup | None = None,
     execute: Execute | None = None,
     live: LiveOffice | None = None,
+    clock: TrustedClock | None = None,
 ) -> Flask:
     app = new_app(test_config)
     if setup is None:
@@ -53,13 +55,13 @@ def create_app(
         store = EventStore(app.config["STORE_URL"], setup.office_id)
     if live is None:
         live = LiveOffice.following(store)  # a web process beside the server: catch up from the store
-    app.extensions["motcua"] = {"store": store, "setup": setup, "execute": execute, "live": live}
+    app.extensions["motcua"] = {"store": store, "setup": setup, "execute": execute, "live": live, "clock": clock}
     install_common(app, store)
 
-    from queue_server.web import admin, auth, console, dashboard, ticket
+    from queue_server.web import admin, auth, clock, console, dashboard, ticket
     from queue_server.web import live as live_page
 
-    for module in (dashboard, console, ticket, admin, live_page):
+    for module in (dashboard, console, ticket, admin, live_page, clock):
         app.register_blueprint(module.bp)
     app.add_url_rule("/", endpoint="index", view_func=auth.home)
     app.cli.add_command(create_admin_command)

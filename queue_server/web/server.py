@@ -23,6 +23,7 @@ from waitress.server import create_server  # type: ignore[import-untyped]
 from queue_server.config import Settings
 from queue_server.live import LiveOffice
 from queue_server.store.event_store import EventStore
+from queue_server.trusted_clock import TrustedClock
 from queue_server.web import Execute, create_app
 
 logger = logging.getLogger(__name__)
@@ -42,10 +43,17 @@ def web_config(settings: Settings, secret_key: str) -> dict[str, Any]:
     }
 
 
-def build_app(settings: Settings, secret_key: str, *, store: EventStore, live: LiveOffice, execute: Execute) -> Flask:
-    return create_app(
-        web_config(settings, secret_key), store=store, setup=settings.office_setup(), execute=execute, live=live
-    )
+def build_app(
+    settings: Settings,
+    secret_key: str,
+    *,
+    store: EventStore,
+    live: LiveOffice,
+    execute: Execute,
+    clock: TrustedClock | None = None,
+) -> Flask:
+    config = web_config(settings, secret_key)
+    return create_app(config, store=store, setup=settings.office_setup(), execute=execute, live=live, clock=clock)
 
 
 class WebServer:
