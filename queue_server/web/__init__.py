@@ -18,6 +18,7 @@ from typing import Any
 import click
 from flask import Flask, current_app, request, session
 from flask.cli import with_appcontext
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_babel import Babel  # type: ignore[import-untyped]
 from flask_login import LoginManager  # type: ignore[import-untyped]
 from flask_wtf.csrf import CSRFProtect  # type: ignore[import-untyped]
@@ -58,10 +59,11 @@ def create_app(
     app.extensions["motcua"] = {"store": store, "setup": setup, "execute": execute, "live": live, "clock": clock}
     install_common(app, store)
 
-    from queue_server.web import admin, auth, clock, console, dashboard, ticket
+    from queue_server.web import admin, auth, console, dashboard, ticket
+    from queue_server.web import clock as clock_page
     from queue_server.web import live as live_page
 
-    for module in (dashboard, console, ticket, admin, live_page, clock):
+    for module in (dashboard, console, ticket, admin, live_page, clock_page):
         app.register_blueprint(module.bp)
     app.add_url_rule("/", endpoint="index", view_func=auth.home)
     app.cli.add_command(create_admin_command)
@@ -93,8 +95,19 @@ def new_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+class ClockProofSession(SecureCookieSessionInterface):
+    """Session cookies without an ``Expires`` date: a server clock hours behind (a Pi before NTP) would otherwise
+    send cookies the browser finds expired already, and nobody could sign in to confirm the time. The session
+    still ends after ``PERMANENT_SESSION_LIFETIME`` without a request: the signed cookie's age is checked by the
+    server on every request, against its own clock, and renewed on each request."""
+
+    def get_expiration_time(self, app: Flask, session: SessionMixin) -> None:
+        return None
+
+
 def install_common(app: Flask, store: EventStore) -> None:
     """Languages, number filters, CSRF and sign-in against ``store``'s ``web_users`` (the auth blueprint)."""
+    app.session_interface = ClockProofSession()
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(compile_catalogs()))
     Babel(app, locale_selector=_locale)
     register_filters(app)
