@@ -18,6 +18,7 @@ from queue_server.brokers.credentials import hash_password
 from queue_server.config import Settings
 from queue_server.contract.topics import SERVER_USERNAME
 from queue_server.mqtt.server_link import ServerLink
+from queue_server.office_marker import check_store, write_marker
 from queue_server.province.office_replay import EventReplayer
 from queue_server.service import DeviceInfo, OfficeService
 from queue_server.stop_signals import stop_on_signals
@@ -83,8 +84,10 @@ def secret_file(path: Path) -> str:
 
 
 class OfficeServer:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, accept_empty_store: bool = False) -> None:
+        """``accept_empty_store``: start even if the store is empty while the data folder says it had events."""
         self.settings = settings
+        self.accept_empty_store = accept_empty_store
         self.store: EventStore | None = None
         self.broker: Any = None
         self.link: ServerLink | None = None
@@ -94,6 +97,7 @@ class OfficeServer:
         self._server_hash = ""
         self._devices: dict[str, tuple[DeviceInfo | None, float]] = {}
         self.web: WebServer | None = None
+        self.service: OfficeService | None = None
         clock = settings.clock
         self.clock = TrustedClock(
             sync=sync_probe(clock.require_sync, clock.synced_file), jump_alarm_seconds=clock.jump_alarm_minutes * 60
@@ -127,6 +131,14 @@ class OfficeServer:
         settings = self.settings
         settings.server.data_dir.mkdir(parents=True, exist_ok=True)
         self.store = open_store(settings)
+        url = settings.store.url.get_secret_value()
+        check_store(
+            settings.server.data_dir,
+            settings.office.id,
+            url,
+            self.store.last_seq(),
+            accept_empty=self.accept_empty_store,
+        )
         password = server_password(settings)
         self._server_hash = hash_password(password)
         if settings.broker.kind == "embedded":
@@ -150,6 +162,7 @@ class OfficeServer:
         )
         initial = service.start()
         self.service = service
+        write_marker(settings.server.data_dir, settings.office.id, url, self.store.last_seq())
         self.link = ServerLink(
             service,
             host=settings.broker.host,
@@ -208,6 +221,13 @@ class OfficeServer:
         if self.broker is not None:
             self.broker.stop()
         if self.store is not None:
+            if self.service is not None:
+                settings = self.settings
+                url = settings.store.url.get_secret_value()
+                try:
+                    write_marker(settings.server.data_dir, settings.office.id, url, self.store.last_seq())
+                except Exception:
+                    logger.exception("the office marker could not be updated at stop")
             self.store.close()
 
     def run_forever(self) -> None:
