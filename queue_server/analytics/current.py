@@ -16,6 +16,7 @@ from datetime import date
 from queue_server.analytics.metrics import GroupBy
 from queue_server.analytics.projection import ProjectionConflict, VisitProjection
 from queue_server.analytics.report import PeriodReport
+from queue_server.analytics.reversals import check_period as check_reversals
 from queue_server.analytics.targets import DEFAULT_TARGETS, SLOTS, Target, Targets, make_target, slots, with_slots
 from queue_server.engine.setup import OfficeSetup
 from queue_server.store.event_store import EventStore
@@ -46,6 +47,7 @@ def office_report(
 
     ``targets`` None: the targets an administrator saved over the national defaults (``effective_targets``)."""
     catch_up(store, setup)
+    check_reversals(store.engine, setup.office_id, start, end)  # PeriodRefused: figures would be wrong
     checked = effective_targets(store) if targets is None else targets
     return VisitProjection(store.engine).report(setup, start, end, group_by=tuple(group_by), targets=checked)
 
