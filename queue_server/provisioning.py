@@ -15,6 +15,7 @@ from queue_server.app import open_store, server_password
 from queue_server.brokers.credentials import hash_password, new_password
 from queue_server.config import ConfigError, Settings
 from queue_server.contract.topics import SERVER_USERNAME, valid_id
+from queue_server.store.audit_rows import AuditRow
 from queue_server.store.devices import Device, DeviceRegistry
 from queue_server.store.event_store import EventStore
 
@@ -33,7 +34,13 @@ def add_device(settings: Settings, device_id: str, kind: str, counter_id: str | 
 
 
 def register_device(
-    store: EventStore, device_id: str, kind: str, counter_id: str | None, known_counters: Collection[str]
+    store: EventStore,
+    device_id: str,
+    kind: str,
+    counter_id: str | None,
+    known_counters: Collection[str],
+    *,
+    audit_row: AuditRow = None,
 ) -> str:
     """Register a device in an open store (the CLI and the admin pages); returns its password, never kept."""
     if not valid_id(device_id) or device_id == SERVER_USERNAME:
@@ -41,7 +48,7 @@ def register_device(
     if kind == "counter" and counter_id not in known_counters:
         raise ConfigError(f"a counter unit needs --counter, one of {sorted(known_counters)}")
     password = new_password()
-    DeviceRegistry(store).add(device_id, kind, hash_password(password), counter_id)
+    DeviceRegistry(store).add(device_id, kind, hash_password(password), counter_id, audit_row=audit_row)
     return password
 
 

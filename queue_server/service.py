@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from queue_server.audited import Audited
 from queue_server.contract import messages as msg
 from queue_server.contract import topics
 from queue_server.engine import commands as cmd
@@ -55,6 +56,7 @@ class _Pending:
     request_id: str
     reply: dict[str, Any]
     events: list[ev.Event]
+    audit: Mapping[str, Any] | None = None
 
 
 class OfficeService:
@@ -163,8 +165,12 @@ class OfficeService:
             out.extend(self.retained_state(touched=[e for p in batch for e in p.events]))
         return out
 
-    def execute(self, command: cmd.Command, device_id: str | None = None) -> tuple[dict[str, Any], list[Publish]]:
+    def execute(
+        self, command: cmd.Command | Audited, device_id: str | None = None
+    ) -> tuple[dict[str, Any], list[Publish]]:
         """One command from inside the server (web console, start-up): same engine, same durable commit.
+
+        An ``Audited`` command's audit entry is committed with its events, in the same transaction.
 
         Returns the reply and what to publish (events stream, retained state). Not thread-safe: in a running
         server, call ``ServerLink.execute``, which runs it on the ingest thread between batches.
@@ -172,13 +178,17 @@ class OfficeService:
         with self.live.writing():
             return self._execute(command, device_id)
 
-    def _execute(self, command: cmd.Command, device_id: str | None) -> tuple[dict[str, Any], list[Publish]]:
+    def _execute(self, command: cmd.Command | Audited, device_id: str | None) -> tuple[dict[str, Any], list[Publish]]:
+        audit = command.entry if isinstance(command, Audited) else None
+        command = command.command if isinstance(command, Audited) else command
         try:
             self._check_clock(command, None)
         except msg.ContractError as exc:
             logger.warning("%s refused: %s: %s", type(command).__name__, exc.code.value, exc.message)
             return msg.error_reply(None, exc.code.value, exc.message, self._stamp()), []
         pending = self._decide(device_id, None, command)
+        if pending.events:
+            pending.audit = audit  # a refused change is not audited: nothing changed
         stored = self._commit([pending])
         if stored is None:
             raise RuntimeError("the event store did not commit; nothing was changed")
@@ -257,7 +267,7 @@ class OfficeService:
         return _Pending(device_id or "", request_id or "", reply, events)
 
     def _commit(self, batch: list[_Pending]) -> list[list[StoredEvent]] | None:
-        commits = [Commit(p.device_id or None, p.request_id or None, p.events, p.reply) for p in batch]
+        commits = [Commit(p.device_id or None, p.request_id or None, p.events, p.reply, p.audit) for p in batch]
         try:
             return self.store.commit(commits)
         except Exception:

@@ -13,6 +13,7 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 
+from queue_server.audited import Audited
 from queue_server.contract import topics
 from queue_server.contract.messages import encode
 from queue_server.engine.commands import Command
@@ -66,7 +67,7 @@ class ServerLink(QueuedClient):
             info.wait_for_publish(timeout=2)
         self._disconnect()
 
-    def execute(self, command: Command, timeout: float = 10.0) -> dict[str, Any]:
+    def execute(self, command: Command | Audited, timeout: float = 10.0) -> dict[str, Any]:
         """Run one command from inside the server (e.g. the web console) on the ingest thread; its reply."""
         done: Future[dict[str, Any]] = Future()
         self._inbox.put(("execute", (command, done)))
@@ -133,7 +134,7 @@ class ServerLink(QueuedClient):
             if stop:
                 return
 
-    def _execute(self, command: Command, done: Future[dict[str, Any]]) -> list[Publish]:
+    def _execute(self, command: Command | Audited, done: Future[dict[str, Any]]) -> list[Publish]:
         try:
             reply, publishes = self.service.execute(command)
         except Exception as exc:

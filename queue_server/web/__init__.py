@@ -23,6 +23,7 @@ from flask_babel import Babel  # type: ignore[import-untyped]
 from flask_login import LoginManager  # type: ignore[import-untyped]
 from flask_wtf.csrf import CSRFProtect  # type: ignore[import-untyped]
 
+from queue_server.audited import Audited
 from queue_server.engine.commands import Command
 from queue_server.engine.setup import OfficeSetup
 from queue_server.live import LiveOffice
@@ -32,7 +33,7 @@ from queue_server.web import labels, users
 from queue_server.web.i18n import LANGUAGES, compile_catalogs, register_filters
 
 logger = logging.getLogger(__name__)
-Execute = Callable[[Command], Mapping[str, Any]]
+Execute = Callable[[Command | Audited], Mapping[str, Any]]
 """Run one engine command in the server and return its reply (``ServerLink.execute``)."""
 
 
