@@ -59,8 +59,8 @@ def kernel_synchronised() -> bool:
 def sync_probe(require: RequireSync, synced_file: Path) -> Callable[[], bool] | None:
     """What says the time is synchronised, or None when synchronisation is not required.
 
-    ``synced_file`` is systemd-timesyncd's flag (it exists once the clock is synchronised); when its folder does
-    not exist the kernel is asked instead. ``auto`` requires synchronisation only on a machine running a
+    ``synced_file`` is systemd-timesyncd's flag (it exists once the clock is synchronised); the kernel is asked
+    too (chrony and ntpd clear its STA_UNSYNC). ``auto`` requires synchronisation only on a machine running a
     synchronisation daemon (a server whose clock nobody sets is judged by the other rules alone).
     """
     if require == "never" or (
@@ -68,7 +68,8 @@ def sync_probe(require: RequireSync, synced_file: Path) -> Callable[[], bool] | 
     ):
         return None
     if synced_file.parent.is_dir():
-        return synced_file.exists
+        # timesyncd's flag, or the kernel: another daemon (chrony) may be the one keeping the time
+        return lambda: synced_file.exists() or kernel_synchronised()
     return kernel_synchronised
 
 
