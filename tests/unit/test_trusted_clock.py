@@ -95,3 +95,10 @@ def test_sync_probe_follows_timesyncd_flag_or_the_kernel(tmp_path: Path) -> None
     assert probe() is True
     kernel = sync_probe("always", tmp_path / "absent" / "synchronized")
     assert kernel is kernel_synchronised and isinstance(kernel(), bool)
+
+
+def test_the_release_date_is_not_in_the_future() -> None:
+    """A release date ahead of the real time would refuse every ticket of a correct clock."""
+    from queue_server.trusted_clock import RELEASE_DATE
+
+    assert datetime.now(UTC).date() >= RELEASE_DATE
