@@ -220,6 +220,9 @@ class KioskApp(Callbacks):
         self.priority = None
         if outcome.ticket is None:
             timed_out = outcome.error == "timeout"
+            if outcome.error == "clock_not_synced":
+                self.go(MessageScreen.clock_not_synced(self))
+                return
             self.go(MessageScreen.offline(self, OFFLINE_HOLD_SECONDS) if timed_out else MessageScreen.refused(self))
             return
         if outcome.printer_error is not None:

@@ -10,7 +10,6 @@ import os
 import secrets
 import threading
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +19,7 @@ from queue_server.brokers.credentials import hash_password
 from queue_server.config import Settings
 from queue_server.contract.topics import MONITOR_USERNAME, REPLAYER_USERNAME, SERVER_USERNAME
 from queue_server.mqtt.server_link import ServerLink
+from queue_server.office_marker import check_store, write_marker
 from queue_server.private_views import CounterDevices
 from queue_server.province.office_replay import EventReplayer
 from queue_server.service import DeviceInfo, OfficeService
@@ -28,6 +28,7 @@ from queue_server.store.db import sqlite_file
 from queue_server.store.devices import DeviceRegistry
 from queue_server.store.event_store import EventStore
 from queue_server.store.health import StoreHealth
+from queue_server.trusted_clock import TrustedClock, sync_probe
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -149,8 +150,10 @@ def secret_file(path: Path) -> str:
 
 
 class OfficeServer:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, accept_empty_store: bool = False) -> None:
+        """``accept_empty_store``: start even if the store is empty while the data folder says it had events."""
         self.settings = settings
+        self.accept_empty_store = accept_empty_store
         self.store: EventStore | None = None
         self.broker: Any = None
         self.link: ServerLink | None = None
@@ -163,6 +166,12 @@ class OfficeServer:
         self._devices: dict[str, tuple[DeviceInfo | None, float]] = {}
         self._counter_devices: tuple[CounterDevices, float] | None = None
         self.web: WebServer | None = None
+        self.service: OfficeService | None = None
+        clock = settings.clock
+        self.clock = TrustedClock(
+            sync=sync_probe(clock.require_sync, clock.synced_file), jump_alarm_seconds=clock.jump_alarm_minutes * 60
+        )
+        """The service's clock, and the judge of whether it may issue numbers (docs/architecture.md)."""
 
     def broker_accounts(self) -> dict[str, str]:
         """Username -> password hash for every active device, plus the server itself."""
@@ -230,6 +239,14 @@ class OfficeServer:
         # An unusable web key stops the start here, with the file named, before anything runs.
         web_key = web_secret_key(settings) if settings.web.enabled else ""
         self.store = open_store(settings)
+        url = settings.store.url.get_secret_value()
+        check_store(
+            settings.server.data_dir,
+            settings.office.id,
+            url,
+            self.store.last_seq(),
+            accept_empty=self.accept_empty_store,
+        )
         password = server_password(settings)
         self._server_hash = hash_password(password)
         replayer = replayer_password(settings)
@@ -263,7 +280,7 @@ class OfficeServer:
             setup=settings.office_setup(),
             store=self.store,
             devices=self.device_info,
-            clock=lambda: datetime.now(UTC),
+            clock=self.clock,
             new_id=lambda: secrets.token_urlsafe(12),
             max_payload_bytes=settings.server.max_payload_bytes,
             counter_devices=self.counter_devices,
@@ -272,6 +289,7 @@ class OfficeServer:
         )
         initial = service.start()
         self.service = service
+        write_marker(settings.server.data_dir, settings.office.id, url, self.store.last_seq())
         self.link = ServerLink(
             service,
             host=settings.broker.host,
@@ -312,7 +330,14 @@ class OfficeServer:
         from queue_server.web.server import WebServer, build_app
 
         assert self.store is not None
-        app = build_app(self.settings, secret_key, store=self.store, live=service.live, execute=link.execute)
+        app = build_app(
+            self.settings,
+            secret_key,
+            store=self.store,
+            live=service.live,
+            execute=link.execute,
+            clock=self.clock,
+        )
         web = self.settings.web
         return WebServer(app, host=web.host, port=web.port, threads=web.threads, protection=web).start()
 
@@ -331,6 +356,13 @@ class OfficeServer:
         if self.broker is not None:
             self.broker.stop()
         if self.store is not None:
+            if self.service is not None:
+                settings = self.settings
+                url = settings.store.url.get_secret_value()
+                try:
+                    write_marker(settings.server.data_dir, settings.office.id, url, self.store.last_seq())
+                except Exception:
+                    logger.exception("the office marker could not be updated at stop")
             self.store.close()
 
     def run_forever(self) -> None:

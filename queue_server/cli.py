@@ -18,10 +18,21 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def cmd_server(args: argparse.Namespace) -> int:
     from queue_server.app import OfficeServer
+    from queue_server.config import SYSTEM_FILE
+    from queue_server.office_marker import EmptyStoreError
 
+    if args.config is None and not SYSTEM_FILE.exists():
+        # The shipped defaults describe a sample office: never run a real one on them by accident.
+        raise ConfigError(
+            f"no configuration: give --config FILE or create {SYSTEM_FILE} (the sample office runs with motcua demo)"
+        )
     settings = _settings(args)
     logs.configure(settings.server.log_level)
-    OfficeServer(settings).run_forever()
+    try:
+        OfficeServer(settings, accept_empty_store=args.accept_empty_store).run_forever()
+    except EmptyStoreError as exc:
+        print(f"motcua: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -268,7 +279,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="motcua", description="motcua office queue server")
     parser.add_argument("--config", type=Path, default=None, help="config file (default /etc/motcua/motcua.toml)")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("server", help="run the office server").set_defaults(func=cmd_server)
+    server = sub.add_parser("server", help="run the office server (needs --config or /etc/motcua/motcua.toml)")
+    server.add_argument(
+        "--accept-empty-store",
+        action="store_true",
+        help="start even if the event store is empty while this office's data folder says it had events",
+    )
+    server.set_defaults(func=cmd_server)
     config = sub.add_parser("config", help="configuration").add_subparsers(dest="config_cmd", required=True)
     config.add_parser("show", help="print the effective configuration, secrets masked").set_defaults(
         func=cmd_config_show

@@ -24,6 +24,7 @@ from queue_server.engine.setup import (
     RatingLevel,
     Service,
     Staff,
+    setup_problems,
 )
 from queue_server.web_protection import WebProtection
 
@@ -230,6 +231,17 @@ class LimitsSection(Strict):
     """Devices whose budgets are kept at once (the least recently seen is forgotten first)."""
 
 
+class ClockSection(Strict):
+    """When the server's clock is trusted to issue numbers and start a day (``queue_server/trusted_clock.py``)."""
+
+    require_sync: Literal["auto", "always", "never"] = "auto"
+    """Wait for NTP before the first ticket: ``auto`` on a machine that runs timesyncd, chrony or ntpd."""
+    synced_file: Path = Path("/run/systemd/timesync/synchronized")
+    """systemd-timesyncd's flag; where its folder is missing the kernel (adjtimex) is asked."""
+    jump_alarm_minutes: float = Field(default=5, gt=0)
+    """A step of the clock larger than this is logged, alarmed on /live, and never starts a day by itself."""
+
+
 class WebSection(WebProtection):
     enabled: bool = True
     host: str = "127.0.0.1"
@@ -269,7 +281,16 @@ class Settings(EnvOverFileSettings):
     server: ServerSection = ServerSection()
     web: WebSection = WebSection()
     limits: LimitsSection = LimitsSection()
+    clock: ClockSection = ClockSection()
     targets: TargetsSection = TargetsSection()
+
+    @model_validator(mode="after")
+    def _engine_accepts_setup(self) -> Settings:
+        """The engine's own rules (``setup_problems``), so a setup it would refuse never gets past start-up."""
+        problems = setup_problems(self.office_setup())
+        if problems:
+            raise ValueError("\n".join(f"{field}: {text}" for field, text in problems))
+        return self
 
     def office_targets(self) -> Targets:
         """The targets of the config files (the admin pages' saved targets override them: ``effective_targets``)."""
@@ -336,6 +357,9 @@ def _explain(exc: ValidationError, source: Path) -> str:
     for error in exc.errors():
         where = ".".join(str(p) for p in error["loc"])
         message = error["msg"]
+        if error["type"] == "value_error" and not where:
+            lines.extend(f"  {line}" for line in str(error["ctx"]["error"]).splitlines())
+            continue
         if error["type"] == "extra_forbidden":
             key = str(error["loc"][-1])
             known = _known_keys(error["loc"][:-1])

@@ -23,6 +23,7 @@ from queue_server.contract.topics import (
     SERVER_USERNAME,
     valid_id,
 )
+from queue_server.store.audit_rows import AuditRow
 from queue_server.store.devices import Device, DeviceRegistry
 from queue_server.store.event_store import EventStore
 
@@ -41,7 +42,13 @@ def add_device(settings: Settings, device_id: str, kind: str, counter_id: str | 
 
 
 def register_device(
-    store: EventStore, device_id: str, kind: str, counter_id: str | None, known_counters: Collection[str]
+    store: EventStore,
+    device_id: str,
+    kind: str,
+    counter_id: str | None,
+    known_counters: Collection[str],
+    *,
+    audit_row: AuditRow = None,
 ) -> str:
     """Register a device in an open store (the CLI and the admin pages); returns its password, never kept."""
     check_device_id(device_id, store.office_id)
@@ -50,7 +57,7 @@ def register_device(
     if kind != "counter" and counter_id is not None:
         raise ConfigError(f"--counter is only for a counter unit, not a {kind}")
     password = new_password()
-    DeviceRegistry(store).add(device_id, kind, hash_password(password), counter_id)
+    DeviceRegistry(store).add(device_id, kind, hash_password(password), counter_id, audit_row=audit_row)
     return password
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,11 +21,12 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from queue_server.admission import request_id_of
+from queue_server.audited import Audited
 from queue_server.contract import messages as msg
 from queue_server.contract import topics
 from queue_server.engine import commands as cmd
 from queue_server.engine import events as ev
-from queue_server.engine.decide import decide
+from queue_server.engine.decide import decide, local_day
 from queue_server.engine.errors import CommandRejected
 from queue_server.engine.savepoint import Savepoint
 from queue_server.engine.setup import OfficeSetup
@@ -37,6 +38,7 @@ from queue_server.service_store import WAL_CHECKPOINT_SECONDS, Publish, StoreUpk
 from queue_server.store.event_store import Commit, EventStore, StoredEvent
 from queue_server.store.health import ServerReadOnly, StoreHealth, StoreUnavailable
 from queue_server.store.replay import ReplayError, ReplayProblem, replay_store
+from queue_server.trusted_clock import TrustedClock
 from queue_server.views import retained_views
 
 __all__ = ["DeviceInfo", "OfficeService", "Publish"]
@@ -61,6 +63,7 @@ class _Pending:
     request_id: str
     reply: dict[str, Any]
     events: list[ev.Event]
+    audit: Mapping[str, Any] | None = None
 
 
 class OfficeService(StoreUpkeep):
@@ -101,6 +104,8 @@ class OfficeService(StoreUpkeep):
         self._status_sent: tuple[object, ...] | None = None
         self._probed = self._checkpointed = time.monotonic()
         self._checkpoint_every = wal_checkpoint_seconds
+        self._last_event_at: datetime | None = None
+        """The ``at`` of the newest event (stored, or decided in this run): the floor of every new stamp."""
 
     # -- start-up ---------------------------------------------------------------------------------------------
     def start(self) -> list[Publish]:
@@ -114,6 +119,8 @@ class OfficeService(StoreUpkeep):
         except ReplayError as exc:
             return self._start_read_only(exc)
         self.state, self._seq, recorded = replayed.state, replayed.last_seq, replayed.setups
+        self._last_event_at = replayed.last_at  # no stamp of this run goes below it, whatever the clock
+        self._last_now = self._last_event_at
         logger.info("replayed %d events", self.state.event_count)
         self.health.check_space(force=True)
         self._show_health()
@@ -122,9 +129,13 @@ class OfficeService(StoreUpkeep):
         # setup is recorded only when it was never recorded (first start, or the file was edited since), so a
         # restart does not silently undo a change made in the admin pages.
         if self.setup not in recorded:
-            _, published = self.execute(cmd.ConfigureOffice(self.setup))
+            reply, published = self.execute(cmd.ConfigureOffice(self.setup))
             out += published
-            logger.info("office setup recorded (%s)", "changed" if recorded else "first start")
+            if reply.get("ok"):
+                logger.info("office setup recorded (%s)", "changed" if recorded else "first start")
+            else:
+                error = reply.get("error") or {}
+                logger.error("office setup NOT recorded, refused by the engine: %s", error.get("message"))
         elif self.state.setup != self.setup:
             logger.warning("office setup: the admin pages' change is kept (the config file's was recorded before)")
         return out
@@ -219,8 +230,12 @@ class OfficeService(StoreUpkeep):
             out.extend(self.retained_state(touched=[e for p in batch for e in p.events]))
         return out + self._status_publishes()
 
-    def execute(self, command: cmd.Command, device_id: str | None = None) -> tuple[dict[str, Any], list[Publish]]:
+    def execute(
+        self, command: cmd.Command | Audited, device_id: str | None = None
+    ) -> tuple[dict[str, Any], list[Publish]]:
         """One command from inside the server (web console, start-up): same engine, same durable commit.
+
+        An ``Audited`` command's audit entry is committed with its events, in the same transaction.
 
         Returns the reply and what to publish (events stream, retained state). Not thread-safe: in a running
         server, call ``ServerLink.execute``, which runs it on the ingest thread between batches.
@@ -228,8 +243,10 @@ class OfficeService(StoreUpkeep):
         with self.live.writing():
             return self._execute(command, device_id)
 
-    def _execute(self, command: cmd.Command, device_id: str | None) -> tuple[dict[str, Any], list[Publish]]:
+    def _execute(self, command: cmd.Command | Audited, device_id: str | None) -> tuple[dict[str, Any], list[Publish]]:
         """Raises ``ServerReadOnly`` or ``StoreUnavailable`` (both RuntimeErrors) when nothing could be stored."""
+        audit = command.entry if isinstance(command, Audited) else None
+        command = command.command if isinstance(command, Audited) else command
         if self.read_only is not None:
             raise ServerReadOnly(str(self.read_only))
         try:
@@ -242,12 +259,19 @@ class OfficeService(StoreUpkeep):
             raise StoreUnavailable(self.health.status) from exc
         if self._refused_for_space(command):
             raise StoreUnavailable(self.health.status)
+        try:
+            self._check_clock(command, None)
+        except msg.ContractError as exc:
+            logger.warning("%s refused: %s: %s", type(command).__name__, exc.code.value, exc.message)
+            return msg.error_reply(None, exc.code.value, exc.message, self._stamp()), []
         savepoint = Savepoint(self.state)
         try:
             pending = self._decide(device_id, None, command, savepoint)
         except BaseException:
             savepoint.rollback()
             raise
+        if pending.events:
+            pending.audit = audit  # a refused change is not audited: nothing changed
         stored = self._commit([pending], savepoint)
         self._show_health()
         if stored is None:
@@ -271,7 +295,9 @@ class OfficeService(StoreUpkeep):
                 raise msg.ContractError(msg.ErrorCode.UNKNOWN_DEVICE, "device not registered or revoked")
             envelope, body = msg.parse_request(payload, self.max_payload_bytes)
             self._authorise(device, envelope, body)
-            return device, envelope, msg.to_command(envelope, body, device_id)
+            command = msg.to_command(envelope, body, device_id)
+            self._check_clock(command, envelope.id)
+            return device, envelope, command
         except msg.ContractError as exc:
             if exc.code.value not in msg.TRANSIENT_CODES:  # those are logged once a minute by the store's health
                 # Summarised, never a line per message: a hostile device could write the journal full.
@@ -339,11 +365,14 @@ class OfficeService(StoreUpkeep):
         try:
             events = decide(self.state, command, now, self.new_id)
         except CommandRejected as exc:
-            logger.info("device=%s %s rejected: %s", device_id, type(command).__name__, exc)
+            # A refused setup change leaves the office on its old setup (or none): an error, never routine.
+            level = logging.ERROR if isinstance(command, cmd.ConfigureOffice) else logging.INFO
+            logger.log(level, "device=%s %s rejected: %s", device_id, type(command).__name__, exc)
             reply = msg.error_reply(request_id, exc.reason.value, exc.detail, now.isoformat())
             return _Pending(device_id or "", request_id or "", reply, [])
         for event in events:
             savepoint.apply(event)
+            self._last_event_at = event.at
         reply = msg.ok_reply(request_id or "", self._result(events), now.isoformat())
         return _Pending(device_id or "", request_id or "", reply, events)
 
@@ -351,7 +380,7 @@ class OfficeService(StoreUpkeep):
         """Store the batch; on failure undo its decisions (``savepoint``) and return None: nothing happened."""
         if not batch:
             return []
-        commits = [Commit(p.device_id or None, p.request_id or None, p.events, p.reply) for p in batch]
+        commits = [Commit(p.device_id or None, p.request_id or None, p.events, p.reply, p.audit) for p in batch]
         try:
             stored = self.store.commit(commits)
         except Exception as exc:
@@ -406,9 +435,26 @@ class OfficeService(StoreUpkeep):
             for topic, view in changes
         ]
 
+    def _check_clock(self, command: cmd.Command, request_id: str | None) -> None:
+        """Refuse (``clock_not_synced``, not remembered) a ticket or a new day the clock cannot be trusted for."""
+        if not isinstance(self.clock, TrustedClock) or self.state.setup is None:
+            return
+        if isinstance(command, cmd.ConfigureOffice):
+            return
+        raw = self.clock()
+        day = local_day(self._floored(raw), self.state.setup.utc_offset_minutes)
+        starts_day = self.state.day is None or day > self.state.day
+        if not starts_day and not isinstance(command, cmd.IssueTicket):
+            return
+        doubt = self.clock.doubt(raw, self._last_event_at, starts_day)
+        if doubt is not None:
+            raise msg.ContractError(msg.ErrorCode.CLOCK_NOT_SYNCED, str(doubt), request_id)
+
     def _now(self) -> datetime:
-        """Server time, never going backwards within a run (statistics rely on event order)."""
-        now = self.clock()
+        """Server time, never earlier than the last stored event, across restarts too (statistics rely on it)."""
+        return self._floored(self.clock())
+
+    def _floored(self, now: datetime) -> datetime:
         if self._last_now is not None and now < self._last_now:
             now = self._last_now
         self._last_now = now

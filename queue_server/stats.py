@@ -14,6 +14,7 @@ from pathlib import Path
 from queue_server.analytics.current import effective_targets, office_report
 from queue_server.analytics.metrics import GroupBy
 from queue_server.analytics.report import PeriodReport
+from queue_server.analytics.reversals import PeriodRefused
 from queue_server.analytics.targets import DEFAULT_TARGETS, Status, Targets
 from queue_server.engine.setup import OfficeSetup
 from queue_server.store.event_store import EventStore
@@ -49,6 +50,22 @@ def run(
     targets: Targets = DEFAULT_TARGETS,
 ) -> int:
     """``motcua stats``: text to standard output (or ``output``), or a report file; xlsx and pdf need ``-o``."""
+    try:
+        return _run(store, setup, start, end, fmt, output, targets)
+    except PeriodRefused as exc:
+        print(f"motcua stats: no figures: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(
+    store: EventStore,
+    setup: OfficeSetup,
+    start: str | None,
+    end: str | None,
+    fmt: str,
+    output: str | None,
+    targets: Targets,
+) -> int:
     if fmt == "text":
         text = format_report(report(store, setup, start, end, targets=targets)) + "\n"
         if output in (None, "-"):

@@ -110,6 +110,12 @@ class MessageScreen(Screen):
     def refused(cls, app: KioskApp) -> MessageScreen:
         return cls(app, "refused", "Chưa lấy được số", "Vui lòng thử lại hoặc hỏi cán bộ tại quầy.")
 
+    @classmethod
+    def clock_not_synced(cls, app: KioskApp) -> MessageScreen:
+        """The server refused (``clock_not_synced``): its clock is not trusted yet, so no number is issued."""
+        return cls(app, "clock_not_synced", "Hệ thống chưa sẵn sàng cấp số",
+                   "Đồng hồ máy chủ đang được kiểm tra. Vui lòng chờ ít phút hoặc hỏi cán bộ tại quầy.")  # fmt: skip
+
     def build(self, width: int, height: int) -> list[Widget]:
         from kiosk.screens.browse import SearchScreen
 

@@ -79,14 +79,16 @@ def _arrivals(rng: random.Random, day: date, n: int) -> list[datetime]:
 def _day(sim: _Sim, day: date, visits: int) -> None:
     rng = sim.rng
     counters = [c.id for c in SETUP.counters]
-    opening = _utc(day, 7.5)
+    arrivals = _arrivals(rng, day, visits)
+    # Staff sign in before the first citizen arrives: the log never goes back in time (docs/statistics.md).
+    opening = min([_utc(day, 7.5), *arrivals[:1]])
     for counter, staff in zip(counters, SETUP.staff, strict=True):
         sim.run(cmd.SignIn(counter, staff.id), opening)
     agenda: list[tuple[datetime, int, str, str]] = []
     """(time, tie-break, action, counter or ticket id): service ends and re-queues, in time order."""
     serial = count()
     idle = set(counters)
-    for arrival in _arrivals(rng, day, visits):
+    for arrival in arrivals:
         while agenda and agenda[0][0] <= arrival:
             _act(sim, heapq.heappop(agenda), agenda, serial, idle)
         sim.run(cmd.IssueTicket(rng.choice(SERVICES), "elderly_60" if rng.random() < 0.08 else None), arrival)

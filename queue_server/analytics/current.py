@@ -16,8 +16,10 @@ from datetime import date
 from queue_server.analytics.metrics import GroupBy
 from queue_server.analytics.projection import ProjectionConflict, VisitProjection
 from queue_server.analytics.report import PeriodReport
+from queue_server.analytics.reversals import check_period as check_reversals
 from queue_server.analytics.targets import DEFAULT_TARGETS, SLOTS, Target, Targets, make_target, slots, with_slots
 from queue_server.engine.setup import OfficeSetup
+from queue_server.store.audit_rows import AuditRow
 from queue_server.store.event_store import EventStore
 from queue_server.store.settings import read_settings, write_settings
 
@@ -46,6 +48,7 @@ def office_report(
 
     ``targets`` None: the targets an administrator saved over the national defaults (``effective_targets``)."""
     catch_up(store, setup)
+    check_reversals(store.engine, setup.office_id, start, end)  # PeriodRefused: figures would be wrong
     checked = effective_targets(store) if targets is None else targets
     return VisitProjection(store.engine).report(setup, start, end, group_by=tuple(group_by), targets=checked)
 
@@ -69,14 +72,14 @@ def effective_targets(store: EventStore, configured: Targets = DEFAULT_TARGETS) 
     return with_slots(configured, changes)
 
 
-def save_targets(store: EventStore, targets: Targets, username: str) -> None:
+def save_targets(store: EventStore, targets: Targets, username: str, *, audit_row: AuditRow = None) -> None:
     """Store every slot of ``targets`` (internal units) as the office's saved targets, in one transaction."""
     values = {
         f"{TARGET_KEY}{slot}": {"value": t.value, "year": t.year, "source": t.source}
         for slot, t in slots(targets).items()
         if slot in SLOTS
     }
-    write_settings(store.engine, store.office_id, values, username)
+    write_settings(store.engine, store.office_id, values, username, audit_row=audit_row)
 
 
 class ProjectionKeeper:

@@ -41,6 +41,7 @@ from queue_server.analytics import projection_query as query
 from queue_server.analytics.metrics import WORKING_DAYS_PER_YEAR, GroupBy
 from queue_server.analytics.projection_rows import chunked, load_visits, rebuild_rollup, visit_rows
 from queue_server.analytics.report import PeriodReport
+from queue_server.analytics.reversals import record_reversals
 from queue_server.analytics.targets import DEFAULT_TARGETS, Targets
 from queue_server.analytics.visits import Folder
 from queue_server.engine import events as ev
@@ -201,7 +202,9 @@ class VisitProjection:
             loaded = load_visits(conn, office_id, touched)
             folder = Folder(setup if cursor is None else cursor.setup_for(setup))
             folder.history.visits.update(loaded)
+            folder.history.last_event_at = None if cursor is None else cursor.last_event_at
             history = folder.feed(s.event for s in chunk)
+            record_reversals(conn, office_id, history.reversals, moved.utc_offset_minutes)
             v, s = stats_visits, stats_segments
             gone = list(loaded)
             for ids in chunked(gone):

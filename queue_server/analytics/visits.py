@@ -50,7 +50,9 @@ class Wait:
     """``end - start``, kept as a number (statistics read it many times)."""
 
     def __post_init__(self) -> None:
-        self.seconds = (self.end - self.start).total_seconds()
+        # Never negative: a clock set back between the two events must not subtract from a wait (the period
+        # is refused anyway: ``History.reversals``).
+        self.seconds = max(0.0, (self.end - self.start).total_seconds())
 
 
 @dataclass(slots=True)
@@ -115,6 +117,8 @@ class History:
     staff_days: set[tuple[str, date]] = field(default_factory=set)
     """(staff id, local day): signed in at a counter, or called or finished a ticket, on that day."""
     last_event_at: datetime | None = None
+    reversals: list[tuple[datetime, datetime]] = field(default_factory=list)
+    """(event ``at``, the previous event's ``at``) wherever the log goes back in time (a clock set back)."""
 
 
 def local_time(at: datetime, offset: timedelta) -> datetime:
@@ -192,7 +196,7 @@ class _Folder:
             return None
         segment = visit.segments[-1]
         segment.ended_at, segment.end = at, end
-        segment.seconds = (at - segment.called_at).total_seconds()
+        segment.seconds = max(0.0, (at - segment.called_at).total_seconds())
         return visit
 
     def skipped(self, e: ev.TicketSkipped) -> None:
@@ -270,7 +274,12 @@ class Folder:
     def feed(self, events: Iterable[ev.Event]) -> History:
         handlers, ignore = self._handlers, self._folder.ignore
         last: ev.Event | None = None
+        history = self._folder.history
+        previous = history.last_event_at
         for event in events:
+            if previous is not None and event.at < previous:
+                history.reversals.append((event.at, previous))
+            previous = event.at
             handlers.get(type(event), ignore)(event)
             last = event
         if last is not None:

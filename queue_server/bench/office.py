@@ -103,7 +103,8 @@ class OfficeUnderTest:
         return certificates
 
     # -- the server process -------------------------------------------------------------------------------------
-    def start_server(self, timeout: float = 30.0) -> None:
+    def start_server(self, timeout: float = 30.0, env: Mapping[str, str] | None = None) -> None:
+        """Start ``motcua server``; ``env`` adds to its environment (the clock drills preload libfaketime)."""
         offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
@@ -111,7 +112,7 @@ class OfficeUnderTest:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from queue_server.bench.busy_day import busy_day_rss
 from queue_server.bench.flood import flood_round_trips
 from queue_server.bench.office import OfficeUnderTest
 from queue_server.bench.percentile import percentile
@@ -220,6 +221,13 @@ def main(quick: bool = False) -> int:
             cost = savepoint_us(tickets)
             rows.append(Row(f"batch savepoint, {tickets:,} tickets today", "<= 500 us", f"{cost:.0f} us", cost <= 500))
         rows.append(Row("(for scale) deep copy of that state", "", f"{deepcopy_ms(5000):.0f} ms", None))
+        day = int(3000 * scale)
+        before, after, served = busy_day_rss(base, day)
+        ok = after <= 80 * 1024 and served == day
+        rows.append(Row(f"RSS after a busy day ({day:,} tickets served) through the real server", "<= 80 MB",
+                        f"{after / 1024:.1f} MB", ok))  # fmt: skip
+        grown = (after - before) * 1024 / max(served, 1)
+        rows.append(Row("(for scale) RSS growth per ticket of the day", "", f"{grown:,.0f} B", None))
     rows += [Row(*row) for row in device_and_web_rows(scale)]
     _print(rows)
     return 0

@@ -51,6 +51,8 @@ class ErrorCode(StrEnum):
     """The database is down, full or under its free-space floor: nothing was decided; resend later."""
     READ_ONLY = "read_only"
     """The server started read-only (its log holds an event it cannot replay): nothing was decided."""
+    CLOCK_NOT_SYNCED = "clock_not_synced"
+    """The server's clock is in doubt (before NTP, behind the last event, jumped): no ticket, no new day."""
 
 
 TRANSIENT_CODES = frozenset({ErrorCode.STORE_UNAVAILABLE.value, ErrorCode.READ_ONLY.value})

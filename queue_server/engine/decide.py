@@ -12,7 +12,7 @@ from typing import Any
 from queue_server.engine import commands as cmd
 from queue_server.engine import events as ev
 from queue_server.engine.errors import CommandRejected, Reason
-from queue_server.engine.setup import Counter, OfficeSetup, PriorityPolicy
+from queue_server.engine.setup import Counter, OfficeSetup, PriorityPolicy, setup_problems
 from queue_server.engine.state import CounterState, QueueState, Ticket, TicketStatus
 
 NewId = Callable[[], str]
@@ -64,38 +64,9 @@ class _Ctx:
 
 
 def _validated(setup: OfficeSetup) -> OfficeSetup:
-    problems = []
-    service_ids = [s.id for s in setup.services]
-    prefixes = [s.prefix for s in setup.services]
-    if len(set(service_ids)) != len(service_ids):
-        problems.append("duplicate service id")
-    if len(set(prefixes)) != len(prefixes):
-        problems.append("duplicate service prefix")
-    if len({c.id for c in setup.counters}) != len(setup.counters):
-        problems.append("duplicate counter id")
-    for counter in setup.counters:
-        missing = set(counter.service_ids) - set(service_ids)
-        if missing:
-            problems.append(f"counter {counter.id} serves unknown services {sorted(missing)}")
-    if not setup.rating_scale:
-        problems.append("empty rating scale")
-    if setup.interleave_every < 1:
-        problems.append("interleave_every must be at least 1")
-    if any(not s.prefix for s in setup.services):
-        problems.append("empty service prefix")
-    if setup.number_width < 1:
-        problems.append("number_width must be at least 1")  # a negative width breaks every label
-    if setup.no_show_grace_seconds < 0 or setup.rating_window_seconds < 0:
-        problems.append("grace and rating window must not be negative")
-    rating_codes = [r.code for r in setup.rating_scale]
-    if len(set(rating_codes)) != len(rating_codes):
-        problems.append("duplicate rating level code")
-    if len({s.id for s in setup.staff}) != len(setup.staff):
-        problems.append("duplicate staff id")
-    if not -12 * 60 <= setup.utc_offset_minutes <= 14 * 60:
-        problems.append("utc_offset_minutes outside -12h..+14h")
+    problems = setup_problems(setup)
     if problems:
-        raise CommandRejected(Reason.INVALID_SETUP, "; ".join(problems))
+        raise CommandRejected(Reason.INVALID_SETUP, "; ".join(text for _, text in problems))
     return setup
 
 

@@ -115,3 +115,40 @@ class OfficeSetup:
 
     def rating_level(self, code: str) -> RatingLevel | None:
         return next((r for r in self.rating_scale if r.code == code), None)
+
+
+def setup_problems(setup: OfficeSetup) -> list[tuple[str, str]]:
+    """Every rule an office setup breaks, as (field, problem): the one list of rules, used by the engine when it
+    decides ``ConfigureOffice`` and by the configuration loader, so a file the engine would refuse is refused at
+    start, naming the field, instead of being "recorded" and refusing every ticket afterwards."""
+    problems: list[tuple[str, str]] = []
+    service_ids = [s.id for s in setup.services]
+    prefixes = [s.prefix for s in setup.services]
+    for name, values in (("services.id", service_ids), ("services.prefix", prefixes)):
+        repeated = sorted({v for v in values if values.count(v) > 1})
+        if repeated:
+            problems.append((name, f"duplicate service {name.split('.')[1]} {', '.join(repeated)}"))
+    if len({c.id for c in setup.counters}) != len(setup.counters):
+        problems.append(("counters.id", "duplicate counter id"))
+    for counter in setup.counters:
+        missing = set(counter.service_ids) - set(service_ids)
+        if missing:
+            problems.append(("counters.services", f"counter {counter.id} serves unknown services {sorted(missing)}"))
+    if not setup.rating_scale:
+        problems.append(("rating_scale", "empty rating scale"))
+    if setup.interleave_every < 1:
+        problems.append(("queue.interleave_every", "interleave_every must be at least 1"))
+    if any(not s.prefix for s in setup.services):
+        problems.append(("services.prefix", "empty service prefix"))
+    if setup.number_width < 1:
+        problems.append(("queue.number_width", "number_width must be at least 1"))  # a negative width breaks labels
+    if setup.no_show_grace_seconds < 0 or setup.rating_window_seconds < 0:
+        problems.append(("queue", "grace and rating window must not be negative"))
+    rating_codes = [r.code for r in setup.rating_scale]
+    if len(set(rating_codes)) != len(rating_codes):
+        problems.append(("rating_scale.code", "duplicate rating level code"))
+    if len({s.id for s in setup.staff}) != len(setup.staff):
+        problems.append(("staff.id", "duplicate staff id"))
+    if not -12 * 60 <= setup.utc_offset_minutes <= 14 * 60:
+        problems.append(("office.utc_offset_minutes", "utc_offset_minutes outside -12h..+14h (-720..840)"))
+    return problems

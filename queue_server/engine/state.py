@@ -31,8 +31,10 @@ class TicketStatus(StrEnum):
     EXPIRED = "expired"
 
 
-@dataclass
+@dataclass(slots=True)
 class Ticket:
+    """One ticket of the day; slotted: the day's tickets are most of what the server's memory grows by."""
+
     id: str
     service_id: str
     number: int

@@ -18,6 +18,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 
 from queue_server.admission import AdmissionGate
+from queue_server.audited import Audited
 from queue_server.contract import topics
 from queue_server.contract.messages import encode
 from queue_server.engine.commands import Command
@@ -83,7 +84,7 @@ class ServerLink(QueuedClient):
             info.wait_for_publish(timeout=2)
         self._disconnect()
 
-    def execute(self, command: Command, timeout: float = 10.0) -> dict[str, Any]:
+    def execute(self, command: Command | Audited, timeout: float = 10.0) -> dict[str, Any]:
         """Run one command from inside the server (e.g. the web console) on the ingest thread; its reply."""
         done: Future[dict[str, Any]] = Future()
         self._inbox.put(("execute", (command, done)))
@@ -193,7 +194,7 @@ class ServerLink(QueuedClient):
         for publish in publishes:
             self._client.publish(publish.topic, publish.payload, qos=publish.qos, retain=publish.retain)
 
-    def _execute(self, command: Command, done: Future[dict[str, Any]]) -> list[Publish]:
+    def _execute(self, command: Command | Audited, done: Future[dict[str, Any]]) -> list[Publish]:
         try:
             reply, publishes = self.service.execute(command)
         except (StoreUnavailable, ServerReadOnly) as exc:

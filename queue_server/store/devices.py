@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Row, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from queue_server.store.audit_rows import AuditRow, store_audit
 from queue_server.store.event_store import EventStore, StoreError
 from queue_server.store.schema import devices as devices_table
 
@@ -69,8 +70,10 @@ class DeviceRegistry:
         counter_id: str | None = None,
         *,
         now: datetime | None = None,
+        audit_row: AuditRow = None,
     ) -> Device:
-        """Register a device; raises ``DeviceExistsError`` if the id was ever registered."""
+        """Register a device (with ``audit_row`` in the same transaction); ``DeviceExistsError`` if the id was
+        ever registered."""
         device = Device(
             device_id=device_id,
             kind=DeviceKind(kind),
@@ -92,6 +95,7 @@ class DeviceRegistry:
                         "revoked_at": None,
                     },
                 )
+                store_audit(conn, audit_row)
         except IntegrityError as exc:
             if self.get(device_id) is not None:
                 raise DeviceExistsError(f"device {device_id!r} is already registered") from exc
@@ -112,9 +116,11 @@ class DeviceRegistry:
         with self._engine.connect() as conn:
             return [_device(row) for row in conn.execute(stmt)]
 
-    def revoke(self, device_id: str, *, now: datetime | None = None) -> Device:
+    def revoke(self, device_id: str, *, now: datetime | None = None, audit_row: AuditRow = None) -> Device:
         """Revoke a device (its credentials stop working); revoking twice keeps the first time."""
         with self._engine.begin() as conn:
+            if conn.execute(select(devices_table.c.device_id).where(devices_table.c.device_id == device_id)).first():
+                store_audit(conn, audit_row)
             conn.execute(
                 update(devices_table)
                 .where(devices_table.c.device_id == device_id, devices_table.c.revoked_at.is_(None))

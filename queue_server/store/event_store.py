@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from queue_server.engine.codec import DecodeError, event_from_dict, event_to_dict
 from queue_server.engine.events import Event
 from queue_server.store import db
+from queue_server.store.schema import audit_log
 from queue_server.store.schema import events as events_table
 from queue_server.store.schema import requests as requests_table
 
@@ -76,6 +77,8 @@ class Commit:
     request_id: str | None
     events: Sequence[Event]
     reply: dict[str, Any]
+    audit: Mapping[str, Any] | None = None
+    """An ``audit_log`` row stored in the same transaction (an admin change: ``queue_server.audited``)."""
 
 
 def _dumps(value: Any) -> str:
@@ -147,10 +150,13 @@ class EventStore:
             for event in item.events:
                 event_rows.append(self._row(str(uuid.uuid4()), item.device_id, item.request_id, event))
         seqs: Sequence[int] = []
+        audit_rows = [dict(item.audit) for item in batch if item.audit is not None]
         try:
             with self._engine.begin() as conn:
                 if request_rows:
                     conn.execute(insert(requests_table), request_rows)
+                if audit_rows:
+                    conn.execute(insert(audit_log), audit_rows)
                 if event_rows:
                     stmt = insert(events_table).returning(events_table.c.seq, sort_by_parameter_order=True)
                     seqs = conn.execute(stmt, event_rows).scalars().all()

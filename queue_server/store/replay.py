@@ -9,6 +9,7 @@ read-only (docs/architecture.md, "What the server promises under each failure").
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from queue_server.engine import events as ev
 from queue_server.engine.setup import OfficeSetup
@@ -41,6 +42,8 @@ class Replayed:
     """The seq of the last event applied (``after_seq`` if there was none)."""
     setups: set[OfficeSetup] = field(default_factory=set)
     """Every office setup recorded in the events replayed."""
+    last_at: datetime | None = None
+    """The ``at`` of the last event applied: the floor of every stamp after a restart (``trusted_clock``)."""
 
 
 def replay_store(store: EventStore, state: QueueState | None = None, after_seq: int = 0) -> Replayed:
@@ -55,7 +58,7 @@ def replay_store(store: EventStore, state: QueueState | None = None, after_seq: 
                 raise ReplayError(problem, done.state, done.last_seq) from exc
             if isinstance(stored.event, ev.OfficeConfigured):
                 done.setups.add(stored.event.setup)
-            done.last_seq = stored.seq
+            done.last_seq, done.last_at = stored.seq, stored.event.at
     except CorruptEventError as exc:
         raise ReplayError(ReplayProblem(exc.seq, exc.event_id, exc.reason), done.state, done.last_seq) from exc
     return done

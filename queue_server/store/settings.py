@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, insert, select
 
+from queue_server.store.audit_rows import AuditRow, store_audit
 from queue_server.store.schema import office_settings
 
 
@@ -23,11 +24,15 @@ def read_settings(engine: Engine, office_id: str, prefix: str = "") -> dict[str,
         return {row.key: json.loads(row.value) for row in conn.execute(query)}
 
 
-def write_settings(engine: Engine, office_id: str, values: dict[str, Any], username: str) -> None:
-    """Save ``values`` (key -> JSON-able value) for the office in one transaction, replacing older ones."""
+def write_settings(
+    engine: Engine, office_id: str, values: dict[str, Any], username: str, *, audit_row: AuditRow = None
+) -> None:
+    """Save ``values`` (key -> JSON-able value) for the office in one transaction, replacing older ones (and
+    ``audit_row`` in the same transaction)."""
     now = datetime.now(UTC)
     table = office_settings.c
     with engine.begin() as conn:
+        store_audit(conn, audit_row)
         conn.execute(delete(office_settings).where(table.office_id == office_id, table.key.in_(list(values))))
         if values:
             conn.execute(

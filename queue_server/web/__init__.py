@@ -18,19 +18,22 @@ from typing import Any
 import click
 from flask import Flask, current_app, request, session
 from flask.cli import with_appcontext
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_babel import Babel  # type: ignore[import-untyped]
 from flask_login import LoginManager  # type: ignore[import-untyped]
 from flask_wtf.csrf import CSRFProtect  # type: ignore[import-untyped]
 
+from queue_server.audited import Audited
 from queue_server.engine.commands import Command
 from queue_server.engine.setup import OfficeSetup
 from queue_server.live import LiveOffice
 from queue_server.store.event_store import EventStore
+from queue_server.trusted_clock import TrustedClock
 from queue_server.web import labels, security, users
 from queue_server.web.i18n import LANGUAGES, compile_catalogs, register_filters
 
 logger = logging.getLogger(__name__)
-Execute = Callable[[Command], Mapping[str, Any]]
+Execute = Callable[[Command | Audited], Mapping[str, Any]]
 """Run one engine command in the server and return its reply (``ServerLink.execute``)."""
 
 
@@ -41,6 +44,7 @@ def create_app(
     setup: OfficeSetup | None = None,
     execute: Execute | None = None,
     live: LiveOffice | None = None,
+    clock: TrustedClock | None = None,
 ) -> Flask:
     app = new_app(test_config)
     if setup is None:
@@ -53,13 +57,14 @@ def create_app(
         store = EventStore(app.config["STORE_URL"], setup.office_id)
     if live is None:
         live = LiveOffice.following(store)  # a web process beside the server: catch up from the store
-    app.extensions["motcua"] = {"store": store, "setup": setup, "execute": execute, "live": live}
+    app.extensions["motcua"] = {"store": store, "setup": setup, "execute": execute, "live": live, "clock": clock}
     install_common(app, store)
 
     from queue_server.web import admin, auth, console, dashboard, ticket
+    from queue_server.web import clock as clock_page
     from queue_server.web import live as live_page
 
-    for module in (dashboard, console, ticket, admin, live_page):
+    for module in (dashboard, console, ticket, admin, live_page, clock_page):
         app.register_blueprint(module.bp)
     app.add_url_rule("/", endpoint="index", view_func=auth.home)
     app.cli.add_command(create_admin_command)
@@ -94,8 +99,19 @@ def new_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+class ClockProofSession(SecureCookieSessionInterface):
+    """Session cookies without an ``Expires`` date: a server clock hours behind (a Pi before NTP) would otherwise
+    send cookies the browser finds expired already, and nobody could sign in to confirm the time. The session
+    still ends after ``PERMANENT_SESSION_LIFETIME`` without a request: the signed cookie's age is checked by the
+    server on every request, against its own clock, and renewed on each request."""
+
+    def get_expiration_time(self, app: Flask, session: SessionMixin) -> None:
+        return None
+
+
 def install_common(app: Flask, store: EventStore) -> None:
     """Languages, number filters, CSRF and sign-in against ``store``'s ``web_users`` (the auth blueprint)."""
+    app.session_interface = ClockProofSession()
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(compile_catalogs()))
     Babel(app, locale_selector=_locale)
     register_filters(app)

@@ -77,13 +77,15 @@ def add_user() -> ResponseReturnValue:
                 office_id=office_id,
                 counter_id=counter_id,
                 staff_id=staff_id,
+                audit_row=audit.entry(
+                    "user.add", username, {"role": role.value, "office_id": office_id, "counter_id": counter_id}
+                ),
             )
         except UserError:
             problem = _("Username: letters, digits, '-' or '.' only (at most 64).")
     if problem is not None:
         flash(problem, "error")
         return _users_page(400)
-    audit.record("user.add", username, {"role": role.value, "office_id": office_id, "counter_id": counter_id})
     return _users_page(201, (username, password))
 
 
@@ -95,10 +97,10 @@ def set_user_active(username: str) -> ResponseReturnValue:
         flash(_("You cannot deactivate yourself."), "error")
         return redirect(url_for("admin.users_page")), 400
     try:
-        set_active(get_store().engine, username, active)
+        row = audit.entry("user.activate" if active else "user.deactivate", username)
+        set_active(get_store().engine, username, active, audit_row=row)
     except UserError:
         abort(404)
-    audit.record("user.activate" if active else "user.deactivate", username)
     flash(_("Saved."), "info")
     return redirect(url_for("admin.users_page"))
 
@@ -108,10 +110,9 @@ def set_user_active(username: str) -> ResponseReturnValue:
 def reset_password(username: str) -> ResponseReturnValue:
     password = secrets.token_urlsafe(12)
     try:
-        set_password(get_store().engine, username, password)
+        set_password(get_store().engine, username, password, audit_row=audit.entry("user.reset_password", username))
     except UserError:
         abort(404)
-    audit.record("user.reset_password", username)
     if username == current_user.username:  # the reset ended every session of the user: keep this one signed in
         login_user(get_user(get_store().engine, username))
     return _users_page(200, (username, password))

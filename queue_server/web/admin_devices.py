@@ -79,7 +79,8 @@ def add() -> ResponseReturnValue:
             raise FormError(_("A counter keypad needs its counter."))
         if DeviceRegistry(get_store()).get(device_id) is not None:
             raise FormError(_("Device %(id)s is already registered (codes are never reused).", id=device_id))
-        password = provisioning.register_device(get_store(), device_id, kind, counter_id, counters)
+        row = audit.entry("device.add", device_id, {"kind": kind, "counter_id": counter_id})
+        password = provisioning.register_device(get_store(), device_id, kind, counter_id, counters, audit_row=row)
     except FormError as exc:
         flash(str(exc), "error")
         return _page(400)
@@ -88,7 +89,6 @@ def add() -> ResponseReturnValue:
         flash(_("The device could not be added."), "error")
         return _page(400)
     _sync_broker()
-    audit.record("device.add", device_id, {"kind": kind, "counter_id": counter_id})
     return _page(201, device_id, password)
 
 
@@ -96,11 +96,10 @@ def add() -> ResponseReturnValue:
 @roles_required(Role.ADMIN)
 def revoke(device_id: str) -> ResponseReturnValue:
     try:
-        DeviceRegistry(get_store()).revoke(device_id)
+        DeviceRegistry(get_store()).revoke(device_id, audit_row=audit.entry("device.revoke", device_id))
     except UnknownDeviceError:
         flash(_("No such device."), "error")
         return redirect(url_for("admin.devices.page")), 404
     _sync_broker()
-    audit.record("device.revoke", device_id)
     flash(_("Device %(id)s revoked: its password no longer works.", id=device_id), "info")
     return redirect(url_for("admin.devices.page"))

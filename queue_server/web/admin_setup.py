@@ -20,6 +20,7 @@ from flask_login import current_user  # type: ignore[import-untyped]
 
 from queue_server.analytics.current import save_targets
 from queue_server.analytics.targets import slots
+from queue_server.audited import Audited
 from queue_server.contract.topics import valid_id
 from queue_server.engine import commands as cmd
 from queue_server.engine.setup import Counter, OfficeSetup, PriorityPolicy, Service, Staff
@@ -99,12 +100,12 @@ def change_setup(action: str, target: str, change: Callable[[OfficeSetup], Offic
     except FormError as exc:
         flash(str(exc), "error")
         return redirect(url_for("admin.setup.page")), 400
-    reply = execute(cmd.ConfigureOffice(new))
+    detail = {k: ", ".join(request.form.getlist(k)) for k in request.form if k in FORM_FIELDS}
+    reply = execute(Audited(cmd.ConfigureOffice(new), audit.entry(action, target, detail)))  # one transaction
     if not reply.get("ok"):
         error = reply.get("error") or {}
         flash(_("Refused: %(reason)s", reason=error.get("message", "")), "error")
         return redirect(url_for("admin.setup.page")), 409
-    audit.record(action, target, {k: ", ".join(request.form.getlist(k)) for k in request.form if k in FORM_FIELDS})
     flash(_("Saved. The change is recorded in the event log."), "info")
     return redirect(url_for("admin.setup.page"))
 
@@ -191,9 +192,8 @@ def save_targets_form() -> ResponseReturnValue:
     except ValueError as exc:
         flash(str(exc), "error")
         return redirect(url_for("admin.setup.page")), 400
-    save_targets(get_store(), targets, current_user.username)
     detail = {slot: f"{form_value(t)} ({t.year}): {t.source[:200]}" for slot, t in slots(targets).items()}
-    audit.record("targets.save", "targets", detail)
+    save_targets(get_store(), targets, current_user.username, audit_row=audit.entry("targets.save", "targets", detail))
     flash(_("Targets saved. They apply to the dashboard, reports and exports from now on."), "info")
     return redirect(url_for("admin.setup.page"))
 

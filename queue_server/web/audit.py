@@ -32,23 +32,28 @@ class Entry:
     detail: dict[str, Any]
 
 
-def record(action: str, target: str | None = None, detail: dict[str, Any] | None = None) -> None:
-    """Write one entry for the signed-in user, in this office."""
+def entry(action: str, target: str | None = None, detail: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One ``audit_log`` row for the signed-in user, in this office: to store in the change's own transaction
+    (``Audited`` for engine commands, ``audit_row`` of the settings, devices and users writers)."""
     detail = detail or {}
     secret = [key for key in detail if any(word in key.lower() for word in SECRET_WORDS)]
     if secret:
         raise ValueError(f"audit detail must not hold secrets: {secret}")
+    return {
+        "at": datetime.now(UTC),
+        "username": current_user.username,
+        "office_id": get_setup().office_id,
+        "action": action,
+        "target": None if target is None else target[:ID_LENGTH],
+        "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True),
+    }
+
+
+def record(action: str, target: str | None = None, detail: dict[str, Any] | None = None) -> None:
+    """Write one entry on its own (a change with no database write of its own, e.g. the clock's confirmation)."""
+    row = entry(action, target, detail)
     with get_store().engine.begin() as conn:
-        conn.execute(
-            insert(audit_log).values(
-                at=datetime.now(UTC),
-                username=current_user.username,
-                office_id=get_setup().office_id,
-                action=action,
-                target=None if target is None else target[:ID_LENGTH],
-                detail=json.dumps(detail, ensure_ascii=False, sort_keys=True),
-            )
-        )
+        conn.execute(insert(audit_log).values(**row))
 
 
 def entries(page: int = 1, page_size: int = PAGE_SIZE) -> tuple[list[Entry], int]:

@@ -156,6 +156,11 @@ def refusal(error: Mapping[str, Any]) -> str:
         Reason.UNKNOWN_STAFF: _("This account is not on the office's staff list."),
     }
     code = str(error.get("code", ""))
+    if code == "clock_not_synced":
+        return _(
+            "The server clock is not trusted yet: no ticket and no new day until it is synchronised"
+            " or a manager confirms the time on the live page."
+        )
     known = reasons.get(Reason(code)) if code in Reason.__members__.values() else None
     return known or str(error.get("message", ""))
 

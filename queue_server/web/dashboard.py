@@ -17,6 +17,7 @@ from flask_login import current_user  # type: ignore[import-untyped]
 from queue_server.analytics.current import office_report
 from queue_server.analytics.metrics import GroupBy
 from queue_server.analytics.report import PeriodReport
+from queue_server.analytics.reversals import PeriodRefused
 from queue_server.analytics.targets import Kind
 from queue_server.engine.setup import OfficeSetup
 from queue_server.reports import periods
@@ -94,6 +95,20 @@ def period_names() -> dict[str, str]:
         "year": _("Year"),
         "custom": _("Custom"),
     }
+
+
+@bp.errorhandler(PeriodRefused)
+def refused_period(exc: PeriodRefused) -> ResponseReturnValue:
+    """The reason instead of figures: a period whose events go back in time (docs/statistics.md)."""
+    days = ", ".join(d.strftime("%d/%m/%Y") for d in exc.days)
+    explanation = _(
+        "The events of %(days)s go back in time (the server clock was set back by up to %(minutes)s min), so the"
+        " waits of this period would be wrong. Choose a period without those days.",
+        days=days,
+        minutes=round(exc.minutes),
+    )
+    page = render_template("error.html", code=409, title=_("No figures for this period"), explanation=explanation)
+    return page, 409
 
 
 @bp.route("")

@@ -25,6 +25,7 @@ from waitress.task import ThreadedTaskDispatcher  # type: ignore[import-untyped]
 from queue_server.config import Settings
 from queue_server.live import LiveOffice
 from queue_server.store.event_store import EventStore
+from queue_server.trusted_clock import TrustedClock
 from queue_server.web import Execute, create_app
 from queue_server.web.guarded_server import GuardedServer
 from queue_server.web_protection import WebProtection
@@ -60,10 +61,17 @@ def protection_config(web: WebProtection) -> dict[str, Any]:
     }
 
 
-def build_app(settings: Settings, secret_key: str, *, store: EventStore, live: LiveOffice, execute: Execute) -> Flask:
-    return create_app(
-        web_config(settings, secret_key), store=store, setup=settings.office_setup(), execute=execute, live=live
-    )
+def build_app(
+    settings: Settings,
+    secret_key: str,
+    *,
+    store: EventStore,
+    live: LiveOffice,
+    execute: Execute,
+    clock: TrustedClock | None = None,
+) -> Flask:
+    config = web_config(settings, secret_key)
+    return create_app(config, store=store, setup=settings.office_setup(), execute=execute, live=live, clock=clock)
 
 
 def adjustments(protection: WebProtection, *, host: str, port: int, threads: int) -> Adjustments:

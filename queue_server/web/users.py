@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from queue_server.store.audit_rows import AuditRow, store_audit
 from queue_server.store.schema import web_users
 
 MIN_PASSWORD_LENGTH = 10
@@ -80,6 +81,7 @@ def create_user(
     counter_id: str | None = None,
     staff_id: str | None = None,
     password_method: str = PASSWORD_METHOD,
+    audit_row: AuditRow = None,
 ) -> User:
     """Add a user; the password is stored only as a salted hash (scrypt unless told otherwise)."""
     role = Role(role)
@@ -106,6 +108,7 @@ def create_user(
                 created_at=datetime.now(UTC),
             )
         )
+        store_audit(conn, audit_row)
     return User(username, role, office_id, counter_id, staff_id)
 
 
@@ -163,22 +166,36 @@ def list_users(engine: Engine) -> list[User]:
     return [_user(r) for r in rows]
 
 
-def set_active(engine: Engine, username: str, active: bool) -> None:
+def set_active(engine: Engine, username: str, active: bool, *, audit_row: AuditRow = None) -> None:
     """Deactivate (or reactivate) a user; never deleted, so the audit log keeps a known name."""
-    _update(engine, username, active=active)
+    _update(engine, username, audit_row, active=active)
 
 
-def set_password(engine: Engine, username: str, password: str, *, password_method: str = PASSWORD_METHOD) -> None:
+def set_password(
+    engine: Engine,
+    username: str,
+    password: str,
+    *,
+    password_method: str = PASSWORD_METHOD,
+    audit_row: AuditRow = None,
+) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise UserError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
-    _update(engine, username, password_hash=generate_password_hash(password, method=password_method))
-    end_sessions(engine, username)  # a reset password also ends the sessions opened with the old one
+    _update(
+        engine,
+        username,
+        audit_row,
+        password_hash=generate_password_hash(password, method=password_method),
+        # a new password also ends the sessions opened with the old one (same transaction)
+        session_version=web_users.c.session_version + 1,
+    )
 
 
-def _update(engine: Engine, username: str, **values: object) -> None:
+def _update(engine: Engine, username: str, audit_row: AuditRow, **values: object) -> None:
     with engine.begin() as conn:
         if conn.execute(update(web_users).where(web_users.c.username == username).values(**values)).rowcount == 0:
             raise UserError(f"no user {username!r}")
+        store_audit(conn, audit_row)
 
 
 @cache

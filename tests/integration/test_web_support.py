@@ -15,6 +15,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from queue_server.audited import Audited
 from queue_server.config import load_settings
 from queue_server.engine import commands as cmd
 from queue_server.engine.setup import OfficeSetup
@@ -62,9 +63,9 @@ class Office:
     clock: Clock
     sent: list[cmd.Command] = field(default_factory=list)
 
-    def execute(self, command: cmd.Command) -> Mapping[str, Any]:
+    def execute(self, command: cmd.Command | Audited) -> Mapping[str, Any]:
         """What the web app calls: recorded, then run by the real service (as ``ServerLink.execute`` would)."""
-        self.sent.append(command)
+        self.sent.append(command.command if isinstance(command, Audited) else command)  # audit rides along
         reply, _ = self.service.execute(command)
         return reply
 

@@ -68,3 +68,25 @@ def test_show_masks_secrets(tmp_path: Path) -> None:
 def test_environment_overrides_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MOTCUA_BROKER__PORT", "1999")
     assert load_settings().broker.port == 1999
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            '[[services]]\nid = "a"\nprefix = "A"\nname_vi = "Một"\n'
+            '[[services]]\nid = "b"\nprefix = "A"\nname_vi = "Hai"\n'
+            '[[counters]]\nid = "q1"\nnumber = 1\nservices = ["a", "b"]\n',
+            "services.prefix: duplicate service prefix A",
+        ),
+        ("[office]\nutc_offset_minutes = 2000\n", "office.utc_offset_minutes: utc_offset_minutes outside"),
+        ('[[counters]]\nid = "q1"\nnumber = 1\nservices = ["nope"]\n', "counters.services: counter q1 serves unknown"),
+    ],
+)
+def test_a_setup_the_engine_would_refuse_is_refused_at_load_naming_the_field(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    """The engine's own rules (``engine.setup.setup_problems``) run on the file, so it never starts refused."""
+    with pytest.raises(ConfigError) as info:
+        load_settings(write(tmp_path, text))
+    assert expected in str(info.value)

@@ -273,3 +273,12 @@ def test_screenshot_mode_saves_every_screen_in_both_orientations(monkeypatch: py
                "garbled-scan", "scan-offer")  # fmt: skip
     expected = {f"{s}-{o}" for s in (*screens, "ticket", "printer-error", "offline") for o in ("landscape", "portrait")}
     assert names == expected
+
+
+def test_clock_refusal_says_the_server_is_not_ready(pg: Any) -> None:
+    """``clock_not_synced`` (the server's clock is in doubt) is its own message, not "try again"."""
+    error = {"code": "clock_not_synced", "message": "the server clock is not synchronised yet (NTP)"}
+    app = make_app(pg, FakeLink(reply={"v": 1, "id": "r", "ok": False, "error": error}))
+    tap(app, "field:ho-tich")
+    app.wait_idle()
+    assert app.screen.name == "clock_not_synced" and "Hệ thống chưa sẵn sàng cấp số" in app.texts()
