@@ -223,6 +223,9 @@ class KioskApp(Callbacks):
             if outcome.error == "clock_not_synced":
                 self.go(MessageScreen.clock_not_synced(self))
                 return
+            if outcome.error == "rate_limited":
+                self.go(MessageScreen.busy(self))
+                return
             self.go(MessageScreen.offline(self, OFFLINE_HOLD_SECONDS) if timed_out else MessageScreen.refused(self))
             return
         if outcome.printer_error is not None:

@@ -116,6 +116,11 @@ class MessageScreen(Screen):
         return cls(app, "clock_not_synced", "Hệ thống chưa sẵn sàng cấp số",
                    "Đồng hồ máy chủ đang được kiểm tra. Vui lòng chờ ít phút hoặc hỏi cán bộ tại quầy.")  # fmt: skip
 
+    @classmethod
+    def busy(cls, app: KioskApp) -> MessageScreen:
+        """The server refused (``rate_limited``): this kiosk asked for more numbers than its budget allows."""
+        return cls(app, "busy", "Xin chờ một chút", "Ki-ốt vừa cấp nhiều số liền nhau. Vui lòng thử lại sau một phút.")
+
     def build(self, width: int, height: int) -> list[Widget]:
         from kiosk.screens.browse import SearchScreen
 

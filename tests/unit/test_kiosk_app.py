@@ -282,3 +282,12 @@ def test_clock_refusal_says_the_server_is_not_ready(pg: Any) -> None:
     tap(app, "field:ho-tich")
     app.wait_idle()
     assert app.screen.name == "clock_not_synced" and "Hệ thống chưa sẵn sàng cấp số" in app.texts()
+
+
+def test_a_rate_limited_kiosk_asks_to_wait_a_minute(pg: Any) -> None:
+    """``rate_limited`` (the kiosk's budget is spent) says to wait, not that something broke."""
+    error = {"code": "rate_limited", "message": "kiosk-01 is over its budget"}
+    app = make_app(pg, FakeLink(reply={"v": 1, "id": "r", "ok": False, "error": error}))
+    tap(app, "field:ho-tich")
+    app.wait_idle()
+    assert app.screen.name == "busy" and "Xin chờ một chút" in app.texts()
