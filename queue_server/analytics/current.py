@@ -12,9 +12,12 @@ import logging
 import threading
 from collections.abc import Callable, Iterable
 from datetime import date
+from typing import Protocol
+
+from sqlalchemy import Engine
 
 from queue_server.analytics.metrics import GroupBy
-from queue_server.analytics.projection import ProjectionConflict, VisitProjection
+from queue_server.analytics.projection import EventLog, ProjectionConflict, VisitProjection
 from queue_server.analytics.report import PeriodReport
 from queue_server.analytics.reversals import check_period as check_reversals
 from queue_server.analytics.targets import DEFAULT_TARGETS, SLOTS, Target, Targets, make_target, slots, with_slots
@@ -27,7 +30,15 @@ logger = logging.getLogger(__name__)
 KEEPER_INTERVAL_SECONDS = 30.0
 
 
-def catch_up(store: EventStore, setup: OfficeSetup) -> None:
+class OfficeLog(EventLog, Protocol):
+    """An office's log as the read model folds it, with the database it lives in: an ``EventStore`` at the
+    office; at the province ``province.office_order.OfficeOrder`` (the office's own seq order)."""
+
+    @property
+    def engine(self) -> Engine: ...
+
+
+def catch_up(store: OfficeLog, setup: OfficeSetup) -> None:
     """Fold what is new; if another thread or process is folding the same events, its commit is as good."""
     try:
         VisitProjection(store.engine).catch_up(store, setup)
@@ -36,7 +47,7 @@ def catch_up(store: EventStore, setup: OfficeSetup) -> None:
 
 
 def office_report(
-    store: EventStore,
+    store: OfficeLog,
     setup: OfficeSetup,
     start: date,
     end: date,
@@ -57,7 +68,7 @@ TARGET_KEY = "targets."
 """``office_settings`` keys of the saved targets: ``targets.<slot>``."""
 
 
-def effective_targets(store: EventStore, configured: Targets = DEFAULT_TARGETS) -> Targets:
+def effective_targets(store: OfficeLog, configured: Targets = DEFAULT_TARGETS) -> Targets:
     """The office's targets: the config file's (``configured``) with what an administrator saved over them.
 
     A saved entry that is no longer valid (a slot renamed, a value out of range) is logged and skipped: the

@@ -24,6 +24,7 @@ from queue_server.analytics.projection import VisitProjection
 from queue_server.analytics.projection_province import ProvinceReport
 from queue_server.analytics.targets import DEFAULT_TARGETS, Kind
 from queue_server.engine.setup import OfficeSetup
+from queue_server.province.office_order import OfficeOrder
 from queue_server.reports import periods
 from queue_server.reports.document import EXPORTED_GROUPS, group_key_name, names_of
 from queue_server.reports.formats import FORMATS
@@ -173,8 +174,9 @@ def _office(office_id: str) -> tuple[OfficeSetup, str, date, Any]:
         abort(404)
     kind, anchor, start, end = requested_period(setup)
     # The province compares every office with the national defaults (DEFAULT_TARGETS), not an office's own.
-    office_store = EventStore("", office_id, engine=_engine())
-    report = office_report(office_store, setup, start, end, group_by=EXPORTED_GROUPS, targets=DEFAULT_TARGETS)
+    # In the office's own order (its seq), up to its watermark, like the province's list: never the arrival order.
+    office_log = OfficeOrder(_engine(), office_id)
+    report = office_report(office_log, setup, start, end, group_by=EXPORTED_GROUPS, targets=DEFAULT_TARGETS)
     return setup, kind, anchor, report
 
 
