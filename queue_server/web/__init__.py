@@ -18,7 +18,6 @@ from typing import Any
 import click
 from flask import Flask, current_app, request, session
 from flask.cli import with_appcontext
-from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_babel import Babel  # type: ignore[import-untyped]
 from flask_login import LoginManager  # type: ignore[import-untyped]
 from flask_wtf.csrf import CSRFProtect  # type: ignore[import-untyped]
@@ -99,19 +98,8 @@ def new_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-class ClockProofSession(SecureCookieSessionInterface):
-    """Session cookies without an ``Expires`` date: a server clock hours behind (a Pi before NTP) would otherwise
-    send cookies the browser finds expired already, and nobody could sign in to confirm the time. The session
-    still ends after ``PERMANENT_SESSION_LIFETIME`` without a request: the signed cookie's age is checked by the
-    server on every request, against its own clock, and renewed on each request."""
-
-    def get_expiration_time(self, app: Flask, session: SessionMixin) -> None:
-        return None
-
-
 def install_common(app: Flask, store: EventStore) -> None:
     """Languages, number filters, CSRF and sign-in against ``store``'s ``web_users`` (the auth blueprint)."""
-    app.session_interface = ClockProofSession()
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(compile_catalogs()))
     Babel(app, locale_selector=_locale)
     register_filters(app)

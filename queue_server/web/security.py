@@ -15,7 +15,7 @@ proxy's HTTPS for everybody else).
 from __future__ import annotations
 
 from flask import Flask, Response, request
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -48,10 +48,18 @@ def secure_request(app: Flask) -> bool:
 
 
 class SessionCookies(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, with the Secure flag decided per request."""
+    """Flask's signed-cookie sessions, with the Secure flag decided per request, and without an ``Expires`` date.
+
+    No ``Expires``: a server clock hours behind (a Pi before NTP) would otherwise send cookies the browser finds
+    expired already, and nobody could sign in to confirm the time. The session still ends after
+    ``PERMANENT_SESSION_LIFETIME`` without a request: the signed cookie's age is checked by the server on every
+    request, against its own clock, and renewed on each request."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return secure_request(app)
+
+    def get_expiration_time(self, app: Flask, session: SessionMixin) -> None:
+        return None
 
 
 def install(app: Flask) -> None:
