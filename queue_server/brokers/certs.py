@@ -26,6 +26,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from queue_server.atomic_files import write_atomic
+
 logger = logging.getLogger(__name__)
 
 CA_DAYS = 10 * 365
@@ -105,8 +107,8 @@ def _ensure_leaf(
         ca=False,
         names=names,
     )
-    _write(key_path, _key_pem(key), 0o600)
-    _write(cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o644)
+    write_atomic(key_path, _key_pem(key), mode=0o600)
+    write_atomic(cert_path, cert.public_bytes(serialization.Encoding.PEM), mode=0o644)
     logger.info("issued the TLS certificate %s for %s (valid %d days)", cert_path.name, ",".join(names), SERVER_DAYS)
 
 
@@ -131,8 +133,8 @@ def _ensure_ca(
         ca=True,
         names=[],
     )
-    _write(files.ca_key, _key_pem(key), 0o600)
-    _write(files.ca_cert, ca.public_bytes(serialization.Encoding.PEM), 0o644)
+    write_atomic(files.ca_key, _key_pem(key), mode=0o600)
+    write_atomic(files.ca_cert, ca.public_bytes(serialization.Encoding.PEM), mode=0o644)
     files.server_cert.unlink(missing_ok=True)  # signed by the old CA, if any
     logger.info("created the office CA in %s", files.ca_cert.parent)
     return ca, key
@@ -207,19 +209,3 @@ def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-
-
-def _write(path: Path, data: bytes, mode: int) -> None:
-    """Atomic, and created with its final mode: a key is never readable by others, not even for a moment."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

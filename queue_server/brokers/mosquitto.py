@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from queue_server.atomic_files import write_atomic
 from queue_server.brokers.credentials import is_password_hash
 from queue_server.contract import topics
 from queue_server.contract.limits import MAX_PACKET_BYTES
@@ -127,7 +128,7 @@ def write_broker_config(
     private = 0o600 if gid is None else 0o640
     passwd_path = write_password_file(directory / PASSWD_NAME, accounts, gid=gid)
     acl_path = directory / ACL_NAME
-    _write_atomic(acl_path, acl_text, mode=private, gid=gid)
+    write_atomic(acl_path, acl_text, mode=private, gid=gid)
 
     lines = [
         f"# motcua: generated for {title}; regenerate rather than edit.",
@@ -169,7 +170,7 @@ def write_broker_config(
         lines.append("user root")
     lines += extra_lines
     config_path = directory / (INCLUDE_NAME if include_mode else CONFIG_NAME)
-    _write_atomic(config_path, "\n".join(lines) + "\n", mode=private, gid=gid)
+    write_atomic(config_path, "\n".join(lines) + "\n", mode=private, gid=gid)
     logger.debug("wrote mosquitto config for %s in %s", title, directory)
     return config_path
 
@@ -183,7 +184,7 @@ def _tls_lines(directory: Path, tls: MosquittoTls, gid: int | None) -> list[str]
         source: Path = getattr(tls, option)
         copies[option] = directory / name
         mode = (0o600 if gid is None else 0o640) if option == "keyfile" else 0o644
-        _write_atomic(copies[option], source.read_text(encoding="ascii"), mode=mode, gid=gid)
+        write_atomic(copies[option], source.read_text(encoding="ascii"), mode=mode, gid=gid)
     return [
         f"listener {tls.port} {tls.bind}",
         USERNAME_AS_CLIENT_ID,
@@ -207,7 +208,7 @@ def write_password_file(path: Path, accounts: Sequence[BrokerAccount], *, gid: i
             raise ValueError(f"password of {account.username!r} is not a $7$ hash")
         seen.add(account.username)
         lines.append(f"{account.username}:{account.password_hash}\n")
-    _write_atomic(path, "".join(lines), mode=0o600 if gid is None else 0o640, gid=gid)
+    write_atomic(path, "".join(lines), mode=0o600 if gid is None else 0o640, gid=gid)
     return path
 
 
@@ -246,20 +247,3 @@ def _group_id(group: str | None) -> int | None:
         return grp.getgrnam(group).gr_gid
     except KeyError:
         raise ValueError(f"no group {group!r} on this machine (is Debian's mosquitto installed?)") from None
-
-
-def _write_atomic(path: Path, text: str, *, mode: int, gid: int | None = None) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode & 0o600)
-    try:
-        if gid is not None:
-            os.chown(tmp, -1, gid)  # before it is readable by the group, and before it is in place
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
