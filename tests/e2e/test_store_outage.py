@@ -32,7 +32,7 @@ pytestmark = [pytest.mark.mosquitto]
 
 KIOSKS = ("kiosk-1", "kiosk-2")
 SERVICES = ("ho-tich", "chung-thuc", "dat-dai", "cu-tru")
-DRILL_RUNS = int(os.environ.get("MOTCUA_DRILL_RUNS", "8"))
+DRILL_RUNS = int(os.environ.get("MOTCUA_DRILL_RUNS", "10"))
 PER_RUN = 30
 """Ticket requests per kiosk and run, sent over ~1.5 s while the fault comes and goes."""
 OUTAGE_SECONDS = 1.5
