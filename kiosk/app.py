@@ -43,7 +43,7 @@ from kiosk import i18n
 from kiosk.alarms import AlarmBoard, PrinterWatch
 from kiosk.callbacks import Callbacks
 from kiosk.catalogue import Catalogue
-from kiosk.config import KioskConfig, OfficeInfo
+from kiosk.config import KioskConfig, OfficeInfo, in_office_time
 from kiosk.screens.base import GAP, HEADER_H, MARGIN, TOUCH_MIN, YELLOW, Button, Label, Screen, Widget, draw, font
 from kiosk.ticket import TicketView
 from queue_server.contract.masked_name import is_masked_name
@@ -207,7 +207,7 @@ class KioskApp(Callbacks):
             office_name=self.office.name,
             field_name=service.name_vi if service else service_id,
             counters=tuple(c.name or f"Quầy {c.number}" for c in counters),
-            issued_at=self.clock.now(),
+            issued_at=in_office_time(self.clock.now(), self.office.utc_offset_minutes),
             estimated_wait_min=wait if ahead else None,  # nobody ahead: no "about 0 minutes"
         )
         self.printer_watch.printer = self.printer  # tests and the tour swap printers

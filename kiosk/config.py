@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Literal
 
@@ -141,6 +142,8 @@ class OfficeInfo:
     services: tuple[ServiceInfo, ...]
     counters: tuple[CounterInfo, ...]
     priority_categories: tuple[str, ...] = DEFAULT_PRIORITY_CATEGORIES
+    utc_offset_minutes: int = 420
+    """The office's time zone (UTC+7 in Vietnam): the ticket's printed time, whatever the Pi's own zone is."""
 
     def service(self, service_id: str) -> ServiceInfo | None:
         return next((s for s in self.services if s.id == service_id), None)
@@ -156,4 +159,14 @@ def office_from_settings(settings: Any) -> OfficeInfo:
         services=tuple(ServiceInfo(s.id, nfc(s.name_vi), s.name_en) for s in settings.services),
         counters=tuple(CounterInfo(c.id, c.number, tuple(c.services), c.name) for c in settings.counters),
         priority_categories=tuple(settings.queue.priority_categories),
+        utc_offset_minutes=int(settings.office.utc_offset_minutes),
     )
+
+
+def in_office_time(moment: datetime, utc_offset_minutes: int) -> datetime:
+    """``moment`` on the office's clock face: a Pi left on UTC must not print a ticket 7 hours off.
+
+    A naive time is taken as already in office time (a test's fixed clock)."""
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(timezone(timedelta(minutes=utc_offset_minutes)))

@@ -291,3 +291,16 @@ def test_a_rate_limited_kiosk_asks_to_wait_a_minute(pg: Any) -> None:
     tap(app, "field:ho-tich")
     app.wait_idle()
     assert app.screen.name == "busy" and "Xin chờ một chút" in app.texts()
+
+
+def test_the_ticket_shows_office_time_whatever_the_pi_s_zone(pg: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Pi left on UTC (02:30 UTC) prints the office's 09:30 (UTC+7), not its own clock face."""
+    from datetime import UTC
+
+    monkeypatch.setattr(FakeClock, "now", lambda self: datetime(2026, 11, 23, 2, 30, tzinfo=UTC))
+    app = make_app(pg, FakeLink())
+    tap(app, "field:ho-tich")
+    app.wait_idle()
+    assert app.screen.name == "ticket"
+    printed = app.screen.view.issued_at
+    assert (printed.hour, printed.minute) == (9, 30) and printed.utcoffset().total_seconds() == 7 * 3600
