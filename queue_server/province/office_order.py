@@ -15,17 +15,15 @@ work; holding back is simpler and the wait is one resend (seconds).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
 
 from sqlalchemy import Connection, Engine, delete, select
 
 from queue_server.analytics.projection import ProjectionConflict, VisitProjection, read_cursor
-from queue_server.engine.codec import DecodeError, event_from_dict
 from queue_server.engine.setup import OfficeSetup
 from queue_server.province.cursors import cursors
-from queue_server.store.event_store import CorruptEventError, StoredEvent
+from queue_server.store.event_store import CorruptEventError, StoredEvent, decode_rows
 from queue_server.store.schema import (
     events,
     stats_cursor,
@@ -71,27 +69,19 @@ class OfficeOrder:
         last = after_seq
         while last < limit:
             query = (
-                select(e.c.origin_seq, e.c.event_id, e.c.device_id, e.c.request_id, e.c.payload)
+                select(
+                    e.c.origin_seq.label("seq"), e.c.event_id, e.c.office_id, e.c.device_id, e.c.request_id, e.c.payload
+                )
                 .where(e.c.office_id == self.office_id, e.c.origin_seq > last, e.c.origin_seq <= limit)
                 .order_by(e.c.origin_seq, e.c.seq)
                 .limit(batch_size)
             )
             with self.engine.connect() as conn:
                 rows = conn.execute(query).all()
-            for row in rows:
-                try:
-                    event = event_from_dict(json.loads(row.payload))
-                except (ValueError, TypeError, KeyError, AttributeError, RecursionError, DecodeError) as exc:
-                    corrupt = CorruptEventError(int(row.origin_seq), row.event_id, str(exc))
-                    if on_corrupt is None:
-                        raise corrupt from exc
-                    on_corrupt(corrupt)
-                    continue
-                seq = int(row.origin_seq)
-                yield StoredEvent(seq, row.event_id, self.office_id, row.device_id, row.request_id, event)
+            yield from decode_rows(rows, on_corrupt)  # StoredEvent.seq is the office's seq
             if len(rows) < batch_size:
                 return
-            last = int(rows[-1].origin_seq)
+            last = int(rows[-1].seq)
 
     def backlog_at_least(self, after_seq: int, n: int) -> bool:
         """True if at least ``n`` events wait to be folded after ``after_seq`` (one index range, no count)."""

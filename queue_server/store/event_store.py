@@ -252,15 +252,7 @@ class EventStore:
             )
             with self._engine.connect() as conn:
                 rows = conn.execute(stmt).all()
-            for row in rows:
-                try:
-                    decoded = _decode(row)
-                except CorruptEventError as exc:
-                    if on_corrupt is None:
-                        raise
-                    on_corrupt(exc)
-                    continue
-                yield decoded
+            yield from decode_rows(rows, on_corrupt)
             if len(rows) < batch_size:
                 return
             last = rows[-1].seq
@@ -315,6 +307,22 @@ class EventStore:
         if not self._closed:
             self._closed = True
             self._engine.dispose()
+
+
+def decode_rows(
+    rows: Iterable[Row[*tuple[Any, ...]]], on_corrupt: Callable[[CorruptEventError], None] | None = None
+) -> Iterator[StoredEvent]:
+    """Rows with ``seq, event_id, office_id, device_id, request_id, payload`` as stored events; a row that does
+    not decode raises ``CorruptEventError``, or with ``on_corrupt`` is handed to it and skipped."""
+    for row in rows:
+        try:
+            decoded = _decode(row)
+        except CorruptEventError as exc:
+            if on_corrupt is None:
+                raise
+            on_corrupt(exc)
+            continue
+        yield decoded
 
 
 def _decode(row: Row[*tuple[Any, ...]]) -> StoredEvent:
