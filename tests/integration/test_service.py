@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,7 +43,7 @@ def store(tmp_path: Path) -> Iterator[EventStore]:
     store.close()
 
 
-def make_service(store: EventStore, clock: Clock | None = None) -> OfficeService:
+def make_service(store: EventStore, clock: Clock | None = None, **kwargs: Any) -> OfficeService:
     ids = (f"t{i:04d}" for i in itertools.count())
     service = OfficeService(
         setup=load_settings().office_setup(),
@@ -50,6 +51,7 @@ def make_service(store: EventStore, clock: Clock | None = None) -> OfficeService
         devices=DEVICES.get,
         clock=clock or Clock(),
         new_id=lambda: next(ids),
+        **kwargs,
     )
     service.start()
     return service
@@ -251,16 +253,7 @@ def test_the_masked_name_goes_only_to_the_serving_counters_units(store: EventSto
     from queue_server.private_views import CounterDevices
 
     units = [CounterDevices({"counter-1": "quay-1", "screen-1": "quay-1", "counter-2": "quay-2"})]
-    ids = (f"t{i:04d}" for i in itertools.count())
-    service = OfficeService(
-        setup=load_settings().office_setup(),
-        store=store,
-        devices=DEVICES.get,
-        clock=Clock(),
-        new_id=lambda: next(ids),
-        counter_devices=lambda: units[0],
-    )
-    service.start()
+    service = make_service(store, counter_devices=lambda: units[0])
     assert set(private_views(service.retained_state(only_changed=False))) == {
         topics.device_view(OFFICE, d) for d in ("counter-1", "screen-1", "counter-2")
     }
