@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from queue_server.contract.messages import ContractError, parse_device_status
+from queue_server.engine.calling import serves
 from queue_server.engine.setup import OfficeSetup
 from queue_server.engine.state import QueueState, TicketStatus
 from queue_server.queue_order import QueuedTicket, call_order
@@ -240,12 +241,7 @@ class LiveOffice:
             live = state.counters.get(counter_id)
             if setup is None or counter is None or live is None:
                 return ()
-            mine = [
-                t
-                for t in state.waiting.values()
-                if t.target_counter_id == counter_id
-                or (t.target_counter_id is None and t.service_id in counter.service_ids)
-            ]
+            mine = [t for t in state.waiting.values() if serves(counter, t.service_id, t.target_counter_id)]
             ordered = call_order(mine, setup, live.normals_since_priority)
             return tuple(
                 QueuedTicket(t.id, t.label, t.service_id, t.priority is not None, t.status_since or t.issued_at)

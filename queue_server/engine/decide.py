@@ -11,8 +11,9 @@ from typing import Any
 
 from queue_server.engine import commands as cmd
 from queue_server.engine import events as ev
+from queue_server.engine.calling import choose_next, serves
 from queue_server.engine.errors import CommandRejected, Reason
-from queue_server.engine.setup import Counter, OfficeSetup, PriorityPolicy, setup_problems
+from queue_server.engine.setup import Counter, OfficeSetup, setup_problems
 from queue_server.engine.state import CounterState, QueueState, Ticket, TicketStatus
 
 NewId = Callable[[], str]
@@ -103,12 +104,11 @@ def _call_next(c: _Ctx, command: cmd.CallNext) -> list[ev.Event]:
     candidates = [
         t
         for t in c.state.waiting.values()
-        if t.id not in expired
-        and (t.target_counter_id == counter.id or (t.target_counter_id is None and t.service_id in counter.service_ids))
+        if t.id not in expired and serves(counter, t.service_id, t.target_counter_id)
     ]
     if not candidates:
         raise CommandRejected(Reason.NOTHING_WAITING, counter.id)
-    chosen = _choose(c.setup, counter_state, candidates)
+    chosen = choose_next(c.setup, counter_state.normals_since_priority, candidates)
     out: list[ev.Event] = []
     if counter_state.serving_ticket_id is not None:
         out.append(_finish_event(c, counter_state, c.state.tickets[counter_state.serving_ticket_id], None, None))
@@ -123,18 +123,6 @@ def _call_next(c: _Ctx, command: cmd.CallNext) -> list[ev.Event]:
         )
     )
     return out
-
-
-def _choose(setup: OfficeSetup, counter: CounterState, candidates: list[Ticket]) -> Ticket:
-    priority = [t for t in candidates if t.priority is not None]
-    normal = [t for t in candidates if t.priority is None]
-    take_priority = bool(priority) and (
-        not normal
-        or setup.priority_policy is PriorityPolicy.STRICT
-        or counter.normals_since_priority >= setup.interleave_every
-    )
-    pool = priority if take_priority else normal
-    return min(pool, key=lambda t: t.queue_key)
 
 
 def _finish_event(

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from queue_server.config import load_settings
-from queue_server.engine.decide import _choose
+from queue_server.engine.calling import choose_next
 from queue_server.engine.setup import PriorityPolicy
 from queue_server.engine.state import CounterState, Ticket
 from queue_server.queue_order import call_order
@@ -48,7 +48,7 @@ def test_call_order_matches_the_engines_choice_call_after_call(
     counter = CounterState("quay-1", normals_since_priority=normals_since)
     left, engine_order = list(tickets), []
     while left:
-        chosen = _choose(setup, counter, left)
+        chosen = choose_next(setup, counter.normals_since_priority, left)
         engine_order.append(chosen.label)
         left.remove(chosen)
         counter.normals_since_priority = 0 if chosen.priority else counter.normals_since_priority + 1
