@@ -72,10 +72,10 @@ def check(events: Iterable[ev.Event]) -> Accuracy:
                 continue
             base = event.at.timestamp()
             counters = sum(1 for c in state.setup.counters if event.service_id in c.service_ids)
-            old = math.ceil(state.people_ahead(event.ticket_id) * OLD_MINUTES_PER_CITIZEN / max(1, counters)) * 60
-            pending[event.ticket_id] = _Pending(
-                base, prediction.low.timestamp(), prediction.median.timestamp(), prediction.high.timestamp(), old
-            )
+            ahead = state.people_ahead(event.ticket_id)
+            constant_s = math.ceil(ahead * OLD_MINUTES_PER_CITIZEN / max(1, counters)) * 60
+            low, median, high = (t.timestamp() for t in (prediction.low, prediction.median, prediction.high))
+            pending[event.ticket_id] = _Pending(base, low, median, high, constant_s)
         elif isinstance(event, ev.TicketCalled):
             first = pending.pop(event.ticket_id, None)
             if first is not None:
