@@ -46,9 +46,20 @@ class Prediction:
     after_closing: bool = False
 
 
+FUTURE = "\0future"
+"""The target-counter part of a future-arrivals line's key: no counter has this id, every counter of the
+service serves it (as an untargeted ticket)."""
+SENTINEL = 1 << 62
+"""Past every ticket's rank: each line ends with it, so a line's head is always a number to compare."""
+
+
 class _Compiled:
     """The waiting tickets in lines (one per service, target counter and priority, each in ``queue_key``
-    order) and, per open counter, the lines it calls from: built once per forecast, shared by every run."""
+    order) and, per open counter, the lines it calls from: built once per forecast, shared by every run.
+
+    Priority tickets still to come matter (they go ahead of normal ones under either policy), so each service
+    whose history has them gets a line of its own for the run's future priority arrivals, a Poisson stream at
+    the rate learned for this hour (``ServiceTimes.priority_rate``). Later normal tickets go behind: ignored."""
 
     def __init__(self, state: QueueState, setup: OfficeSetup, times: ServiceTimes, now: datetime) -> None:
         self.setup = setup
@@ -59,16 +70,22 @@ class _Compiled:
         self.samplers: dict[str, Sampler] = {}
         line_of: dict[tuple[str, str | None, bool], int] = {}
         self.lines: list[list[int]] = []
-        self.line_priority: list[bool] = []
         for i, t in enumerate(waiting):
             key = (t.service_id, t.target_counter_id, t.priority is not None)
             if key not in line_of:
                 line_of[key] = len(self.lines)
                 self.lines.append([])
-                self.line_priority.append(key[2])
             self.lines[line_of[key]].append(i)  # already in queue_key order: the rank is the index
         for line in self.lines:
-            line.append(len(waiting))  # a sentinel past every ticket: a line's head is always an index
+            line.append(SENTINEL)
+        self.arrivals: list[tuple[int, float, list[float]]] = []
+        """(line, rate per second, service-time table) of the future priority arrivals of each service."""
+        for service in setup.services:
+            rate = times.priority_rate(service.id, hour)
+            if rate > 0:
+                line_of[(service.id, FUTURE, True)] = len(self.lines)
+                self.arrivals.append((len(self.lines), rate, self._sampler(times, service.id, hour).table))
+                self.lines.append([SENTINEL])
         self.sampler_of = [self._sampler(times, t.service_id, hour) for t in waiting]
         self.tables = [s.table for s in self.sampler_of]
         self.counters: list[tuple[list[int], list[int], int]] = []
@@ -76,9 +93,11 @@ class _Compiled:
         self.serving: list[tuple[Sampler, float] | None] = []
         for counter in _open_counters(state, setup):
             live = state.counters[counter.id]
-            mine = [li for key, li in line_of.items() if serves(counter, key[0], key[1])]
-            prio = [li for li in mine if self.line_priority[li]]
-            normal = [li for li in mine if not self.line_priority[li]]
+            prio: list[int] = []
+            normal: list[int] = []
+            for (service_id, target, is_priority), li in line_of.items():
+                if serves(counter, service_id, None if target == FUTURE else target):
+                    (prio if is_priority else normal).append(li)
             self.counters.append((prio, normal, live.normals_since_priority))
             self.counter_ids.append(counter.id)
             current = state.tickets.get(live.serving_ticket_id or "")
@@ -104,8 +123,10 @@ class _Compiled:
         by: list[int] | None = None,
     ) -> None:
         """One forward run: ``calls[i]`` gets ticket i's call (seconds from now), ``order`` the calling order;
-        stops once ticket ``until`` is called. ``rng`` None: every call takes its mean time (no randomness)."""
-        lines, counters, setup, none = self.lines, self.counters, self.setup, len(self.tickets)
+        stops once ticket ``until`` is called, or when every open counter has nothing left it serves.
+        ``rng`` None: every call takes its mean time and no arrival is drawn (the order the engine alone sets)."""
+        counters, setup, n = self.counters, self.setup, len(self.tickets)
+        lines = list(self.lines)
         pos = [0] * len(lines)
         head = [line[0] for line in lines]
         normals = [c[2] for c in counters]
@@ -118,38 +139,59 @@ class _Compiled:
             else:
                 free = current[0].remaining(rng, current[1])
             heap.append((free, ci))
-        heapq.heapify(heap)
         if rng is None:
             tables = [[s.mean] for s in self.sampler_of]
             rnd: Callable[[], float] = lambda: 0.0  # noqa: E731
         else:
-            tables, rnd = self.tables, rng.random
+            tables, rnd = list(self.tables), rng.random
+            for k, (li, rate, _) in enumerate(self.arrivals):
+                lines[li] = [SENTINEL]
+                heap.append((rng.expovariate(rate), -1 - k))
+        heapq.heapify(heap)
         pop, push = heapq.heappop, heapq.heappush
-        while heap:
+        busy, left = len(counters), n
+        idle: list[int] = []
+        while busy and left:
             at, ci = pop(heap)
+            if ci < 0:  # a priority ticket arrives (rng is set: only then are arrivals drawn)
+                li, rate, table = self.arrivals[-1 - ci]
+                line = lines[li]
+                line.insert(len(line) - 1, len(tables))
+                tables.append(table)
+                head[li] = line[pos[li]]
+                push(heap, (at + rng.expovariate(rate), ci))  # type: ignore[union-attr]
+                for waiting_ci in [c for c in idle if li in counters[c][0]]:
+                    idle.remove(waiting_ci)
+                    push(heap, (at, waiting_ci))
+                    busy += 1
+                continue
             prio_lines, normal_lines, _ = counters[ci]
             best_p = best_n = -1
-            top_p = top_n = none
+            top_p = top_n = SENTINEL
             for li in prio_lines:
                 if head[li] < top_p:
                     best_p, top_p = li, head[li]
             for li in normal_lines:
                 if head[li] < top_n:
                     best_n, top_n = li, head[li]
-            if top_p == top_n:  # both none: nothing left this counter serves, it stays idle (no arrivals invented)
+            if top_p == top_n:  # both SENTINEL: nothing left this counter serves, it waits for an arrival
+                idle.append(ci)
+                busy -= 1
                 continue
-            if takes_priority(setup, normals[ci], top_p < none, top_n < none):
+            if takes_priority(setup, normals[ci], top_p < SENTINEL, top_n < SENTINEL):
                 li, ti, normals[ci] = best_p, top_p, 0
             else:
                 li, ti, normals[ci] = best_n, top_n, normals[ci] + 1
             pos[li] += 1
             head[li] = lines[li][pos[li]]
-            calls[ti] = at
-            order.append(ti)
-            if by is not None:
-                by.append(ci)
-            if ti == until:
-                return
+            if ti < n:
+                calls[ti] = at
+                order.append(ti)
+                left -= 1
+                if by is not None:
+                    by.append(ci)
+                if ti == until:
+                    return
             table = tables[ti]
             push(heap, (at + table[int(rnd() * len(table))], ci))
 

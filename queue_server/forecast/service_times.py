@@ -17,7 +17,7 @@ import math
 import random
 from collections import deque
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from statistics import NormalDist
 
 from queue_server.engine import events as ev
@@ -41,6 +41,9 @@ class ServiceTimes:
         self._by_service: dict[str, deque[float]] = {}
         self._by_hour: dict[tuple[str, int], deque[float]] = {}
         self.version = 0
+        self._open_days: set[tuple[date, int]] = set()
+        """(day, local hour) with at least one ticket issued: the hours the office was taking visitors."""
+        self._priority_issues: dict[tuple[str, int], int] = {}
         self._samplers: dict[tuple[str, int | None], tuple[int, Sampler]] = {}
         """Grows with every observed duration: what a cached sampler is keyed on."""
 
@@ -54,6 +57,12 @@ class ServiceTimes:
     def observe(self, event: ev.Event) -> None:
         if isinstance(event, ev.OfficeConfigured):
             self.offset = timedelta(minutes=event.setup.utc_offset_minutes)
+        elif isinstance(event, ev.TicketIssued):
+            hour = self.local_hour(event.at)
+            self._open_days.add((event.day, hour))
+            if event.priority is not None:
+                key = (event.service_id, hour)
+                self._priority_issues[key] = self._priority_issues.get(key, 0) + 1
         elif isinstance(event, ev.TicketCalled):
             self._open[event.ticket_id] = (event.service_id, event.at)
         elif isinstance(event, ev.ServiceFinished | ev.TicketTransferred | ev.TicketSkipped):
@@ -72,6 +81,15 @@ class ServiceTimes:
         if at.tzinfo is not None:
             at = at.astimezone(UTC).replace(tzinfo=None)
         return (at + self.offset).hour
+
+    def priority_rate(self, service_id: str, hour: int) -> float:
+        """Priority tickets of this service issued per second at this local hour: the hour's own count over the
+        days the office took visitors then, shrunk towards the all-hours rate by one day's weight (so an hour
+        barely begun, or seen on one day, is not taken at its word)."""
+        overall = sum(v for (s, _), v in self._priority_issues.items() if s == service_id)
+        per_hour = overall / max(1, len(self._open_days))
+        days = sum(1 for _, h in self._open_days if h == hour)
+        return (self._priority_issues.get((service_id, hour), 0) + per_hour) / (days + 1) / 3600
 
     def observations(self, service_id: str, hour: int | None = None) -> tuple[float, ...]:
         """The durations a draw for this service (at this local hour, if it has enough) resamples from."""

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 from hypothesis import HealthCheck, given, settings
@@ -14,7 +13,7 @@ from queue_server.engine import events as ev
 from queue_server.engine.setup import Counter, PriorityPolicy
 from queue_server.forecast.predict import Forecaster
 from queue_server.forecast.service_times import PRIOR_MEDIAN_S, ServiceTimes
-from tests.unit.engine_helpers import T0, Office, last_of, make_setup
+from tests.unit.engine_helpers import T0, Office, make_setup
 
 SERVICES = ("land", "justice", "business")
 COUNTERS = ("c1", "c2", "c3", "c4")
@@ -167,4 +166,18 @@ def test_all_forecasts_agree_with_the_single_ticket_path() -> None:
         assert single.low <= prediction.high and prediction.low <= single.high
 
 
-_ = (replace, ev, last_of)
+def test_priority_tickets_the_history_expects_push_a_normal_ticket_later() -> None:
+    office = Office(make_setup(priority_policy=PriorityPolicy.STRICT, counters=(Counter("c1", 1, ("land",)),)))
+    for i in range(40):  # a morning where every other ticket was a priority one
+        office.issue("land", "elderly_60" if i % 2 else None)
+        office.call("c1", office.advance(seconds=1))
+        office.finish("c1", office.advance(seconds=90))
+    for _ in range(8):
+        last = office.issue("land")
+    with_history = ServiceTimes.learned(office.events)
+    assert with_history.priority_rate("land", with_history.local_hour(office.now)) > 0
+    normal_only = ServiceTimes.learned(e for e in office.events if not (isinstance(e, ev.TicketIssued) and e.priority))
+    expecting = Forecaster(office.state, with_history, office.now).ticket(last.ticket_id, samples=200)
+    not_expecting = Forecaster(office.state, normal_only, office.now).ticket(last.ticket_id, samples=200)
+    assert expecting is not None and not_expecting is not None
+    assert expecting.median > not_expecting.median
