@@ -22,6 +22,8 @@ from queue_server.contract.messages import ContractError, parse_device_status
 from queue_server.engine.calling import serves
 from queue_server.engine.setup import OfficeSetup
 from queue_server.engine.state import QueueState, TicketStatus
+from queue_server.forecast.predict import Forecaster, Prediction
+from queue_server.forecast.service_times import ServiceTimes
 from queue_server.queue_order import QueuedTicket, call_order
 from queue_server.store.event_store import EventStore
 from queue_server.store.health import StoreStatus
@@ -76,6 +78,8 @@ class TicketView:
     status: str
     counter_id: str | None
     people_ahead: int
+    forecast: Prediction | None = None
+    """When it will be called (while it waits and an open counter serves it)."""
 
 
 @dataclass(frozen=True)
@@ -114,8 +118,12 @@ class LiveOffice:
         *,
         refresh: Callable[[], bool] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        times: Callable[[], ServiceTimes] | None = None,
     ) -> None:
+        """``times``: the service times the forecasts draw from (learned by whoever applies the events)."""
         self._state = state
+        self._times = times or (lambda: ServiceTimes())
+        self._forecasts: tuple[tuple[int, int, datetime], dict[str, Prediction]] | None = None
         self.now = clock
         """Server time, for waits counted up to now (the service's clock)."""
         self._refresh = refresh
@@ -134,7 +142,7 @@ class LiveOffice:
     def following(cls, store: EventStore) -> LiveOffice:
         """A view that catches up with ``store`` on each read (a web process running beside, not in, the server)."""
         follower = _StoreFollower(store)
-        return cls(lambda: follower.state, refresh=follower.catch_up)
+        return cls(lambda: follower.state, refresh=follower.catch_up, times=lambda: follower.times)
 
     @property
     def version(self) -> int:
@@ -228,8 +236,28 @@ class LiveOffice:
             ticket = state.tickets.get(ticket_id)
             if ticket is None:
                 return None
-            ahead = state.people_ahead(ticket_id)
-            return TicketView(ticket.id, ticket.label, ticket.service_id, ticket.status.value, ticket.counter_id, ahead)
+            forecast = self._all_forecasts(state).get(ticket_id)
+            ahead = forecast.position if forecast else state.people_ahead(ticket_id)
+            return TicketView(
+                ticket.id, ticket.label, ticket.service_id, ticket.status.value, ticket.counter_id, ahead, forecast
+            )
+
+    def forecasts(self) -> dict[str, Prediction]:
+        """Every waiting ticket's forecast (``/live``, the console), computed once per state and minute."""
+        with self._changed:
+            self._catch_up()
+            return self._all_forecasts(self._state())
+
+    def _all_forecasts(self, state: QueueState) -> dict[str, Prediction]:
+        if state.setup is None or not state.waiting:
+            return {}
+        now = self.now()
+        key = (id(state), state.event_count, now.replace(second=0, microsecond=0))
+        if self._forecasts is not None and self._forecasts[0] == key:
+            return self._forecasts[1]
+        found = Forecaster(state, self._times(), now).all()
+        self._forecasts = (key, found)
+        return found
 
     def queue(self, counter_id: str) -> tuple[QueuedTicket, ...]:
         """The tickets waiting for this counter, in the order its next calls would take them (``call_order``)."""
@@ -243,8 +271,16 @@ class LiveOffice:
                 return ()
             mine = [t for t in state.waiting.values() if serves(counter, t.service_id, t.target_counter_id)]
             ordered = call_order(mine, setup, live.normals_since_priority)
+            forecasts = self._all_forecasts(state)
             return tuple(
-                QueuedTicket(t.id, t.label, t.service_id, t.priority is not None, t.status_since or t.issued_at)
+                QueuedTicket(
+                    t.id,
+                    t.label,
+                    t.service_id,
+                    t.priority is not None,
+                    t.status_since or t.issued_at,
+                    forecasts.get(t.id),
+                )
                 for t in ordered
             )
 
@@ -273,6 +309,7 @@ class _StoreFollower:
     def __init__(self, store: EventStore) -> None:
         self.store = store
         self.state = QueueState()
+        self.times = ServiceTimes()
         self.seq = 0
 
     def catch_up(self) -> bool:
@@ -281,6 +318,7 @@ class _StoreFollower:
             return False
         for stored in self.store.events(after_seq=self.seq):
             self.state.apply(stored.event)
+            self.times.observe(stored.event)
             self.seq = stored.seq
         return True
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from queue_server.engine.calling import call_order
+from queue_server.forecast.predict import Prediction
 
 __all__ = ["QueuedTicket", "call_order"]
 
@@ -23,3 +24,5 @@ class QueuedTicket:
     priority: bool
     since: datetime
     """When it joined the line (issued, put back after a no-show, or transferred)."""
+    forecast: Prediction | None = None
+    """When the engine's calling rule, run forward over the open counters, predicts its call."""

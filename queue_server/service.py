@@ -31,6 +31,8 @@ from queue_server.engine.errors import CommandRejected
 from queue_server.engine.savepoint import Savepoint
 from queue_server.engine.setup import OfficeSetup
 from queue_server.engine.state import QueueState
+from queue_server.forecast.predict import Prediction
+from queue_server.forecasting import ForecastPolicy, OfficeForecast, forecast_json
 from queue_server.live import LiveOffice
 from queue_server.log_summary import PerMinuteSummary
 from queue_server.private_views import CounterDevices, PrivateViews
@@ -44,6 +46,9 @@ from queue_server.views import retained_views
 __all__ = ["DeviceInfo", "OfficeService", "Publish"]
 logger = logging.getLogger(__name__)
 REFUSED_LINE = "device=%s requests refused (one line a minute at most)"
+AFTER_CLOSING = "predicted call after closing"
+LEARNED_EVENTS = 200_000
+"""How far back into the log the forecast's service times are learned at start."""
 REPLY_CACHE_SIZE = 2_000
 """Recent replies kept in memory; a retry older than that is answered from the store (one query a batch)."""
 
@@ -79,13 +84,17 @@ class OfficeService(StoreUpkeep):
         counter_devices: Callable[[], CounterDevices] = CounterDevices,
         health: StoreHealth | None = None,
         wal_checkpoint_seconds: float = WAL_CHECKPOINT_SECONDS,
+        forecast: ForecastPolicy | None = None,
     ) -> None:
-        """``counter_devices``: the registry's counter units, for their private views (``private_views``)."""
+        """``counter_devices``: the registry's counter units, for their private views (``private_views``);
+        ``forecast``: the ``[forecast]`` settings (the capacity cut-off, off by default)."""
         self.setup, self.store, self.devices = setup, store, devices
         self.clock, self.new_id, self.max_payload_bytes = clock, new_id, max_payload_bytes
         self.office_id = setup.office_id
         self.state = QueueState()
-        self.live = LiveOffice(lambda: self.state, clock=clock)
+        self.forecast = OfficeForecast(forecast)
+        """Service times learned from every committed event: the issue reply's and the pages' forecast."""
+        self.live = LiveOffice(lambda: self.state, clock=clock, times=lambda: self.forecast.times)
         """What the web pages read; every change of ``state`` happens inside ``live.writing()``."""
         self.health = health if health is not None else StoreHealth()
         self.read_only: ReplayProblem | None = None
@@ -122,6 +131,10 @@ class OfficeService(StoreUpkeep):
         self._last_event_at = replayed.last_at  # no stamp of this run goes below it, whatever the clock
         self._last_now = self._last_event_at
         logger.info("replayed %d events", self.state.event_count)
+        # The forecast keeps a few hundred durations per service: the log's recent part is all it needs.
+        self.forecast.learn(s.event for s in self.store.events(after_seq=max(0, self._seq - LEARNED_EVENTS)))
+        if self.state.setup is not None:
+            self.forecast.times.use_offset(self.state.setup.utc_offset_minutes)
         self.health.check_space(force=True)
         self._show_health()
         out = self._status_publishes()
@@ -221,6 +234,7 @@ class OfficeService(StoreUpkeep):
             out += [self._not_now(device_id, p.request_id) for device_id, p in duplicates]
             return out + self._status_publishes()
         for pending in batch:
+            self.forecast.learn(pending.events)
             self._remember((pending.device_id, pending.request_id), pending.reply)
             out.append(Publish(topics.reply(self.office_id, pending.device_id), msg.encode(pending.reply)))
         for device_id, pending in duplicates:
@@ -276,6 +290,7 @@ class OfficeService(StoreUpkeep):
         self._show_health()
         if stored is None:
             raise StoreUnavailable(self.health.status)
+        self.forecast.learn(pending.events)
         return pending.reply, self.event_publishes(stored) + self.retained_state(touched=pending.events)
 
     def _admit(
@@ -362,6 +377,15 @@ class OfficeService(StoreUpkeep):
         self, device_id: str | None, request_id: str | None, command: cmd.Command, savepoint: Savepoint
     ) -> _Pending:
         now = self._now()
+        prediction = None
+        if isinstance(command, cmd.IssueTicket) and self.state.setup is not None:
+            prediction = self._new_ticket_forecast(command, now)
+            if self.forecast.refuses(prediction, command.accept_late):
+                assert prediction is not None
+                logger.info("device=%s IssueTicket refused: predicted call after closing", device_id)
+                reply = msg.error_reply(request_id, msg.ErrorCode.AFTER_CLOSING.value, AFTER_CLOSING, now.isoformat())
+                reply["error"].update(self.forecast.refusal(prediction, self.state.setup, now))
+                return _Pending(device_id or "", request_id or "", reply, [])
         try:
             events = decide(self.state, command, now, self.new_id)
         except CommandRejected as exc:
@@ -373,8 +397,17 @@ class OfficeService(StoreUpkeep):
         for event in events:
             savepoint.apply(event)
             self._last_event_at = event.at
-        reply = msg.ok_reply(request_id or "", self._result(events), now.isoformat())
+        reply = msg.ok_reply(request_id or "", self._result(events, prediction, now), now.isoformat())
         return _Pending(device_id or "", request_id or "", reply, events)
+
+    def _new_ticket_forecast(self, command: cmd.IssueTicket, now: datetime) -> Prediction | None:
+        """The forecast of the ticket this issue would create, before deciding it (so the cut-off can refuse
+        with nothing stored). The day's first ticket is forecast after it is decided (``_result``): a new day
+        expires the waiting tickets the state still holds."""
+        assert self.state.setup is not None
+        if self.state.day != local_day(now, self.state.setup.utc_offset_minutes):
+            return None
+        return self.forecast.new_ticket(self.state, now, command.service_id, command.priority)
 
     def _commit(self, batch: list[_Pending], savepoint: Savepoint) -> list[list[StoredEvent]] | None:
         """Store the batch; on failure undo its decisions (``savepoint``) and return None: nothing happened."""
@@ -399,10 +432,15 @@ class OfficeService(StoreUpkeep):
         topic = topics.event_stream(self.office_id)
         return [Publish(topic, msg.encode(province_record(e))) for group in stored for e in group]
 
-    def _result(self, events: list[ev.Event]) -> dict[str, Any]:
+    def _result(self, events: list[ev.Event], prediction: Prediction | None, now: datetime) -> dict[str, Any]:
         result: dict[str, Any] = {"events": [type(e).__name__ for e in events]}
         for event in events:
             if isinstance(event, ev.TicketIssued):
+                if prediction is None:
+                    prediction = self.forecast.ticket(self.state, now, event.ticket_id)
+                assert self.state.setup is not None
+                if prediction is not None:
+                    result["forecast"] = forecast_json(prediction, now, self.state.setup)
                 result["ticket"] = {
                     "ticket_id": event.ticket_id,
                     "label": event.label,
@@ -410,7 +448,8 @@ class OfficeService(StoreUpkeep):
                     "service_id": event.service_id,
                     "priority": event.priority,
                     "day": event.day.isoformat(),
-                    "people_ahead": self.state.people_ahead(event.ticket_id),
+                    # In the engine's calling order across counters (priority policy included), not the line's.
+                    "people_ahead": prediction.position if prediction else self.state.people_ahead(event.ticket_id),
                 }
             elif isinstance(event, ev.TicketCalled | ev.TicketRecalled | ev.TicketRated | ev.TicketSkipped):
                 ticket = self.state.tickets.get(event.ticket_id)

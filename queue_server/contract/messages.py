@@ -53,6 +53,9 @@ class ErrorCode(StrEnum):
     """The server started read-only (its log holds an event it cannot replay): nothing was decided."""
     CLOCK_NOT_SYNCED = "clock_not_synced"
     """The server's clock is in doubt (before NTP, behind the last event, jumped): no ticket, no new day."""
+    AFTER_CLOSING = "after_closing"
+    """Capacity cut-off: the new ticket's predicted call is after closing; nothing stored; resend with
+    ``accept_late`` to take it anyway (docs/protocol.md)."""
 
 
 TRANSIENT_CODES = frozenset({ErrorCode.STORE_UNAVAILABLE.value, ErrorCode.READ_ONLY.value})
@@ -83,6 +86,8 @@ class IssueBody(_Body):
     priority: str | None = None
     display_name: MaskedName | None = None
     """The masked name read from an ID card ("Nguyễn V. A."), sent only if the office enables it."""
+    accept_late: bool = False
+    """The citizen takes the number although its predicted call is after closing (the capacity cut-off)."""
 
 
 class CounterBody(_Body):
@@ -119,7 +124,10 @@ RequestType = Literal[
 ]  # fmt: skip
 
 _BODIES: dict[str, tuple[type[_Body], Callable[[Any, str], cmd.Command]]] = {
-    "issue_ticket": (IssueBody, lambda b, d: cmd.IssueTicket(b.service_id, b.priority, d, b.display_name)),
+    "issue_ticket": (
+        IssueBody,
+        lambda b, d: cmd.IssueTicket(b.service_id, b.priority, d, b.display_name, b.accept_late),
+    ),
     "call_next": (CounterBody, lambda b, d: cmd.CallNext(b.counter_id)),
     "recall": (CounterBody, lambda b, d: cmd.Recall(b.counter_id)),
     "skip": (CounterBody, lambda b, d: cmd.SkipTicket(b.counter_id)),

@@ -25,6 +25,8 @@ class IssueTicket(Command):
     device_id: str | None = None
     display_name: str | None = None
     """A masked name ("Nguyễn V. A.") for the counter's own screen; checked by the contract, never a full name."""
+    accept_late: bool = False
+    """Read by the server's capacity cut-off (``queue_server.forecasting``), not by the engine."""
 
 
 @dataclass(frozen=True)

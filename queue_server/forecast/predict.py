@@ -29,6 +29,10 @@ from queue_server.forecast.service_times import MINIMUM_S, Sampler, ServiceTimes
 ISSUE_SAMPLES = 16
 """Runs for one new ticket on the issue path: enough for a normal fit's p10–p90 (see ``_prediction``) and
 within the issue path's 5 ms with 200 waiting."""
+ISSUE_STEPS = 3_200
+"""Calls simulated for one new ticket, over all its runs (about 2.5 ms): a longer line gets fewer runs (the
+normal fit needs few), so an issue's cost stays bounded when a burst leaves hundreds waiting."""
+MIN_SAMPLES = 4
 Z90 = statistics.NormalDist().inv_cdf(0.9)
 ALL_SAMPLES = 64
 
@@ -61,9 +65,11 @@ class _Compiled:
     whose history has them gets a line of its own for the run's future priority arrivals, a Poisson stream at
     the rate learned for this hour (``ServiceTimes.priority_rate``). Later normal tickets go behind: ignored."""
 
-    def __init__(self, state: QueueState, setup: OfficeSetup, times: ServiceTimes, now: datetime) -> None:
+    def __init__(
+        self, state: QueueState, setup: OfficeSetup, times: ServiceTimes, now: datetime, extra: Ticket | None
+    ) -> None:
         self.setup = setup
-        waiting = sorted(state.waiting.values(), key=lambda t: t.queue_key)
+        waiting = sorted([*state.waiting.values(), *([extra] if extra else [])], key=lambda t: t.queue_key)
         self.tickets: list[Ticket] = waiting
         self.index = {t.id: i for i, t in enumerate(waiting)}
         hour = times.local_hour(now)
@@ -217,11 +223,19 @@ def _quantiles(values: list[float]) -> tuple[float, float, float]:
 class Forecaster:
     """Forecasts for one state at one instant (build it after the state changes; it reads, never mutates)."""
 
-    def __init__(self, state: QueueState, times: ServiceTimes, now: datetime, closes_at: datetime | None = None):
+    def __init__(
+        self,
+        state: QueueState,
+        times: ServiceTimes,
+        now: datetime,
+        closes_at: datetime | None = None,
+        extra: Ticket | None = None,
+    ):
+        """``extra``: a ticket not in the state yet, forecast as if it were waiting (an issue not yet decided)."""
         if state.setup is None:
             raise ValueError("the office is not configured")
         self.now, self.closes_at = now, closes_at
-        self._compiled = _Compiled(state, state.setup, times, now)
+        self._compiled = _Compiled(state, state.setup, times, now, extra)
         self._seed = state.event_count
         self._positions: dict[int, int] | None = None
 
@@ -242,13 +256,15 @@ class Forecaster:
         ti = self._compiled.index.get(ticket_id)
         return None if ti is None else self._positions.get(ti)
 
-    def ticket(self, ticket_id: str, samples: int = ISSUE_SAMPLES) -> Prediction | None:
+    def ticket(self, ticket_id: str, samples: int | None = None) -> Prediction | None:
         """One ticket's forecast (the issue path): runs stop as soon as it is called. None if no open counter
         would ever call it (say its only counter is paused)."""
         c = self._compiled
         ti = c.index.get(ticket_id)
         if ti is None:
             return None
+        if samples is None:  # the issue path: a bounded number of steps, however long the line
+            samples = max(MIN_SAMPLES, min(ISSUE_SAMPLES, ISSUE_STEPS // max(1, ti + 1)))
         rng = random.Random(self._seed)
         found: list[float] = []
         places: list[int] = []

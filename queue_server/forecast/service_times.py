@@ -54,6 +54,9 @@ class ServiceTimes:
             times.observe(event)
         return times
 
+    def use_offset(self, utc_offset_minutes: int) -> None:
+        self.offset = timedelta(minutes=utc_offset_minutes)
+
     def observe(self, event: ev.Event) -> None:
         if isinstance(event, ev.OfficeConfigured):
             self.offset = timedelta(minutes=event.setup.utc_offset_minutes)
