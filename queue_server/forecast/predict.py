@@ -26,11 +26,11 @@ from queue_server.engine.setup import Counter, OfficeSetup
 from queue_server.engine.state import QueueState, Ticket, TicketStatus
 from queue_server.forecast.service_times import MINIMUM_S, Sampler, ServiceTimes
 
-ISSUE_SAMPLES = 16
+ISSUE_SAMPLES = 12
 """Runs for one new ticket on the issue path: enough for a normal fit's p10–p90 (see ``_prediction``) and
 within the issue path's 5 ms with 200 waiting."""
-ISSUE_STEPS = 3_200
-"""Calls simulated for one new ticket, over all its runs (about 2.5 ms): a longer line gets fewer runs (the
+ISSUE_STEPS = 2_400
+"""Calls simulated for one new ticket, over all its runs (about 2 ms): a longer line gets fewer runs (the
 normal fit needs few), so an issue's cost stays bounded when a burst leaves hundreds waiting."""
 MIN_SAMPLES = 4
 Z90 = statistics.NormalDist().inv_cdf(0.9)
