@@ -20,14 +20,13 @@ Printer status is checked before and after each print and every ``timing.printer
 kiosk's alarms (paper out, near end, offline, scanner lost) go to the server through ``link.set_alarms``.
 ID-card scans arrive on the scanner's thread through :meth:`KioskApp.scan` (see :mod:`kiosk.scan`).
 
-Estimated wait = ceil(people ahead x ``timing.avg_service_min`` / counters serving the field), where "counters
-serving" are those the office config assigns to the field (the kiosk does not yet know which are staffed).
+The estimated wait is the server's forecast from the reply (``kiosk/wait_forecast.py``): the engine's calling
+rule run forward over the counters open now, printed as a range with the expected call time in office time.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import queue
 import time
 from collections.abc import Callable
@@ -46,6 +45,7 @@ from kiosk.catalogue import Catalogue
 from kiosk.config import KioskConfig, OfficeInfo, in_office_time
 from kiosk.screens.base import GAP, HEADER_H, MARGIN, TOUCH_MIN, YELLOW, Button, Label, Screen, Widget, draw, font
 from kiosk.ticket import TicketView
+from kiosk.wait_forecast import wait_forecast
 from queue_server.contract.masked_name import is_masked_name
 
 logger = logging.getLogger(__name__)
@@ -201,14 +201,14 @@ class KioskApp(Callbacks):
         service = self.office.service(service_id)
         counters = self.office.counters_for(service_id)
         ahead = int(ticket.get("people_ahead") or 0)
-        wait = math.ceil(ahead * self.config.timing.avg_service_min / max(1, len(counters)))
+        wait = wait_forecast(reply["result"].get("forecast"), self.office.utc_offset_minutes)
         view = TicketView.from_reply(
             ticket,
             office_name=self.office.name,
             field_name=service.name_vi if service else service_id,
             counters=tuple(c.name or f"Quầy {c.number}" for c in counters),
             issued_at=in_office_time(self.clock.now(), self.office.utc_offset_minutes),
-            estimated_wait_min=wait if ahead else None,  # nobody ahead: no "about 0 minutes"
+            wait=wait if ahead and wait is not None and wait.high_min > 0 else None,  # no "about 0 minutes"
         )
         self.printer_watch.printer = self.printer  # tests and the tour swap printers
         error = self.printer_watch.print(view, base_url=self.config.printer.base_url, width=self.config.printer.width)

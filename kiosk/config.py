@@ -71,7 +71,8 @@ class TimingSection(_Strict):
     ticket_screen_s: float = Field(default=10.0, gt=0)
     """How long the ticket stays on screen after printing (twice as long when printing failed)."""
     avg_service_min: float = Field(default=8.0, gt=0)
-    """Average minutes per citizen at one counter, for the estimated wait."""
+    """No longer read: the ticket's wait is the server's forecast (``kiosk/wait_forecast.py``); kept so that
+    existing kiosk config files still load."""
     request_timeout_s: float = Field(default=8.0, gt=0)
     """How long a citizen waits for a ticket before "Hệ thống đang kết nối lại..."; also the request's time to
     live: after it the kiosk never sends it again (see docs/kiosk.md, "Late replies")."""

@@ -24,6 +24,8 @@ from urllib.parse import quote
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
+from kiosk.wait_forecast import WaitForecast, printed_line
+
 logger = logging.getLogger(__name__)
 
 WIDTH_80MM = 576
@@ -51,7 +53,8 @@ class TicketView:
     counters: tuple[str, ...]
     issued_at: datetime
     people_ahead: int
-    estimated_wait_min: int | None = None
+    wait: WaitForecast | None = None
+    """The server's forecast; None when it sent none, or nobody is ahead (no "about 0 minutes")."""
     priority: bool = False
 
     @classmethod
@@ -63,7 +66,7 @@ class TicketView:
         field_name: str,
         counters: tuple[str, ...],
         issued_at: datetime,
-        estimated_wait_min: int | None = None,
+        wait: WaitForecast | None = None,
     ) -> TicketView:
         """Build the view from ``result.ticket`` of the server's ``issue_ticket`` reply (see DeviceLink.request)."""
         return cls(
@@ -74,7 +77,7 @@ class TicketView:
             counters=counters,
             issued_at=issued_at,
             people_ahead=int(ticket.get("people_ahead") or 0),
-            estimated_wait_min=estimated_wait_min,
+            wait=wait,
             priority=bool(ticket.get("priority")),
         )
 
@@ -201,8 +204,8 @@ def render_ticket(
         pen.text("Mời đến: " + ", ".join(view.counters), 0.048)
     pen.rule()
     pen.text(f"Số người đang chờ trước bạn: {view.people_ahead}", 0.042)
-    if view.estimated_wait_min is not None:
-        pen.text(f"Thời gian chờ dự kiến: khoảng {view.estimated_wait_min} phút", 0.042)
+    if view.wait is not None:
+        pen.text(printed_line(view.wait), 0.042)
     pen.text(f"Thời gian in vé: {view.issued_at:%d/%m/%Y - %H:%M:%S}", 0.038)
     pen.paste(qr_image(ticket_url(base_url, view.ticket_id), pen.px(0.36)))
     pen.text("Quét mã để theo dõi lượt của bạn", 0.036)

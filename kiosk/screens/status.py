@@ -50,8 +50,12 @@ class TicketScreen(Screen):
             counters = [c.replace("Quầy", _("Quầy")) for c in view.counters]
             lines.append(_("Mời đến: {counters}").format(counters=", ".join(counters)))
         lines.append(_("Số người đang chờ trước bạn: {n}").format(n=view.people_ahead))
-        if view.estimated_wait_min is not None:
-            lines.append(_("Thời gian chờ dự kiến: khoảng {n} phút").format(n=view.estimated_wait_min))
+        if view.wait is not None:
+            lines.append(
+                _("Thời gian chờ dự kiến: khoảng {n} phút (dự kiến gọi lúc {at})").format(
+                    n=view.wait.minutes(), at=f"{view.wait.call_at:%H:%M}"
+                )
+            )
         return lines
 
     def notice(self) -> str:

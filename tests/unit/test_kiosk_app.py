@@ -58,7 +58,11 @@ class FakeLink:
         n = len(self.requests)
         ticket = {"ticket_id": f"t{n}", "label": f"A{n:03d}", "number": n, "service_id": body["service_id"],
                   "priority": body["priority"], "day": "2026-11-23", "people_ahead": 5}  # fmt: skip
-        return {"v": 1, "id": f"r{n}", "ok": True, "result": {"ticket": ticket}}
+        # The server's forecast, in UTC here: the kiosk shows it on the office's clock (UTC+7).
+        forecast = {"position": 5, "wait_minutes": {"low": 25, "high": 35}, "call_at": "2026-11-23T02:40:00+00:00",
+                    "call_at_low": "2026-11-23T02:35:00+00:00", "call_at_high": "2026-11-23T02:45:00+00:00",
+                    "after_closing": False}  # fmt: skip
+        return {"v": 1, "id": f"r{n}", "ok": True, "result": {"ticket": ticket, "forecast": forecast}}
 
 
 class FakeClock:
@@ -138,7 +142,7 @@ def test_tapping_a_field_issues_prints_and_shows_the_ticket_then_returns_home(pg
     assert link.requests == [("issue_ticket", {"service_id": "ho-tich", "priority": None})]
     assert app.screen.name == "ticket" and "A001" in app.texts()
     assert "Mời đến: Quầy 1, Quầy 2" in app.texts() and "Số người đang chờ trước bạn: 5" in app.texts()
-    assert "Thời gian chờ dự kiến: khoảng 15 phút" in app.texts()  # ceil(5 x 6 min / 2 counters)
+    assert "Thời gian chờ dự kiến: khoảng 25–35 phút (dự kiến gọi lúc 09:40)" in app.texts()  # office time
     printed = app.printer.escpos.output
     assert b"\x1dv0" in printed and b"\x1dV" in printed  # raster image, then cut
     app.clock.t += 10

@@ -23,6 +23,7 @@ from kiosk.ticket import (
     render_ticket,
     ticket_url,
 )
+from kiosk.wait_forecast import WaitForecast
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 BASE_URL = "http://motcua.local"
@@ -34,7 +35,7 @@ VIEW = TicketView(
     counters=("Quầy 1", "Quầy 2"),
     issued_at=datetime(2026, 11, 23, 8, 5, 12),
     people_ahead=3,
-    estimated_wait_min=15,
+    wait=WaitForecast(25, 35, datetime(2026, 11, 23, 9, 40)),
     priority=True,
 )
 VIETNAMESE = "ăâđêôơưĂÂĐÊÔƠƯàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵỆỬỠẪ"
@@ -126,3 +127,15 @@ _ARGS: dict[str, Any] = {
     "counters": (),
     "issued_at": datetime(2026, 1, 1),
 }
+
+
+def test_the_servers_forecast_is_read_in_office_time_and_a_malformed_one_is_left_out() -> None:
+    from kiosk.wait_forecast import printed_line, wait_forecast
+
+    good = {"wait_minutes": {"low": 25, "high": 35}, "call_at": "2026-11-23T02:40:00+00:00"}
+    forecast = wait_forecast(good, 420)
+    assert forecast is not None and f"{forecast.call_at:%H:%M}" == "09:40"  # a Pi on UTC prints office time
+    assert printed_line(forecast) == "Thời gian chờ dự kiến: khoảng 25–35 phút (dự kiến gọi lúc 09:40)"
+    for bad in (None, {}, {**good, "wait_minutes": {"low": "25", "high": 35}}, {**good, "call_at": "9h40"},
+                {**good, "wait_minutes": {"low": True, "high": 35}}):  # fmt: skip
+        assert wait_forecast(bad, 420) is None
