@@ -248,6 +248,20 @@ class LiveOffice:
             self._catch_up()
             return self._all_forecasts(self._state())
 
+    def upcoming(self, limit: int) -> list[tuple[str, str, bool, Prediction]]:
+        """(label, service id, priority?, forecast) of the next ``limit`` calls the forecast sees, soonest first:
+        what ``/live`` lists (nothing personal)."""
+        with self._changed:
+            self._catch_up()
+            state = self._state()
+            found = self._all_forecasts(state)
+            rows = [
+                (ticket.label, ticket.service_id, ticket.priority is not None, prediction)
+                for ticket_id, prediction in found.items()
+                if (ticket := state.tickets.get(ticket_id)) is not None
+            ]
+        return sorted(rows, key=lambda r: (r[3].median, r[3].position))[:limit]
+
     def _all_forecasts(self, state: QueueState) -> dict[str, Prediction]:
         if state.setup is None or not state.waiting:
             return {}

@@ -24,6 +24,8 @@ from queue_server.web.users import Role
 
 bp = Blueprint("live", __name__, url_prefix="/live")
 RECONNECT_MS = 2_000
+UPCOMING_SHOWN = 15
+"""Waiting tickets listed with their forecast on /live, soonest first."""
 """Browsers reconnect this soon after a stream ends (each ends after ``LIVE_STREAM_SECONDS``)."""
 BUSY_RETRY_MS = 20_000
 """Over the stream cap, a client gets one update and comes back this much later: polling, not starving."""
@@ -113,6 +115,7 @@ def render_panel(snapshot: OfficeSnapshot) -> str:
         service_names={s.id: (s.name_en if english and s.name_en else s.name_vi) for s in setup.services},
         staff_names={s.id: s.name for s in setup.staff},
         local_time=lambda at: (at + timedelta(minutes=setup.utc_offset_minutes)).strftime("%H:%M"),
+        upcoming=get_live().upcoming(UPCOMING_SHOWN),
     )
 
 

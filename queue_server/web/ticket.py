@@ -11,9 +11,11 @@ Polling stops once the visit is over.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
+from datetime import timedelta
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask.typing import ResponseReturnValue
@@ -60,10 +62,23 @@ def _part(ticket: TicketView) -> str:
     return render_template(
         "ticket_part.html",
         ticket=ticket,
+        forecast=_forecast(ticket, setup.utc_offset_minutes),
         final=ticket.status in FINAL,
         counter=next((c for c in setup.counters if c.id == ticket.counter_id), None),
         service=next((s for s in setup.services if s.id == ticket.service_id), None),
     )
+
+
+def _forecast(ticket: TicketView, utc_offset_minutes: int) -> dict[str, object] | None:
+    """The forecast as the page words it: minutes from now, the expected call on the office's clock."""
+    prediction = ticket.forecast
+    if prediction is None or ticket.status != "waiting":
+        return None
+    now = get_live().now()
+    low = max(0, math.floor((prediction.low - now).total_seconds() / 60))
+    high = max(low, math.ceil((prediction.high - now).total_seconds() / 60))
+    at = prediction.median + timedelta(minutes=utc_offset_minutes)
+    return {"low": low, "high": high, "at": f"{at:%H:%M}", "after_closing": prediction.after_closing}
 
 
 @bp.route("/<ticket_id>")
