@@ -53,7 +53,7 @@ def test_the_console_queue_and_live_show_each_waiting_tickets_expected_call(
     urgent = _issue(office, priority="elderly_60")["ticket"]["label"]  # type: ignore[index]
     login(clocked, "lan")
     queue = QUEUED.findall(clocked.get("/console").get_data(as_text=True))
-    assert [label for label, _ in queue][:3] == labels[:2] + [urgent]  # the engine's order: two normals, then 60+
+    assert [label for label, _ in queue][:3] == [*labels[:2], urgent]  # the engine's order: two normals, then 60+
     times = []
     for _, item in queue:
         match = re.search(r"Dự kiến gọi lúc (\d\d:\d\d) \((\d\d:\d\d)–(\d\d:\d\d)\)", item)
