@@ -286,6 +286,7 @@ class OfficeServer:
             counter_devices=self.counter_devices,
             health=store_health(settings, self.store),
             wal_checkpoint_seconds=settings.store.wal_checkpoint_minutes * 60.0,
+            forecast=settings.forecast.policy(),
         )
         initial = service.start()
         self.service = service

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from queue_server import logs
+from queue_server import forecast_cli, logs
 from queue_server.config import ConfigError, Settings, load_settings, show
 
 
@@ -341,6 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--format", choices=["text", "xlsx", "pdf", "csv"], default="text", help="report format")
     stats.add_argument("--output", "-o", default=None, help="file to write (needed for xlsx and pdf)")
     stats.set_defaults(func=cmd_stats)
+    forecast_cli.add_parser(sub)
     bench = sub.add_parser("bench", help="benchmarks through real Mosquitto; prints a table")
     bench.add_argument("--quick", action="store_true", help="fewer requests (a smoke run)")
     bench.set_defaults(func=cmd_bench)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
+from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,6 +27,7 @@ from queue_server.engine.setup import (
     Staff,
     setup_problems,
 )
+from queue_server.forecasting import ForecastPolicy
 from queue_server.web_protection import WebProtection
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
@@ -242,6 +244,19 @@ class ClockSection(Strict):
     """A step of the clock larger than this is logged, alarmed on /live, and never starts a day by itself."""
 
 
+class ForecastSection(Strict):
+    """The wait forecast's server-side settings (``queue_server.forecasting``)."""
+
+    cutoff: bool = False
+    """Capacity cut-off: refuse a ticket predicted to be called after closing unless the kiosk accepts it."""
+    closing_time: str = Field(default="17:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    """Local closing time (HH:MM), used while the office setup has no opening hours."""
+
+    def policy(self) -> ForecastPolicy:
+        hour, minute = (int(part) for part in self.closing_time.split(":"))
+        return ForecastPolicy(cutoff=self.cutoff, closing_time=time(hour, minute))
+
+
 class WebSection(WebProtection):
     enabled: bool = True
     host: str = "127.0.0.1"
@@ -283,6 +298,7 @@ class Settings(EnvOverFileSettings):
     limits: LimitsSection = LimitsSection()
     clock: ClockSection = ClockSection()
     targets: TargetsSection = TargetsSection()
+    forecast: ForecastSection = ForecastSection()
 
     @model_validator(mode="after")
     def _engine_accepts_setup(self) -> Settings:
