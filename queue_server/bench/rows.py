@@ -69,4 +69,12 @@ def province_rows(scale: float) -> list[BenchRow]:
 
 
 def device_and_web_rows(scale: float) -> list[BenchRow]:
-    return [*kiosk_rows(scale), *counter_rows(scale), *statistics_rows(scale), *province_rows(scale)]
+    from queue_server.bench.forecast import forecast_rows
+
+    return [
+        *kiosk_rows(scale),
+        *counter_rows(scale),
+        *statistics_rows(scale),
+        *province_rows(scale),
+        *forecast_rows(scale),
+    ]
