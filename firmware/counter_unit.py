@@ -32,20 +32,12 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from firmware.transfer import TransferChoice, TransferChooser
+from queue_server.contract.link import Link
 
 logger = logging.getLogger(__name__)
 STAFF_REQUESTS = {"next": "call_next", "recall": "recall", "skip": "skip", "transfer_hold": "transfer"}
 """Button name -> request type; "pause" becomes "pause" or "resume" from the counter's state; a short press of
 "transfer" only chooses the target (no request)."""
-
-
-class Link(Protocol):
-    @property
-    def connected(self) -> bool: ...
-
-    def submit(
-        self, request_type: str, body: dict[str, Any], request_id: str | None = None, *, ttl: float | None = None
-    ) -> str: ...
 
 
 class Panel(Protocol):

@@ -147,7 +147,7 @@ def _counter_config(
 
 
 def _link_config(settings: Settings, device_id: str, password: str, out_dir: Path) -> Any:
-    from firmware.device_config import LinkConfig
+    from queue_server.contract.link_config import LinkConfig
 
     secrets = out_dir / "secrets"
     secrets.mkdir(mode=0o700, exist_ok=True)

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 import pygame
 
@@ -46,22 +46,12 @@ from kiosk.catalogue import Catalogue
 from kiosk.config import KioskConfig, OfficeInfo, in_office_time
 from kiosk.screens.base import GAP, HEADER_H, MARGIN, TOUCH_MIN, YELLOW, Button, Label, Screen, Widget, draw, font
 from kiosk.ticket import TicketView
+from queue_server.contract.link import Link
 from queue_server.contract.masked_name import is_masked_name
 
 logger = logging.getLogger(__name__)
 OFFLINE_HOLD_SECONDS = 5.0
 """After a request timed out, "reconnecting" stays this long even if the link says it is up."""
-
-
-class Link(Protocol):
-    on_state: Callable[[str, dict[str, Any]], None] | None
-
-    @property
-    def connected(self) -> bool: ...
-
-    def request(
-        self, request_type: str, body: dict[str, Any], timeout: float = ..., *, ttl: float | None = ...
-    ) -> dict[str, Any] | None: ...
 
 
 class Clock(Protocol):

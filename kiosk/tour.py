@@ -37,6 +37,11 @@ class DemoLink:
         self.on_state: Any = None
         self.connected = True
 
+    def submit(
+        self, request_type: str, body: dict[str, Any], request_id: str | None = None, *, ttl: float | None = None
+    ) -> str:
+        raise NotImplementedError("the screenshot tour only issues tickets, through request()")
+
     def request(
         self, request_type: str, body: dict[str, Any], timeout: float = 10.0, *, ttl: float | None = None
     ) -> dict[str, Any] | None:

@@ -19,7 +19,7 @@ from queue_server import logs
 from queue_server.app import OfficeServer, open_store
 from queue_server.brokers.credentials import hash_password, new_password
 from queue_server.config import Settings, load_settings
-from queue_server.mqtt.device_link import DeviceLink
+from queue_server.contract.device_link import DeviceLink
 from queue_server.store.devices import DeviceRegistry
 
 logger = logging.getLogger("motcua.demo")

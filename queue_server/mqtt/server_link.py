@@ -21,8 +21,8 @@ from queue_server.admission import AdmissionGate
 from queue_server.audited import Audited
 from queue_server.contract import topics
 from queue_server.contract.messages import encode
+from queue_server.contract.mqtt_client import make_client
 from queue_server.engine.commands import Command
-from queue_server.mqtt.client import make_client
 from queue_server.mqtt.queued_client import STOP, QueuedClient
 from queue_server.service import OfficeService, Publish
 from queue_server.store.health import ServerReadOnly, StoreUnavailable

@@ -26,8 +26,8 @@ from queue_server.contract.messages import (
     device_status_payload,
     encode,
 )
-from queue_server.mqtt.client import make_client
-from queue_server.mqtt.outbox import Outbox
+from queue_server.contract.mqtt_client import make_client
+from queue_server.contract.outbox import Outbox
 
 logger = logging.getLogger(__name__)
 Reply = dict[str, Any]
