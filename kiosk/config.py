@@ -39,11 +39,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kiosk.text import nfc
+from queue_server.contract.errors import MotcuaError
 from queue_server.contract.link_config import LinkConfig
 from queue_server.engine.setup import DEFAULT_PRIORITY_CATEGORIES, Counter
 
 
-class KioskConfigError(Exception):
+class KioskConfigError(MotcuaError):
     """The kiosk config file is unreadable or invalid; the message says where and why."""
 
 

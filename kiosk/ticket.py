@@ -24,6 +24,8 @@ from urllib.parse import quote
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
+from queue_server.contract.errors import MotcuaError
+
 logger = logging.getLogger(__name__)
 
 WIDTH_80MM = 576
@@ -36,7 +38,7 @@ FONT_DIRS = (
 REGULAR, BOLD = "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"
 
 
-class FontMissingError(RuntimeError):
+class FontMissingError(MotcuaError, RuntimeError):
     """No font with Vietnamese coverage was found; the message says which package to install."""
 
 

@@ -21,9 +21,11 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from queue_server.admission import request_id_of
+from queue_server.admission_commands import to_command
 from queue_server.audited import Audited
 from queue_server.contract import messages as msg
 from queue_server.contract import topics
+from queue_server.contract.permissions import BOUND_TO_A_COUNTER, may_send
 from queue_server.engine import commands as cmd
 from queue_server.engine import events as ev
 from queue_server.engine.decide import decide, local_day
@@ -295,7 +297,7 @@ class OfficeService(StoreUpkeep):
                 raise msg.ContractError(msg.ErrorCode.UNKNOWN_DEVICE, "device not registered or revoked")
             envelope, body = msg.parse_request(payload, self.max_payload_bytes)
             self._authorise(device, envelope, body)
-            command = msg.to_command(envelope, body, device_id)
+            command = to_command(envelope, body, device_id)
             self._check_clock(command, envelope.id)
             return device, envelope, command
         except msg.ContractError as exc:
@@ -335,13 +337,12 @@ class OfficeService(StoreUpkeep):
 
     @staticmethod
     def _authorise(device: DeviceInfo, envelope: msg.RequestEnvelope, body: Any) -> None:
-        allowed = {"kiosk": msg.KIOSK_TYPES, "counter": msg.COUNTER_TYPES, "console": msg.ALL_TYPES}
-        if envelope.type not in allowed.get(device.kind, frozenset()):
+        if not may_send(device.kind, envelope.type):
             raise msg.ContractError(
                 msg.ErrorCode.FORBIDDEN, f"a {device.kind} may not send {envelope.type}", envelope.id
             )
         counter = msg.counter_of(body)
-        if device.kind == "counter" and counter is not None and counter != device.counter_id:
+        if device.kind in BOUND_TO_A_COUNTER and counter is not None and counter != device.counter_id:
             raise msg.ContractError(
                 msg.ErrorCode.FORBIDDEN, f"this device belongs to counter {device.counter_id}", envelope.id
             )

@@ -13,7 +13,8 @@ from gpiozero.pins.mock import MockFactory
 from firmware.counter_unit import CounterUnit
 from hardware.gpio_buttons import GpioCounterPanel
 from hardware.gpio_pinmap import PINMAPS, load_pinmap
-from queue_server.contract.messages import COUNTER_TYPES, SCHEMA_VERSION, parse_request
+from queue_server.contract.messages import SCHEMA_VERSION, parse_request
+from queue_server.contract.permissions import MAY_SEND, DeviceKind
 
 PINMAP = load_pinmap(PINMAPS / "rpi-4b-counter.toml")
 
@@ -32,7 +33,7 @@ class FakeLink:
         assert request_id is not None
         payload = json.dumps({"v": SCHEMA_VERSION, "id": request_id, "type": request_type, "body": body})
         envelope, _ = parse_request(payload.encode(), 4096)
-        assert envelope.type in COUNTER_TYPES
+        assert envelope.type in MAY_SEND[DeviceKind.COUNTER]
         self.sent.append((request_type, body, request_id))
         self.ttls[request_type] = ttl
         return request_id
