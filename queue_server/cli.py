@@ -251,7 +251,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from queue_server.demo import run_demo
+    from queue_server.demo.office import run_demo
 
     return run_demo(args.config, seconds=args.seconds)
 

@@ -15,7 +15,7 @@ of "next" (one at a time, the previous call fully spoken) three times are taken 
 
 Example (what the lead wires into ``queue_server/bench/run.py``)::
 
-    from firmware.bench import bench_rows
+    from queue_server.bench.counter_unit import bench_rows
     rows += [Row(*r) for r in bench_rows(presses=100)]
 """
 

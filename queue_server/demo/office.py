@@ -143,7 +143,7 @@ def _counter(link: DeviceLink, counter_id: str, number: int, stop: threading.Eve
 def _counter_units(
     settings: Settings, devices: dict[str, dict[str, Any]], stop: threading.Event, out_dir: Path, count: int
 ) -> None:
-    from firmware.demo import run_counters
+    from queue_server.demo.counters import run_counters
 
     outputs = run_counters(settings, devices, stop, out_dir, counters=count)
     logger.info(
@@ -174,7 +174,7 @@ def run_demo(config: Path | None, seconds: float | None = None) -> int:
         links.append(kiosk)
         threads.append(threading.Thread(target=_kiosk, args=(settings, kiosk, stop), daemon=True))
         # The first counters are full counter units on simulated GPIO buttons, with their displays, the hall
-        # board and its voice (firmware.demo); any further counter is a plain simulated device.
+        # board and its voice (queue_server.demo.counters); any further counter is a plain simulated device.
         simulated_units = min(SIMULATED_COUNTER_UNITS, len(settings.counters))
         threads.append(
             threading.Thread(
