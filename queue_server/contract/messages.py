@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -192,20 +191,6 @@ def counter_of(body: RequestBody) -> str | None:
     return body.counter_id if isinstance(body, CounterBody) else None
 
 
-def ok_reply(request_id: str, result: dict[str, Any], at: str) -> dict[str, Any]:
-    return {"v": SCHEMA_VERSION, "id": request_id, "ok": True, "result": result, "at": at}
-
-
-def error_reply(request_id: str | None, code: str, message: str, at: str) -> dict[str, Any]:
-    return {
-        "v": SCHEMA_VERSION,
-        "id": request_id,
-        "ok": False,
-        "error": {"code": code, "message": message},
-        "at": at,
-    }
-
-
 def encode(message: dict[str, Any]) -> bytes:
     return json.dumps(message, ensure_ascii=False, separators=(",", ":")).encode()
 
@@ -220,27 +205,3 @@ class AlarmCode(StrEnum):
     DISPLAY_ERROR = "display_error"
     AUDIO_ERROR = "audio_error"
     SCANNER_ERROR = "scanner_error"
-
-
-class DeviceStatus(BaseModel):
-    """A device's retained status: online or not, and its current alarms (empty when all is well)."""
-
-    model_config = ConfigDict(extra="ignore")
-    v: int = SCHEMA_VERSION
-    online: bool
-    alarms: list[AlarmCode] = []
-
-
-def device_status_payload(online: bool, alarms: Iterable[AlarmCode | str] = ()) -> bytes:
-    codes = sorted({AlarmCode(a).value for a in alarms})
-    return json.dumps({"v": SCHEMA_VERSION, "online": online, "alarms": codes}).encode()
-
-
-def parse_device_status(payload: bytes) -> DeviceStatus:
-    """The status a device published; raises ``ContractError`` on anything malformed (unknown alarm codes too)."""
-    if len(payload) > 4096:
-        raise ContractError(ErrorCode.TOO_LARGE, "status payload too large")
-    try:
-        return DeviceStatus.model_validate_json(payload)
-    except ValidationError as exc:
-        raise ContractError(ErrorCode.MALFORMED, f"bad device status: {exc.errors()[0]['msg']}") from None
