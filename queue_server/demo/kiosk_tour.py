@@ -108,7 +108,7 @@ def screenshot_tour(directory: Path, base: KioskConfig | None = None) -> list[Pa
                 app.save_png(str(path))
                 written.append(path)
 
-            app.on_state(f"motcua/v1/{settings.office.id}/state/waiting", {"waiting": {"ho-tich": 3, "dat-dai": 1}})
+            app.on_state(topics.waiting_state(settings.office.id), {"waiting": {"ho-tich": 3, "dat-dai": 1}})
             app.update()
             shot("home")
             app.scan(GARBLED_SCAN)
