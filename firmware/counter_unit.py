@@ -181,7 +181,7 @@ class CounterUnit:
         """Retained ``state/counters/{id}``: who is being served, paused or not; ``server/status``: online."""
         if topic == self.server_topic:
             with self._lock:
-                self._server_online = _online(data)
+                self._server_online = ServerStatus.says_online(data)
                 self.panel.set_status(self.online)
                 if not self._server_online:
                     self._cancel_transfer("server offline")
@@ -287,11 +287,3 @@ class CounterUnit:
 
     def _new_id(self) -> str:
         return f"{self.device_id}-{uuid.uuid4().hex[:20]}"
-
-
-def _online(data: dict[str, Any]) -> bool:
-    """What ``server/status`` says; an unreadable status counts as offline (nothing is vouched for)."""
-    try:
-        return ServerStatus.parse(data).online
-    except ContractError:
-        return False

@@ -125,6 +125,14 @@ class ServerStatus(Payload):
     reason: str | None = _omitted_if_none()
     at: str | None = _omitted_if_none()
 
+    @classmethod
+    def says_online(cls, data: bytes | Mapping[str, Any]) -> bool:
+        """What a device shows: online only if a readable status says so (nothing is vouched for otherwise)."""
+        try:
+            return cls.parse(data).online
+        except ContractError:
+            return False
+
 
 class DeviceStatus(Payload):
     """A device's retained ``dev/{device}/status``: online or not, and its current alarms (empty when all is

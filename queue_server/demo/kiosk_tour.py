@@ -85,6 +85,7 @@ def screenshot_tour(directory: Path, base: KioskConfig | None = None) -> list[Pa
     from kiosk.app import KioskApp, SystemClock
     from kiosk.catalogue import load_catalogue
     from queue_server.config import load_settings
+    from queue_server.contract import topics
 
     directory.mkdir(parents=True, exist_ok=True)
     settings = load_settings(base.office_config if base else None)
