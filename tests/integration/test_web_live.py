@@ -172,8 +172,8 @@ def test_device_alarms_and_offline_devices_in_vietnamese(
         for _ in range(3):
             live.device_status("kiosk-01", "kiosk", b'{"v":1,"online":true,"alarms":["on_fire"]}', now)
     assert [r.getMessage() for r in caplog.records if "kiosk-01" in r.getMessage()] == [
-        "device=kiosk-01 sent a malformed status, previous one kept: bad device status: "
-        + caplog.records[0].getMessage().split("bad device status: ")[1]
+        "device=kiosk-01 sent a malformed status, previous one kept: bad DeviceStatus: "
+        + caplog.records[0].getMessage().split("bad DeviceStatus: ")[1]
     ]
     assert "Máy in hết giấy" in text_of(client.get("/live").get_data(as_text=True), "alarms")  # kept
     live.device_status("kiosk-01", "kiosk", DeviceStatus.of(True).encode(), now)
