@@ -87,7 +87,7 @@ class DeviceLink:
             device_id,  # the brokers use the username as client id anyway: say so
             device_id,
             password,
-            will_topic=topics.device_status(office_id, device_id),
+            will=(topics.device_status(office_id, device_id), DeviceStatus.of(False).encode()),
             ca_file=ca_file,
         )
         self._client.on_connect = self._on_connect
