@@ -19,13 +19,7 @@ from typing import Any
 import paho.mqtt.client as mqtt
 
 from queue_server.contract import topics
-from queue_server.contract.messages import (
-    SCHEMA_VERSION,
-    TRANSIENT_CODES,
-    AlarmCode,
-    ContractError,
-    encode,
-)
+from queue_server.contract.messages import TRANSIENT_CODES, AlarmCode, ContractError, encode_request
 from queue_server.contract.mqtt_client import make_client
 from queue_server.contract.outbox import Outbox
 from queue_server.contract.payloads import EXPIRED, DeviceStatus, Reply
@@ -167,15 +161,7 @@ class DeviceLink:
         the link fell must not call somebody minutes later. Tickets and ratings have no ttl: they are never lost.
         """
         request_id = request_id or f"{self.device_id}-{uuid.uuid4().hex[:20]}"
-        payload = encode(
-            {
-                "v": SCHEMA_VERSION,
-                "id": request_id,
-                "type": request_type,
-                "body": body,
-                "sent_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            }
-        )
+        payload = encode_request(request_id, request_type, body, datetime.now(UTC).isoformat(timespec="seconds"))
         if len(payload) > MAX_REQUEST_BYTES:
             # The server would answer "too_large" without an id, and the outbox would resend it forever.
             raise ValueError(f"request of {len(payload)} bytes is over the {MAX_REQUEST_BYTES}-byte limit")

@@ -186,6 +186,15 @@ def parse_request(payload: bytes, max_bytes: int) -> tuple[RequestEnvelope, Requ
     return envelope, body
 
 
+def encode_request(request_id: str, request_type: str, body: dict[str, Any], sent_at: str | None = None) -> bytes:
+    """A request's payload, as ``parse_request`` reads it back. Not validated here: what to refuse is the
+    server's to say (a test may send what a broken device would)."""
+    envelope: dict[str, Any] = {"v": SCHEMA_VERSION, "id": request_id, "type": request_type, "body": body}
+    if sent_at is not None:
+        envelope["sent_at"] = sent_at
+    return encode(envelope)
+
+
 def counter_of(body: RequestBody) -> str | None:
     """The counter a request acts on, for the per-device permission check."""
     return body.counter_id if isinstance(body, CounterBody) else None

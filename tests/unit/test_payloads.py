@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from queue_server.contract.messages import AlarmCode, ContractError, ErrorCode
+from queue_server.contract.messages import AlarmCode, ContractError, ErrorCode, IssueBody, encode_request, parse_request
 from queue_server.contract.payloads import (
     EXPIRED,
     BoardCall,
@@ -122,3 +122,14 @@ def test_the_protocol_docs_reply_examples_parse() -> None:
     for example in examples:
         reply = Reply.parse(example)
         assert reply.ok == example["ok"] and reply.payload() == example
+
+
+def test_an_encoded_request_is_what_the_server_parses() -> None:
+    payload = encode_request("kiosk-01-0001", "issue_ticket", {"service_id": "ho-tich"}, "2026-11-23T08:00:00+07:00")
+    envelope, body = parse_request(payload, max_bytes=4096)
+    assert (envelope.id, envelope.type, envelope.sent_at) == (
+        "kiosk-01-0001",
+        "issue_ticket",
+        "2026-11-23T08:00:00+07:00",
+    )
+    assert body == IssueBody(service_id="ho-tich")
