@@ -133,3 +133,15 @@ def test_an_encoded_request_is_what_the_server_parses() -> None:
         "2026-11-23T08:00:00+07:00",
     )
     assert body == IssueBody(service_id="ho-tich")
+
+
+def test_the_protocol_docs_status_examples_are_what_the_models_encode() -> None:
+    _, _, section = DOC.read_text().partition("\n## Device status and server status\n")
+    rows = [line for line in section.split("\n## ", 1)[0].splitlines() if line.startswith("| `")]
+    models = {"`dev/{device}/status`": DeviceStatus, "`server/status`": ServerStatus}
+    assert {row.split("|")[1].strip() for row in rows} == set(models)
+    for row in rows:
+        topic, *examples = (cell.strip() for cell in row.strip("|").split("|"))
+        for example in examples:
+            data = json.loads(example.strip("`"))
+            assert models[topic].parse(data).encode() == example.strip("`").encode()
