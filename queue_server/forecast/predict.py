@@ -20,6 +20,7 @@ import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from operator import attrgetter
 
 from queue_server.engine.calling import serves, takes_priority
 from queue_server.engine.setup import Counter, OfficeSetup
@@ -29,10 +30,12 @@ from queue_server.forecast.service_times import MINIMUM_S, Sampler, ServiceTimes
 ISSUE_SAMPLES = 12
 """Runs for one new ticket on the issue path: enough for a normal fit's p10–p90 (see ``_prediction``) and
 within the issue path's 5 ms with 200 waiting."""
-ISSUE_STEPS = 2_400
-"""Calls simulated for one new ticket, over all its runs (about 2 ms): a longer line gets fewer runs (the
+ISSUE_STEPS = 1_800
+"""Calls simulated for one new ticket, over all its runs (about 1 ms): a longer line gets fewer runs (the
 normal fit needs few), so an issue's cost stays bounded when a burst leaves hundreds waiting."""
 MIN_SAMPLES = 4
+MAX_RUN_CALLS = 150
+"""A run for a ticket deeper than this stops after this many calls and extrapolates (``extrapolated``)."""
 Z90 = statistics.NormalDist().inv_cdf(0.9)
 ALL_SAMPLES = 64
 
@@ -69,19 +72,22 @@ class _Compiled:
         self, state: QueueState, setup: OfficeSetup, times: ServiceTimes, now: datetime, extra: Ticket | None
     ) -> None:
         self.setup = setup
-        waiting = sorted([*state.waiting.values(), *([extra] if extra else [])], key=lambda t: t.queue_key)
+        waiting = sorted([*state.waiting.values(), *([extra] if extra else [])], key=attrgetter("queue_key"))
         self.tickets: list[Ticket] = waiting
         self.index = {t.id: i for i, t in enumerate(waiting)}
         hour = times.local_hour(now)
         self.samplers: dict[str, Sampler] = {}
         line_of: dict[tuple[str, str | None, bool], int] = {}
         self.lines: list[list[int]] = []
+        self.line_of_ticket: list[int] = []
+        self._ahead: dict[int, int] = {}
         for i, t in enumerate(waiting):
             key = (t.service_id, t.target_counter_id, t.priority is not None)
             if key not in line_of:
                 line_of[key] = len(self.lines)
                 self.lines.append([])
             self.lines[line_of[key]].append(i)  # already in queue_key order: the rank is the index
+            self.line_of_ticket.append(line_of[key])
         for line in self.lines:
             line.append(SENTINEL)
         self.arrivals: list[tuple[int, float, list[float]]] = []
@@ -92,7 +98,10 @@ class _Compiled:
                 line_of[(service.id, FUTURE, True)] = len(self.lines)
                 self.arrivals.append((len(self.lines), rate, self._sampler(times, service.id, hour).table))
                 self.lines.append([SENTINEL])
-        self.sampler_of = [self._sampler(times, t.service_id, hour) for t in waiting]
+        for service_id in {t.service_id for t in waiting}:
+            self._sampler(times, service_id, hour)
+        samplers = self.samplers
+        self.sampler_of = [samplers[t.service_id] for t in waiting]
         self.tables = [s.table for s in self.sampler_of]
         self.counters: list[tuple[list[int], list[int], int]] = []
         self.counter_ids: list[str] = []
@@ -127,10 +136,12 @@ class _Compiled:
         calls: list[float],
         order: list[int],
         by: list[int] | None = None,
-    ) -> None:
-        """One forward run: ``calls[i]`` gets ticket i's call (seconds from now), ``order`` the calling order;
-        stops once ticket ``until`` is called, or when every open counter has nothing left it serves.
-        ``rng`` None: every call takes its mean time and no arrival is drawn (the order the engine alone sets)."""
+        limit: int | None = None,
+    ) -> bool:
+        """One forward run: ``calls[i]`` gets ticket i's call (seconds from now), ``order`` the calling order
+        (``by`` the counter of each call); stops once ticket ``until`` is called, when every open counter has
+        nothing left it serves, or after ``limit`` calls (then returns True). ``rng`` None: every call takes its
+        mean time and no arrival is drawn (the order the engine alone sets)."""
         counters, setup, n = self.counters, self.setup, len(self.tickets)
         lines = list(self.lines)
         pos = [0] * len(lines)
@@ -197,9 +208,28 @@ class _Compiled:
                 if by is not None:
                     by.append(ci)
                 if ti == until:
-                    return
+                    return False
+                if limit is not None and len(order) >= limit:
+                    return True
             table = tables[ti]
             push(heap, (at + table[int(rnd() * len(table))], ci))
+        return False
+
+    def extrapolated(self, ti: int, calls: list[float], order: list[int], by: list[int]) -> tuple[float, int] | None:
+        """(call time, position) of ticket ``ti`` from a run cut short: the calls still ahead of it in the lines
+        its counters serve, at the rate those counters called during the run (a deep line drains at a steady
+        rate, so the cut costs little accuracy and bounds the issue path however long the line is)."""
+        mine = {ci for ci, (prio, normal, _) in enumerate(self.counters) if self.line_of_ticket[ti] in prio + normal}
+        lines = {li for ci in mine for li in self.counters[ci][0] + self.counters[ci][1]}
+        ahead = self._ahead.get(ti)
+        if ahead is None:
+            ahead = self._ahead[ti] = sum(1 for j in range(ti) if self.line_of_ticket[j] in lines)
+        made = sum(1 for j in order if j < ti and self.line_of_ticket[j] in lines)
+        served = sum(1 for ci in by if ci in mine)
+        last = calls[order[-1]] if order else 0.0
+        if not served or last <= 0:
+            return None
+        return last + max(0, ahead - made) * last / served, ahead
 
 
 def _open_counters(state: QueueState, setup: OfficeSetup) -> list[Counter]:
@@ -264,20 +294,28 @@ class Forecaster:
         if ti is None:
             return None
         if samples is None:  # the issue path: a bounded number of steps, however long the line
-            samples = max(MIN_SAMPLES, min(ISSUE_SAMPLES, ISSUE_STEPS // max(1, ti + 1)))
+            samples = max(MIN_SAMPLES, min(ISSUE_SAMPLES, ISSUE_STEPS // min(MAX_RUN_CALLS, ti + 1)))
         rng = random.Random(self._seed)
         found: list[float] = []
         places: list[int] = []
         calls = [-1.0] * len(c.tickets)
         order: list[int] = []
+        by: list[int] = []
+        limit = MAX_RUN_CALLS if ti >= MAX_RUN_CALLS else None
         for _ in range(samples):
             calls[ti] = -1.0
             order.clear()
-            c.run(rng, ti, calls, order)
-            if calls[ti] < 0:
+            by.clear()
+            cut = c.run(rng, ti, calls, order, by, limit)
+            if calls[ti] >= 0:
+                found.append(calls[ti])
+                places.append(len(order) - 1)
+                continue
+            estimate = c.extrapolated(ti, calls, order, by) if cut else None
+            if estimate is None:
                 return None  # never called in one run: never called in any (the order of lines is the same)
-            found.append(calls[ti])
-            places.append(len(order) - 1)
+            found.append(estimate[0])
+            places.append(estimate[1])
         return self._prediction(ticket_id, places, found)
 
     def all(self, samples: int = ALL_SAMPLES) -> dict[str, Prediction]:
