@@ -50,6 +50,8 @@ __all__ = ["DeviceInfo", "OfficeService", "Publish"]
 logger = logging.getLogger(__name__)
 REFUSED_LINE = "device=%s requests refused (one line a minute at most)"
 AFTER_CLOSING = "predicted call after closing"
+FORECAST_BATCH_BUDGET_S = 0.05
+"""Time a batch may spend forecasting its new tickets (``_forecast_allowed``)."""
 LEARNED_EVENTS = 200_000
 """How far back into the log the forecast's service times are learned at start."""
 REPLY_CACHE_SIZE = 2_000
@@ -116,6 +118,7 @@ class OfficeService(StoreUpkeep):
         self._status_sent: tuple[object, ...] | None = None
         self._probed = self._checkpointed = time.monotonic()
         self._checkpoint_every = wal_checkpoint_seconds
+        self._forecast_until = 0.0
         self._last_event_at: datetime | None = None
         """The ``at`` of the newest event (stored, or decided in this run): the floor of every new stamp."""
 
@@ -209,6 +212,7 @@ class OfficeService(StoreUpkeep):
                     out.append(Publish(topics.reply(self.office_id, device.device_id), msg.encode(earlier)))
             return out + self._status_publishes()
         savepoint = Savepoint(self.state)
+        self._forecast_until = time.perf_counter() + FORECAST_BATCH_BUDGET_S
         try:
             for device, envelope, command in admitted:
                 key = (device.device_id, envelope.id)
@@ -282,6 +286,7 @@ class OfficeService(StoreUpkeep):
             logger.warning("%s refused: %s: %s", type(command).__name__, exc.code.value, exc.message)
             return Reply.refused(None, exc.code.value, exc.message, self._stamp()).payload(), []
         savepoint = Savepoint(self.state)
+        self._forecast_until = time.perf_counter() + FORECAST_BATCH_BUDGET_S
         try:
             pending = self._decide(device_id, None, command, savepoint)
         except BaseException:
@@ -411,9 +416,15 @@ class OfficeService(StoreUpkeep):
         with nothing stored). The day's first ticket is forecast after it is decided (``_result``): a new day
         expires the waiting tickets the state still holds."""
         assert self.state.setup is not None
-        if self.state.day != local_day(now, self.state.setup.utc_offset_minutes):
+        if self.state.day != local_day(now, self.state.setup.utc_offset_minutes) or not self._forecast_allowed():
             return None
         return self.forecast.new_ticket(self.state, now, command.service_id, command.priority)
+
+    def _forecast_allowed(self) -> bool:
+        """Within the batch's forecast budget: a burst of hundreds of issues in one batch (a flood, a bench)
+        must not hold every reply for hundreds of forecasts; past the budget a reply goes without one (and the
+        cut-off does not apply to it), the pages still forecast every ticket."""
+        return time.perf_counter() <= self._forecast_until
 
     def _commit(self, batch: list[_Pending], savepoint: Savepoint) -> list[list[StoredEvent]] | None:
         """Store the batch; on failure undo its decisions (``savepoint``) and return None: nothing happened."""
@@ -442,7 +453,8 @@ class OfficeService(StoreUpkeep):
         result: dict[str, Any] = {"events": [type(e).__name__ for e in events]}
         for event in events:
             if isinstance(event, ev.TicketIssued):
-                if prediction is None:
+                new_day = any(isinstance(e, ev.DayStarted) for e in events)
+                if prediction is None and new_day and self._forecast_allowed():
                     prediction = self.forecast.ticket(self.state, now, event.ticket_id)
                 assert self.state.setup is not None
                 if prediction is not None:

@@ -215,21 +215,22 @@ class _Compiled:
             push(heap, (at + table[int(rnd() * len(table))], ci))
         return False
 
-    def extrapolated(self, ti: int, calls: list[float], order: list[int], by: list[int]) -> tuple[float, int] | None:
+    def extrapolated(self, ti: int, calls: list[float], order: list[int]) -> tuple[float, int] | None:
         """(call time, position) of ticket ``ti`` from a run cut short: the calls still ahead of it in the lines
-        its counters serve, at the rate those counters called during the run (a deep line drains at a steady
-        rate, so the cut costs little accuracy and bounds the issue path however long the line is)."""
-        mine = {ci for ci, (prio, normal, _) in enumerate(self.counters) if self.line_of_ticket[ti] in prio + normal}
-        lines = {li for ci in mine for li in self.counters[ci][0] + self.counters[ci][1]}
+        its counters serve, at the rate those lines were called during the run (whichever counter called them).
+        A deep line drains at a steady rate, so the cut costs little accuracy and bounds the issue path."""
+        lines = {
+            li for prio, normal, _ in self.counters if self.line_of_ticket[ti] in prio + normal for li in prio + normal
+        }
         ahead = self._ahead.get(ti)
         if ahead is None:
             ahead = self._ahead[ti] = sum(1 for j in range(ti) if self.line_of_ticket[j] in lines)
         made = sum(1 for j in order if j < ti and self.line_of_ticket[j] in lines)
-        served = sum(1 for ci in by if ci in mine)
+        drained = sum(1 for j in order if self.line_of_ticket[j] in lines)
         last = calls[order[-1]] if order else 0.0
-        if not served or last <= 0:
+        if not drained or last <= 0:
             return None
-        return last + max(0, ahead - made) * last / served, ahead
+        return last + max(0, ahead - made) * last / drained, ahead
 
 
 def _open_counters(state: QueueState, setup: OfficeSetup) -> list[Counter]:
@@ -300,18 +301,16 @@ class Forecaster:
         places: list[int] = []
         calls = [-1.0] * len(c.tickets)
         order: list[int] = []
-        by: list[int] = []
         limit = MAX_RUN_CALLS if ti >= MAX_RUN_CALLS else None
         for _ in range(samples):
             calls[ti] = -1.0
             order.clear()
-            by.clear()
-            cut = c.run(rng, ti, calls, order, by, limit)
+            cut = c.run(rng, ti, calls, order, None, limit)
             if calls[ti] >= 0:
                 found.append(calls[ti])
                 places.append(len(order) - 1)
                 continue
-            estimate = c.extrapolated(ti, calls, order, by) if cut else None
+            estimate = c.extrapolated(ti, calls, order) if cut else None
             if estimate is None:
                 return None  # never called in one run: never called in any (the order of lines is the same)
             found.append(estimate[0])

@@ -181,3 +181,18 @@ def test_priority_tickets_the_history_expects_push_a_normal_ticket_later() -> No
     not_expecting = Forecaster(office.state, normal_only, office.now).ticket(last.ticket_id, samples=200)
     assert expecting is not None and not_expecting is not None
     assert expecting.median > not_expecting.median
+
+
+def test_a_deep_ticket_cut_short_on_the_issue_path_agrees_with_the_full_runs() -> None:
+    office = _office(PriorityPolicy.INTERLEAVE, 2)
+    for i in range(400):
+        office.issue(SERVICES[i % 3], "pregnant" if i % 11 == 0 else None)
+    last = office.state.waiting[max(office.state.waiting)]
+    forecaster = Forecaster(office.state, ServiceTimes(), office.now)
+    cut = forecaster.ticket(last.id)  # deeper than MAX_RUN_CALLS: extrapolated
+    full = forecaster.all(samples=32)[last.id]
+    assert cut is not None
+    full_s = (full.median - office.now).total_seconds()
+    assert abs((cut.median - office.now).total_seconds() - full_s) < 0.1 * full_s
+    assert abs(cut.position - full.position) < 0.1 * full.position
+    assert cut.low < full.median < cut.high
