@@ -20,6 +20,10 @@ Printer status is checked before and after each print and every ``timing.printer
 kiosk's alarms (paper out, near end, offline, scanner lost) go to the server through ``link.set_alarms``.
 ID-card scans arrive on the scanner's thread through :meth:`KioskApp.scan` (see :mod:`kiosk.scan`).
 
+A refusal with ``after_closing`` (the capacity cut-off: the predicted call falls after closing) is never silent:
+:class:`kiosk.screens.late.LateScreen` shows the prediction and offers the number anyway (the same request again
+with ``accept_late: true``) or the next opening (nothing printed); see :mod:`kiosk.late`.
+
 Estimated wait = ceil(people ahead x ``timing.avg_service_min`` / counters serving the field), where "counters
 serving" are those the office config assigns to the field (the kiosk does not yet know which are staffed).
 """
@@ -44,6 +48,7 @@ from kiosk.alarms import AlarmBoard, PrinterWatch
 from kiosk.callbacks import Callbacks
 from kiosk.catalogue import Catalogue
 from kiosk.config import KioskConfig, OfficeInfo, in_office_time
+from kiosk.late import AFTER_CLOSING, IssueRequest, LateNotice, late_notice
 from kiosk.screens.base import GAP, HEADER_H, MARGIN, TOUCH_MIN, YELLOW, Button, Label, Screen, Widget, draw, font
 from kiosk.ticket import TicketView
 from queue_server.contract.masked_name import is_masked_name
@@ -85,6 +90,9 @@ class Outcome:
     ticket: TicketView | None = None
     printer_error: PrinterError | None = None
     error: str | None = None
+    late: LateNotice | None = None
+    """With ``error == "after_closing"``: the server's prediction, for the citizen to decide."""
+    request: IssueRequest | None = None
 
 
 class KioskApp(Callbacks):
@@ -164,6 +172,13 @@ class KioskApp(Callbacks):
 
     # -- taking a ticket --------------------------------------------------------------------------------------
     def take_ticket(self, service_id: str) -> None:
+        self._submit(IssueRequest(service_id, self.priority, self._sendable_name()), accept_late=False)
+
+    def take_late(self, request: IssueRequest) -> None:
+        """The citizen was told they may not be served today and still wants the number."""
+        self._submit(request, accept_late=True)
+
+    def _submit(self, request: IssueRequest, *, accept_late: bool) -> None:
         from kiosk.screens.status import MessageScreen
 
         if self._pending is not None:
@@ -173,7 +188,7 @@ class KioskApp(Callbacks):
             self.go(MessageScreen.offline(self))
             return
         self.requests_sent += 1
-        self._pending = self._pool.submit(self._issue, service_id, self.priority, self._sendable_name())
+        self._pending = self._pool.submit(self._issue, request, accept_late)
         self.rebuild()
 
     def _sendable_name(self) -> str | None:
@@ -185,18 +200,20 @@ class KioskApp(Callbacks):
             return None
         return self.masked_name
 
-    def _issue(self, service_id: str, priority: str | None, display_name: str | None = None) -> Outcome:
-        body: dict[str, str | None] = {"service_id": service_id, "priority": priority}
-        if display_name is not None:
-            body["display_name"] = display_name  # docs/kiosk.md: the masked name, for the counter's screen
+    def _issue(self, request: IssueRequest, accept_late: bool = False) -> Outcome:
+        service_id = request.service_id
         ttl = self.config.timing.request_timeout_s
-        reply = self.link.request("issue_ticket", body, timeout=ttl + 1.0, ttl=ttl)
+        reply = self.link.request("issue_ticket", request.body(accept_late=accept_late), timeout=ttl + 1.0, ttl=ttl)
         if reply is None or (reply.get("error") or {}).get("code") == "expired":
             return Outcome(error="timeout")
         if not reply.get("ok"):
             error = reply.get("error") or {}
-            logger.error("issue_ticket refused: %s %s", error.get("code"), error.get("message"))
-            return Outcome(error=str(error.get("code", "error")))
+            code = str(error.get("code", "error"))
+            if code == AFTER_CLOSING and not accept_late:
+                logger.info("issue_ticket: predicted call after closing; asking the citizen")
+                return Outcome(error=code, late=late_notice(error, self.office.utc_offset_minutes), request=request)
+            logger.error("issue_ticket refused: %s %s", code, error.get("message"))
+            return Outcome(error=code)
         ticket = reply["result"]["ticket"]
         service = self.office.service(service_id)
         counters = self.office.counters_for(service_id)
@@ -215,9 +232,13 @@ class KioskApp(Callbacks):
         return Outcome(ticket=view, printer_error=error)
 
     def _finish(self, outcome: Outcome) -> None:
+        from kiosk.screens.late import LateScreen
         from kiosk.screens.status import MessageScreen, TicketScreen
 
         self.priority = None
+        if outcome.late is not None and outcome.request is not None:
+            self.go(LateScreen(self, outcome.late, outcome.request))
+            return
         if outcome.ticket is None:
             timed_out = outcome.error == "timeout"
             if outcome.error == "clock_not_synced":

@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from firmware.device_config import LinkConfig
 from kiosk.text import nfc
+from queue_server.engine.hours import DEFAULT_HOURS, OpeningHours
 from queue_server.engine.setup import DEFAULT_PRIORITY_CATEGORIES, Counter
 
 
@@ -144,6 +145,8 @@ class OfficeInfo:
     priority_categories: tuple[str, ...] = DEFAULT_PRIORITY_CATEGORIES
     utc_offset_minutes: int = 420
     """The office's time zone (UTC+7 in Vietnam): the ticket's printed time, whatever the Pi's own zone is."""
+    hours: OpeningHours = DEFAULT_HOURS
+    """The office's opening hours (the same file's ``[hours]``): when the cut-off screen says the day ends."""
 
     def service(self, service_id: str) -> ServiceInfo | None:
         return next((s for s in self.services if s.id == service_id), None)
@@ -160,6 +163,7 @@ def office_from_settings(settings: Any) -> OfficeInfo:
         counters=tuple(CounterInfo(c.id, c.number, tuple(c.services), c.name) for c in settings.counters),
         priority_categories=tuple(settings.queue.priority_categories),
         utc_offset_minutes=int(settings.office.utc_offset_minutes),
+        hours=settings.hours.build() if hasattr(settings, "hours") else DEFAULT_HOURS,
     )
 
 
