@@ -11,7 +11,7 @@ whatever publishes them to devices, so a kiosk reads exactly what the log record
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from typing import Any
 
@@ -55,6 +55,16 @@ under /work/shared/reference do not fix them (each province's UBND does); many c
 which an office adds as a session."""
 
 _MAKE_UP_WEEKDAY = 0
+
+
+def to_local(moment: datetime, utc_offset_minutes: int) -> datetime:
+    """An aware instant (the engine's ``now``, an event's ``at``) as naive office-local time, for these functions."""
+    return (moment.astimezone(UTC) + timedelta(minutes=utc_offset_minutes)).replace(tzinfo=None)
+
+
+def to_utc(local: datetime, utc_offset_minutes: int) -> datetime:
+    """The inverse of ``to_local``: a naive office-local time (``next_opening``'s answer) as an aware UTC instant."""
+    return (local - timedelta(minutes=utc_offset_minutes)).replace(tzinfo=UTC)
 
 
 def sessions_on(hours: OpeningHours, day: date) -> tuple[Session, ...]:

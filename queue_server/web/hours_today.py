@@ -8,12 +8,12 @@ pages only tell people where the day stands.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 from flask import Blueprint
 
-from queue_server.engine.hours import closing_datetime, format_day, is_open, next_opening, sessions_on
+from queue_server.engine.hours import closing_datetime, format_day, is_open, next_opening, sessions_on, to_local
 from queue_server.engine.setup import OfficeSetup
 from queue_server.web import get_live, get_setup
 from queue_server.web.admin_hours import weekday_names
@@ -41,7 +41,7 @@ class HoursToday:
 
 
 def hours_today(setup: OfficeSetup, now_utc: datetime) -> HoursToday:
-    local = (now_utc + timedelta(minutes=setup.utc_offset_minutes)).replace(tzinfo=None)
+    local = to_local(now_utc, setup.utc_offset_minutes)
     hours, today = setup.hours, local.date()
     closing = closing_datetime(hours, today)
     if is_open(hours, local):
@@ -68,7 +68,7 @@ def _today() -> tuple[HoursToday, str]:
     setup = get_live().snapshot().setup or get_setup()
     now = get_live().now()
     today = hours_today(setup, now)
-    local = (now + timedelta(minutes=setup.utc_offset_minutes)).replace(tzinfo=None)
+    local = to_local(now, setup.utc_offset_minutes)
     return today, opening_text(today.next_opening, local) if today.next_opening else ""
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -24,6 +24,8 @@ from queue_server.engine.hours import (
     is_open,
     next_opening,
     sessions_on,
+    to_local,
+    to_utc,
 )
 from queue_server.engine.setup import setup_problems
 from queue_server.engine.state import QueueState
@@ -61,6 +63,14 @@ def test_next_opening_skips_lunch_weekend_and_holidays() -> None:
     hours = replace(DEFAULT_HOURS, holidays=(date(2026, 12, 7),))
     assert next_opening(hours, friday_evening) == datetime(2026, 12, 8, 7, 30)
     assert next_opening(OpeningHours(sessions=()), friday_evening) is None
+
+
+def test_office_local_time_round_trips_to_utc() -> None:
+    now = datetime(2026, 11, 30, 10, 5, tzinfo=UTC)  # 17:05 in Hà Nội: closed
+    local = to_local(now, 420)
+    assert local == datetime(2026, 11, 30, 17, 5) and not is_open(DEFAULT_HOURS, local)
+    opening = next_opening(DEFAULT_HOURS, local)
+    assert opening is not None and to_utc(opening, 420) == datetime(2026, 12, 1, 0, 30, tzinfo=UTC)
 
 
 def test_holiday_closes_a_weekday_and_make_up_day_opens_a_saturday() -> None:
