@@ -21,6 +21,13 @@ SPAN = re.compile(r"(\d{1,2})[:hH](\d{2})\s*[-–—]\s*(\d{1,2})[:hH](\d{2})")
 DAY_MONTH_YEAR = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 HOURS_FIELDS = frozenset({*WEEKDAYS, "holidays", "make_up_days"})
 """What the hours form sends (and the audit log keeps)."""
+MAX_FIELD = 2000
+"""A year of holidays fits many times over; a hostile post does not get a long regex run."""
+
+
+def weekdays() -> list[tuple[str, str]]:
+    """(form field, translated name) for Monday to Sunday."""
+    return list(zip(WEEKDAYS, weekday_names(), strict=True))
 
 
 def weekday_names() -> list[str]:
@@ -40,6 +47,8 @@ def dates_text(days: tuple[date, ...]) -> str:
 def hours_from_form(form: Mapping[str, str]) -> OpeningHours:
     """The hours the form describes; ``ValueError`` with a translated reason when a field is wrong."""
     names = weekday_names()
+    if any(len(form.get(key, "")) > MAX_FIELD for key in HOURS_FIELDS):
+        raise ValueError(_("%(field)s: at most %(n)s characters.", field=_("Opening hours"), n=MAX_FIELD))
     sessions: list[Session] = []
     for weekday, key in enumerate(WEEKDAYS):
         day = sorted(_spans(form.get(key, ""), names[weekday]))

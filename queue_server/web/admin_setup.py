@@ -26,7 +26,7 @@ from queue_server.contract.topics import valid_id
 from queue_server.engine import commands as cmd
 from queue_server.engine.setup import Counter, OfficeSetup, PriorityPolicy, Service, Staff
 from queue_server.web import audit, get_execute, get_setup, get_store
-from queue_server.web.admin_hours import HOURS_FIELDS, dates_text, day_text, hours_from_form, weekday_names
+from queue_server.web.admin_hours import HOURS_FIELDS, dates_text, day_text, hours_from_form, weekdays
 from queue_server.web.auth import roles_required
 from queue_server.web.i18n import _
 from queue_server.web.office_targets import current_targets, form_value, slot_names, targets_from_form
@@ -125,7 +125,7 @@ def page() -> ResponseReturnValue:
         form_value=form_value,
         editable=current_user.role is Role.ADMIN,
         policies=[p.value for p in PriorityPolicy],
-        weekday_names=weekday_names(),
+        weekdays=weekdays(),
         day_text=day_text,
         dates_text=dates_text,
     )

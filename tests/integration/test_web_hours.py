@@ -107,3 +107,12 @@ def test_the_ticket_page_shows_the_day_off(office: Office) -> None:
     office.clock.now = office.clock.now.replace(day=28, hour=2)  # Saturday 28/11, 09:00
     page = client.get(f"/t/{ticket_id}").get_data(as_text=True)
     assert text_of(page, "office-hours") == "Hôm nay không làm việc. Làm việc trở lại lúc 07:30 Thứ Hai 30/11."
+
+
+def test_an_oversized_hours_post_is_refused_before_parsing(office: Office) -> None:
+    client = live_app(office).test_client()
+    login(client, "admin")
+    response = post(client, "/admin/setup/hours", {**WEEK, "holidays": "1/1/2027 " * 300})
+    assert response.status_code == 400
+    assert "Giờ làm việc: tối đa 2000 ký tự." in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert office.sent == []
