@@ -3,7 +3,7 @@
 Example ``/etc/motcua/kiosk.toml``::
 
     office_config = "/etc/motcua/motcua.toml"   # the office's own config: name, fields, counters
-    [link]                                      # the shared device link (firmware.device_config.LinkConfig)
+    [link]                                      # the shared device link (queue_server.contract.link_config.LinkConfig)
     office_id = "tuan-giao"
     device_id = "kiosk-01"
     password_file = "/etc/motcua/kiosk-01.password"   # printed once by `motcua device add`
@@ -38,13 +38,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from firmware.device_config import LinkConfig
 from kiosk.text import nfc
-from queue_server.engine.hours import DEFAULT_HOURS, OpeningHours
+from queue_server.contract.errors import MotcuaError
+from queue_server.contract.link_config import LinkConfig
 from queue_server.engine.setup import DEFAULT_PRIORITY_CATEGORIES, Counter
 
 
-class KioskConfigError(Exception):
+class KioskConfigError(MotcuaError):
     """The kiosk config file is unreadable or invalid; the message says where and why."""
 
 
@@ -145,8 +145,6 @@ class OfficeInfo:
     priority_categories: tuple[str, ...] = DEFAULT_PRIORITY_CATEGORIES
     utc_offset_minutes: int = 420
     """The office's time zone (UTC+7 in Vietnam): the ticket's printed time, whatever the Pi's own zone is."""
-    hours: OpeningHours = DEFAULT_HOURS
-    """The office's opening hours (the same file's ``[hours]``): when the cut-off screen says the day ends."""
 
     def service(self, service_id: str) -> ServiceInfo | None:
         return next((s for s in self.services if s.id == service_id), None)
@@ -163,7 +161,6 @@ def office_from_settings(settings: Any) -> OfficeInfo:
         counters=tuple(CounterInfo(c.id, c.number, tuple(c.services), c.name) for c in settings.counters),
         priority_categories=tuple(settings.queue.priority_categories),
         utc_offset_minutes=int(settings.office.utc_offset_minutes),
-        hours=settings.hours.build() if hasattr(settings, "hours") else DEFAULT_HOURS,
     )
 
 

@@ -5,7 +5,7 @@ forecast"; docs/protocol.md, "after_closing") and says why in the error::
 
     {"code": "after_closing", "message": "...",
      "forecast": {"position": 31, "wait_minutes": {"low": 95, "high": 130}, "call_at": "2026-11-23T10:05:00Z"},
-     "next_opening": "2026-11-24T07:30:00+07:00", "closing_at": "2026-11-23T10:00:00Z"}
+     "next_opening": "2026-11-24T07:30:00+07:00", "closing_at": "2026-11-23T17:00:00+07:00"}
 
 The kiosk never refuses silently: it shows the prediction and offers the ticket anyway (the same request again
 with ``accept_late: true``) or the next opening (nothing printed). Whatever part of the error is missing or

@@ -17,7 +17,6 @@ from kiosk.config import in_office_time
 from kiosk.i18n import _
 from kiosk.late import IssueRequest, LateNotice
 from kiosk.screens.base import GAP, HEADER_H, MARGIN, TOUCH_MIN, YELLOW, Button, Label, Screen, Widget, header
-from queue_server.engine.hours import closing_datetime
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
@@ -45,13 +44,6 @@ class LateScreen(Screen):
     def today(self) -> datetime:
         return in_office_time(self.app.clock.now(), self.app.office.utc_offset_minutes)
 
-    def closing(self) -> datetime | None:
-        """From the refusal if it says, else from the office's configured hours."""
-        if self.notice.closing_at is not None:
-            return self.notice.closing_at
-        today = self.today()
-        return closing_datetime(self.app.office.hours, today.date())
-
     def lines(self) -> list[str]:
         notice, today = self.notice, self.today()
         lines: list[str] = []
@@ -61,7 +53,7 @@ class LateScreen(Screen):
             lines.append(text.format(low=low, high=high, at=when(call, today)))
         elif call is not None:
             lines.append(_("Dự kiến gọi lúc {at}.").format(at=when(call, today)))
-        closing = self.closing()
+        closing = notice.closing_at  # the server knows the office's hours; the kiosk does not guess them
         if closing is not None:
             lines.append(_("Giờ làm việc hôm nay kết thúc lúc {at}.").format(at=f"{closing:%H:%M}"))
         lines.append(_("Bạn vẫn có thể lấy số, hoặc quay lại vào giờ làm việc tiếp theo."))
