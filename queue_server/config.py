@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import difflib
 import tomllib
-from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 
@@ -29,6 +28,7 @@ from queue_server.engine.setup import (
     setup_problems,
 )
 from queue_server.forecasting import ForecastPolicy
+from queue_server.hours_config import HoursSection
 from queue_server.web_protection import WebProtection
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
@@ -249,13 +249,11 @@ class ForecastSection(Strict):
     """The wait forecast's server-side settings (``queue_server.forecasting``)."""
 
     cutoff: bool = False
-    """Capacity cut-off: refuse a ticket predicted to be called after closing unless the kiosk accepts it."""
-    closing_time: str = Field(default="17:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    """Local closing time (HH:MM), used while the office setup has no opening hours."""
+    """Capacity cut-off: refuse a ticket predicted to be called after closing (the office's ``[hours]``) unless
+    the kiosk accepts it."""
 
     def policy(self) -> ForecastPolicy:
-        hour, minute = (int(part) for part in self.closing_time.split(":"))
-        return ForecastPolicy(cutoff=self.cutoff, closing_time=time(hour, minute))
+        return ForecastPolicy(cutoff=self.cutoff)
 
 
 class WebSection(WebProtection):
@@ -288,6 +286,7 @@ class Settings(EnvOverFileSettings):
 
     office: OfficeSection
     queue: QueueSection = QueueSection()
+    hours: HoursSection = HoursSection()
     services: list[ServiceEntry]
     counters: list[CounterEntry]
     staff: list[StaffEntry] = []
@@ -332,6 +331,7 @@ class Settings(EnvOverFileSettings):
             rating_window_seconds=self.queue.rating_window_seconds,
             utc_offset_minutes=self.office.utc_offset_minutes,
             number_width=self.queue.number_width,
+            hours=self.hours.build(),
             **extra,
         )
 

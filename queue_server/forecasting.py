@@ -2,7 +2,8 @@
 prediction (docs/protocol.md, "Wait forecast"), and the capacity cut-off's decision.
 
 The forecast itself is pure (``queue_server.forecast``); this module adds what depends on the running office:
-its history as it grows, its closing time, its time zone, its ``[forecast]`` settings.
+its history as it grows, its opening hours (``engine.hours``: closing, lunch), its time zone, its ``[forecast]``
+settings.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from queue_server.engine import events as ev
 from queue_server.engine.setup import OfficeSetup
 from queue_server.engine.state import QueueState, Ticket
-from queue_server.forecast.predict import Forecaster, Prediction
+from queue_server.forecast.office_hours import closes_at, forecaster, next_opening, office_zone
+from queue_server.forecast.predict import Prediction
 from queue_server.forecast.service_times import ServiceTimes
 
 NEW_TICKET_ID = "\0new"
@@ -26,46 +28,8 @@ NEW_TICKET_ID = "\0new"
 @dataclass(frozen=True)
 class ForecastPolicy:
     cutoff: bool = False
-    """Refuse ``issue_ticket`` (``after_closing``) when the new ticket's predicted call is after closing, unless
-    the request says ``accept_late``. Off by default."""
-    closing_time: time | None = time(17, 0)
-    """Local closing time, used while the office setup has no opening hours of its own."""
-
-
-def office_zone(setup: OfficeSetup) -> timezone:
-    return timezone(timedelta(minutes=setup.utc_offset_minutes))
-
-
-def closes_at(setup: OfficeSetup, policy: ForecastPolicy, now: datetime) -> datetime | None:
-    """Today's closing (aware), from the setup's opening hours when it has them, else ``closing_time``."""
-    zone = office_zone(setup)
-    local = now.astimezone(zone)
-    hours = getattr(setup, "hours", None)
-    if hours is not None:
-        from queue_server.engine import hours as opening  # type: ignore[attr-defined,unused-ignore]
-
-        end: datetime | None = opening.closing_datetime(hours, local.date())
-        if end is None:
-            return None
-        return end if end.tzinfo is not None else end.replace(tzinfo=zone)
-    if policy.closing_time is None:
-        return None
-    return datetime.combine(local.date(), policy.closing_time, tzinfo=zone)
-
-
-def next_opening(setup: OfficeSetup, policy: ForecastPolicy, now: datetime) -> datetime | None:
-    """When the office next opens after ``now`` (aware, office zone); without hours: tomorrow 07:30."""
-    zone = office_zone(setup)
-    local = now.astimezone(zone)
-    hours = getattr(setup, "hours", None)
-    if hours is not None:
-        from queue_server.engine import hours as opening  # type: ignore[attr-defined,unused-ignore]
-
-        moment: datetime | None = opening.next_opening(hours, local.replace(tzinfo=None))
-        if moment is None:
-            return None
-        return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
-    return datetime.combine(local.date() + timedelta(days=1), time(7, 30), tzinfo=zone)
+    """Refuse ``issue_ticket`` (``after_closing``) when the new ticket's predicted call is after today's closing
+    (the setup's opening hours), unless the request says ``accept_late``. Off by default."""
 
 
 def forecast_json(prediction: Prediction, since: datetime, setup: OfficeSetup) -> dict[str, Any]:
@@ -105,13 +69,12 @@ class OfficeForecast:
             return None
         extra = Ticket(NEW_TICKET_ID, service_id, 0, "", state.day or date.min, priority, now)
         extra.queue_key = (1, state.enqueue_seq + 1)
-        closing = closes_at(setup, self.policy, now)
-        return Forecaster(state, self.times, now, closing, extra=extra).ticket(NEW_TICKET_ID)
+        return forecaster(state, self.times, now, extra).ticket(NEW_TICKET_ID)
 
     def ticket(self, state: QueueState, now: datetime, ticket_id: str) -> Prediction | None:
         if state.setup is None:
             return None
-        return Forecaster(state, self.times, now, closes_at(state.setup, self.policy, now)).ticket(ticket_id)
+        return forecaster(state, self.times, now).ticket(ticket_id)
 
     def refuses(self, prediction: Prediction | None, accept_late: bool) -> bool:
         return self.policy.cutoff and not accept_late and prediction is not None and prediction.after_closing
@@ -119,10 +82,10 @@ class OfficeForecast:
     def refusal(self, prediction: Prediction, setup: OfficeSetup, now: datetime) -> dict[str, Any]:
         """The ``after_closing`` error's fields beside code and message (docs/protocol.md)."""
         zone = office_zone(setup)
-        closing = closes_at(setup, self.policy, now)
-        opening = next_opening(setup, self.policy, now)
+        closing = closes_at(setup, now)
+        reopening = next_opening(setup, now)
         return {
             "forecast": forecast_json(prediction, now, setup),
             "closing_at": closing.astimezone(zone).isoformat() if closing else None,
-            "next_opening": opening.astimezone(zone).isoformat() if opening else None,
+            "next_opening": reopening.astimezone(zone).isoformat() if reopening else None,
         }

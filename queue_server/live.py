@@ -23,7 +23,8 @@ from queue_server.contract.payloads import DeviceStatus
 from queue_server.engine.calling import serves
 from queue_server.engine.setup import OfficeSetup
 from queue_server.engine.state import QueueState, TicketStatus
-from queue_server.forecast.predict import Forecaster, Prediction
+from queue_server.forecast.office_hours import forecaster
+from queue_server.forecast.predict import Prediction
 from queue_server.forecast.service_times import ServiceTimes
 from queue_server.queue_order import QueuedTicket, call_order
 from queue_server.store.event_store import EventStore
@@ -270,7 +271,7 @@ class LiveOffice:
         key = (id(state), state.event_count, now.replace(second=0, microsecond=0))
         if self._forecasts is not None and self._forecasts[0] == key:
             return self._forecasts[1]
-        found = Forecaster(state, self._times(), now).all()
+        found = forecaster(state, self._times(), now).all()
         self._forecasts = (key, found)
         return found
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from queue_server.engine import events as ev
 from queue_server.engine.state import QueueState
-from queue_server.forecast.predict import Forecaster
+from queue_server.forecast.office_hours import forecaster
 from queue_server.forecast.service_times import ServiceTimes
 
 OLD_MINUTES_PER_CITIZEN = 8.0
@@ -67,7 +67,7 @@ def check(events: Iterable[ev.Event]) -> Accuracy:
         state.apply(event)
         times.observe(event)
         if isinstance(event, ev.TicketIssued) and state.setup is not None:
-            prediction = Forecaster(state, times, event.at).ticket(event.ticket_id)
+            prediction = forecaster(state, times, event.at).ticket(event.ticket_id)
             if prediction is None:
                 continue
             base = event.at.timestamp()

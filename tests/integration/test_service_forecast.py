@@ -3,12 +3,31 @@ capacity cut-off refuses a ticket predicted after closing, storing nothing, unle
 
 from __future__ import annotations
 
+import itertools
 import json
+from dataclasses import replace
 from datetime import datetime, time, timedelta
+from typing import Any
 
+from queue_server.config import load_settings
+from queue_server.engine.hours import OpeningHours, Session
 from queue_server.forecasting import ForecastPolicy
+from queue_server.service import OfficeService
 from queue_server.store.event_store import EventStore
-from tests.integration.test_service import Clock, make_service, replies, request, store
+from tests.integration.test_service import DEVICES, Clock, make_service, replies, request, store
+
+
+def _service(store: EventStore, until: time, clock: Clock | None = None, **kwargs: Any) -> OfficeService:
+    """The sample office open on Mondays from 08:00 to ``until`` only (the test clock starts Monday 08:00)."""
+    hours = OpeningHours(sessions=(Session(0, time(8, 0), until),))
+    ids = (f"t{i:04d}" for i in itertools.count())
+    setup = replace(load_settings().office_setup(), hours=hours)
+    service = OfficeService(
+        setup=setup, store=store, devices=DEVICES.get, clock=clock or Clock(), new_id=lambda: next(ids), **kwargs
+    )
+    service.start()
+    return service
+
 
 __all__ = ["store"]
 
@@ -38,8 +57,7 @@ def test_the_issue_reply_carries_the_forecast_in_office_time(store: EventStore) 
 
 
 def test_the_cut_off_refuses_a_late_ticket_storing_nothing_and_accept_late_issues_it(store: EventStore) -> None:
-    clock = Clock()  # 08:00 in Tuần Giáo; closing at 08:30 for the test
-    service = make_service(store, clock, forecast=ForecastPolicy(cutoff=True, closing_time=time(8, 30)))
+    service = _service(store, time(8, 30), forecast=ForecastPolicy(cutoff=True))  # 08:00 in Tuần Giáo
     for n in range(1, 4):
         assert _issue(service, n)["ok"] is True
     n = 4
@@ -62,7 +80,7 @@ def test_the_cut_off_refuses_a_late_ticket_storing_nothing_and_accept_late_issue
 
 
 def test_without_the_cut_off_late_tickets_are_issued(store: EventStore) -> None:
-    service = make_service(store, forecast=ForecastPolicy(cutoff=False, closing_time=time(8, 5)))
+    service = _service(store, time(8, 5), forecast=ForecastPolicy(cutoff=False))
     replies_ = [_issue(service, n) for n in range(1, 15)]
     assert all(r["ok"] for r in replies_)
     assert replies_[-1]["result"]["forecast"]["after_closing"] is True  # type: ignore[index]

@@ -16,6 +16,9 @@ from queue_server.engine.setup import Counter, OfficeSetup, PriorityPolicy, Serv
 
 SERVICES = {"land": 11.0, "justice": 6.0, "business": 8.0}
 """Mean service minutes."""
+OPENS = 0.5 * 3600
+LUNCH = (4.5 * 3600, 6.5 * 3600)
+"""The default hours from 07:00: counters call from 07:30, not from 11:30 to 13:30 (``engine.hours``)."""
 RATE_PER_HOUR = {7: 20, 8: 36, 9: 32, 10: 24, 11: 10, 13: 18, 14: 30, 15: 22}
 
 
@@ -68,7 +71,7 @@ def days(n: int, seed: int, policy: PriorityPolicy = PriorityPolicy.INTERLEAVE) 
                 heapq.heappush(queue, (t, seq, "arrive", rng.choice(list(SERVICES))))
         for c in setup.counters:
             seq += 1
-            heapq.heappush(queue, (0.0, seq, "free", c.id))
+            heapq.heappush(queue, (OPENS, seq, "free", c.id))
         idle: set[str] = set()
         while queue:
             t, _, kind, what = heapq.heappop(queue)
@@ -76,9 +79,9 @@ def days(n: int, seed: int, policy: PriorityPolicy = PriorityPolicy.INTERLEAVE) 
             if kind == "arrive":
                 run(cmd.IssueTicket(what, "elderly_60" if rng.random() < 0.1 else None), at)
                 wake, idle = idle, set()
-                for counter_id in wake:
+                for counter_id in sorted(wake):
                     seq += 1
-                    heapq.heappush(queue, (t, seq, "free", counter_id))
+                    heapq.heappush(queue, (max(t, OPENS), seq, "free", counter_id))
                 continue
             if kind == "done":
                 ticket_id = state.counters[what].serving_ticket_id
@@ -94,6 +97,10 @@ def days(n: int, seed: int, policy: PriorityPolicy = PriorityPolicy.INTERLEAVE) 
                 run(cmd.SkipTicket(what), at)
             if t > 9.5 * 3600:
                 continue  # closing: counters stop calling
+            if LUNCH[0] <= t < LUNCH[1]:
+                seq += 1
+                heapq.heappush(queue, (LUNCH[1], seq, "free", what))  # the service ended; next call after lunch
+                continue
             called = [e for e in run(cmd.CallNext(what), at) if isinstance(e, ev.TicketCalled)]
             if not called:
                 idle.add(what)

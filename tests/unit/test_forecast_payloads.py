@@ -3,7 +3,7 @@ in the office's zone; an ``after_closing`` refusal carries its forecast, closing
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
 from queue_server.contract.payloads import Reply, ReplyError
 from queue_server.engine.setup import OfficeSetup
@@ -11,7 +11,7 @@ from queue_server.forecast.predict import Prediction
 from queue_server.forecasting import ForecastPolicy, OfficeForecast, forecast_json
 
 SETUP = OfficeSetup(office_id="o", name="Văn phòng thử")
-NOW = datetime(2026, 11, 23, 9, 50, 30, tzinfo=UTC)  # 16:50:30 in Hà Nội
+NOW = datetime(2026, 11, 23, 9, 50, 30, tzinfo=UTC)  # Monday 16:50:30 in Hà Nội (default hours: closes at 17:00)
 LATE = Prediction("t1", 12, NOW + timedelta(minutes=14), NOW + timedelta(minutes=22), NOW + timedelta(minutes=31), True)
 
 
@@ -25,7 +25,7 @@ def test_the_reply_forecast_reads_back_in_office_time() -> None:
 
 
 def test_an_after_closing_refusal_carries_forecast_closing_and_next_opening() -> None:
-    office = OfficeForecast(ForecastPolicy(cutoff=True, closing_time=time(17, 0)))
+    office = OfficeForecast(ForecastPolicy(cutoff=True))
     assert office.refuses(LATE, accept_late=False) and not office.refuses(LATE, accept_late=True)
     error = ReplyError(code="after_closing", message="late", **office.refusal(LATE, SETUP, NOW))
     reply = Reply.parse(Reply(id="kiosk-1-0002", ok=False, error=error, at="x").encode())
