@@ -86,8 +86,9 @@ class WaitForecast(_Part):
 class ReplyError(_Part):
     code: str
     message: str = ""
-    forecast: WaitForecast | None = _omitted_if_none()
-    """``after_closing`` only: the refused ticket's forecast."""
+    forecast: dict[str, Any] | None = _omitted_if_none()
+    """``after_closing`` only: the refused ticket's forecast (``WaitForecast``'s shape; kept raw so that a
+    partial one never makes the whole reply unreadable: ``Reply.forecast`` validates it)."""
     closing_at: str | None = _omitted_if_none()
     next_opening: str | None = _omitted_if_none()
 
@@ -129,8 +130,10 @@ class Reply(Payload):
     def forecast(self) -> WaitForecast | None:
         """The issued ticket's forecast, or a refusal's (``after_closing``); None if none or unreadable."""
         raw = (self.result or {}).get("forecast") if self.ok else None
+        if raw is None and self.error is not None:
+            raw = self.error.forecast
         if raw is None:
-            return self.error.forecast if self.error is not None else None
+            return None
         try:
             return WaitForecast.model_validate(raw)
         except ValidationError:
