@@ -122,6 +122,11 @@ def parse(payload: bytes) -> Office:
         data = json.loads(payload.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise OfficeError(f"office payload is not JSON: {exc}") from None
+    return parse_data(data)
+
+
+def parse_data(data: Any) -> Office:
+    """``parse`` for a payload already decoded from JSON (what ``DeviceLink`` hands its ``on_state``)."""
     if not isinstance(data, dict) or data.get("v") != OFFICE_SCHEMA_VERSION:
         raise OfficeError("office payload: unknown schema version")
     try:
