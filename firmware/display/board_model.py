@@ -92,6 +92,14 @@ class HallBoardModel:
         self._server_online: bool | None = None
         self._link = False
         self._lock = threading.Lock()
+        self.notice_source: Callable[[bool], str | None] | None = None
+        """Given the link state, what to say about the office copy (``OfficeFeed.notice``), shown as the banner
+        when nothing worse is."""
+
+    def set_services(self, services: Mapping[str, str]) -> None:
+        """New field names (a new office copy): the waiting rows are relabelled from the next view on."""
+        with self._lock:
+            self.services = dict(services)
 
     @property
     def primed(self) -> bool:
@@ -139,6 +147,7 @@ class HallBoardModel:
 
     # -- output ---------------------------------------------------------------------------------------------------
     def view(self) -> BoardView:
+        notice = self.notice_source(self._link) if self.notice_source is not None else None
         with self._lock:
             now = self.clock()
             banner = None
@@ -146,8 +155,9 @@ class HallBoardModel:
                 banner = LINK_LOST_BANNER
             elif self._server_online is False:
                 banner = SERVER_OFFLINE_BANNER
-            return BoardView(self._calls(now, banner is None), self._counter_rows(banner is None),
-                             self._waiting_rows(), banner)  # fmt: skip
+            live = banner is None
+            banner = banner or notice  # on the cached office copy: said, but the calls stay live
+            return BoardView(self._calls(now, live), self._counter_rows(live), self._waiting_rows(), banner)
 
     def _calls(self, now: float, live: bool) -> tuple[CallRow, ...]:
         rows: list[CallRow] = []
