@@ -13,7 +13,7 @@ Run on the Pi as ``python -m firmware.counter_main --config /etc/motcua/counter.
     [counter]
     id = "quay-1"
     rating_window_seconds = 60
-    office_cache = "/var/lib/motcua/office-counter-1.json"   # optional: the last office copy (this default)
+    office_cache = "/var/lib/motcua/office-counter-1.json"   # optional; default: beside the outbox
 
     [display]
     kind = "serial"                   # "serial" (LED board) | "screen" (pygame) | "none"
@@ -75,7 +75,7 @@ class CounterConfig(StrictConfig):
     rating_window_seconds: float = Field(default=60.0, ge=0)
     reply_timeout_seconds: float = Field(default=20.0, gt=0)
     office_cache: Path | None = None
-    """The last ``state/office`` copy; default ``/var/lib/motcua/office-<device id>.json``."""
+    """The last ``state/office`` copy; default ``office-<device id>.json`` beside the outbox."""
 
 
 class DisplayConfig(StrictConfig):
@@ -198,10 +198,10 @@ def run(
     from firmware.voice.announcer import Announcer, AplayPlayer, FakePlayer
     from firmware.voice.speech import Voice
     from queue_server.contract import topics
-    from queue_server.contract.office_feed import NOTICE_VI, OfficeFeed
+    from queue_server.contract.office_feed import NOTICE_VI, OfficeFeed, default_cache_path
 
     office_id, counter_id = config.link.office_id, config.counter.id
-    cache = config.counter.office_cache or Path(f"/var/lib/motcua/office-{config.link.device_id}.json")
+    cache = config.counter.office_cache or default_cache_path(config.link.device_id, config.link.outbox)
     feed = OfficeFeed(office_id, cache)
     cached = feed.start()
     names = service_names if service_names is not None and cached is None else office_service_names(cached)

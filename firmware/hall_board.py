@@ -18,7 +18,7 @@ Run on the Pi as ``python -m firmware.hall_board --config /etc/motcua/board.toml
     width = 1920
     height = 1080
     fullscreen = true
-    office_cache = "/var/lib/motcua/office-board-01.json"   # optional: the last office copy (this default)
+    office_cache = "/var/lib/motcua/office-board-01.json"   # optional; default: beside the outbox
 
     [voice]
     enabled = true
@@ -107,7 +107,7 @@ class BoardConfig(StrictConfig):
     fps: float = Field(default=10.0, gt=0, le=60)
     flash_seconds: float = Field(default=6.0, ge=0)
     office_cache: Path | None = None
-    """The last ``state/office`` copy; default ``/var/lib/motcua/office-<device id>.json``."""
+    """The last ``state/office`` copy; default ``office-<device id>.json`` beside the outbox."""
 
 
 class HallBoardConfig(StrictConfig):
@@ -145,9 +145,9 @@ def run(
 ) -> None:
     """Run the board until ``stop`` is set; ``screen`` and ``voice`` replace the configured ones (tests pass an
     off-screen one), ``on_started`` is given the board once wired."""
-    from queue_server.contract.office_feed import NOTICE_VI, OfficeFeed
+    from queue_server.contract.office_feed import NOTICE_VI, OfficeFeed, default_cache_path
 
-    cache = config.board.office_cache or Path(f"/var/lib/motcua/office-{config.link.device_id}.json")
+    cache = config.board.office_cache or default_cache_path(config.link.device_id, config.link.outbox)
     feed = OfficeFeed(config.link.office_id, cache)
     model = HallBoardModel(config.link.office_id, service_names(feed.start()), flash_seconds=config.board.flash_seconds)
     model.notice_source = lambda connected: NOTICE_VI[n] if (n := feed.notice(connected)) is not None else None

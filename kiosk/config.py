@@ -2,7 +2,7 @@
 
 Example ``/etc/motcua/kiosk.toml`` (``motcua device add kiosk-01 --kind kiosk --out kiosk.toml`` writes one)::
 
-    office_cache = "/var/lib/motcua/office-kiosk-01.json"   # optional: the last office copy (this default)
+    office_cache = "/var/lib/motcua/office-kiosk-01.json"   # optional; default: beside the outbox
     [link]                                      # the shared device link (firmware.device_config.LinkConfig)
     office_id = "tuan-giao"
     device_id = "kiosk-01"
@@ -102,7 +102,7 @@ class ScannerSection(_Strict):
 
 class KioskConfig(_Strict):
     office_cache: Path | None = None
-    """The last ``state/office`` copy; default ``/var/lib/motcua/office-<device id>.json``."""
+    """The last ``state/office`` copy; default ``office-<device id>.json`` beside the outbox."""
     link: LinkConfig | None = None
     """None: no server (the offline screenshot tour); the live kiosk requires it."""
     display: DisplaySection = DisplaySection()
@@ -111,9 +111,11 @@ class KioskConfig(_Strict):
     scanner: ScannerSection = ScannerSection()
 
     def office_cache_path(self) -> Path | None:
-        if self.office_cache is not None:
+        from queue_server.contract.office_feed import default_cache_path
+
+        if self.office_cache is not None or self.link is None:
             return self.office_cache
-        return Path(f"/var/lib/motcua/office-{self.link.device_id}.json") if self.link is not None else None
+        return default_cache_path(self.link.device_id, self.link.outbox)
 
 
 def load_kiosk_config(path: Path | None) -> KioskConfig:

@@ -42,6 +42,12 @@ NOTICE_VI = {
 """The Vietnamese texts, for the firmware's displays (the kiosk translates through its own catalogue)."""
 
 
+def default_cache_path(device_id: str, outbox: Path | None) -> Path:
+    """Where a device keeps its office copy unless told: beside its outbox (``/var/lib/motcua`` by default)."""
+    folder = outbox.parent if outbox is not None else Path("/var/lib/motcua")
+    return folder / f"office-{device_id}.json"
+
+
 class OfficeFeed:
     def __init__(self, office_id: str, cache_path: Path | None = None) -> None:
         self.office_id = office_id
