@@ -59,8 +59,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field, ValidationError
 
 from firmware.counter_unit import CounterUnit, Panel
-from firmware.device_config import LinkConfig, StrictConfig, VoiceConfig
+from firmware.device_config import VoiceConfig
 from queue_server.contract.config_keys import config_problems
+from queue_server.contract.link_config import LinkConfig, StrictConfig
 from queue_server.contract.office import Office
 
 if TYPE_CHECKING:

@@ -45,9 +45,11 @@ from typing import Any, Protocol
 
 from pydantic import Field, ValidationError
 
-from firmware.device_config import LinkConfig, StrictConfig, VoiceConfig
+from firmware.device_config import VoiceConfig
 from firmware.display.board_model import BoardView, HallBoardModel
 from queue_server.contract.config_keys import config_problems
+from queue_server.contract.link import Link
+from queue_server.contract.link_config import LinkConfig, StrictConfig
 from queue_server.contract.office import Office
 
 logger = logging.getLogger(__name__)
@@ -61,11 +63,6 @@ class Screen(Protocol):
     def draw(self, view: BoardView) -> None: ...
 
     def close(self) -> None: ...
-
-
-class Link(Protocol):
-    @property
-    def connected(self) -> bool: ...
 
 
 class HallBoard:

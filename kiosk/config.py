@@ -3,7 +3,7 @@
 Example ``/etc/motcua/kiosk.toml`` (``motcua device add kiosk-01 --kind kiosk --out kiosk.toml`` writes one)::
 
     office_cache = "/var/lib/motcua/office-kiosk-01.json"   # optional; default: beside the outbox
-    [link]                                      # the shared device link (firmware.device_config.LinkConfig)
+    [link]                                      # the shared device link (queue_server.contract.link_config.LinkConfig)
     office_id = "tuan-giao"
     device_id = "kiosk-01"
     password_file = "/etc/motcua/kiosk-01.password"   # printed once by `motcua device add`
@@ -40,15 +40,16 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from firmware.device_config import LinkConfig
 from kiosk.text import nfc
 from queue_server.contract.config_keys import config_problems
+from queue_server.contract.errors import MotcuaError
+from queue_server.contract.link_config import LinkConfig
 from queue_server.contract.office import Office
 
 DEFAULT_PRIORITY_CATEGORIES: tuple[str, ...] = ("elderly_60", "pregnant", "disabled", "merit")
 
 
-class KioskConfigError(Exception):
+class KioskConfigError(MotcuaError):
     """The kiosk config file is unreadable or invalid; the message says where and why."""
 
 

@@ -19,7 +19,7 @@ from queue_server import logs
 from queue_server.app import OfficeServer, open_store
 from queue_server.brokers.credentials import hash_password, new_password
 from queue_server.config import Settings, load_settings
-from queue_server.mqtt.device_link import DeviceLink
+from queue_server.contract.device_link import DeviceLink
 from queue_server.store.devices import DeviceRegistry
 
 logger = logging.getLogger("motcua.demo")
@@ -143,7 +143,7 @@ def _counter(link: DeviceLink, counter_id: str, number: int, stop: threading.Eve
 def _counter_units(
     settings: Settings, devices: dict[str, dict[str, Any]], stop: threading.Event, out_dir: Path, count: int
 ) -> None:
-    from firmware.demo import run_counters
+    from queue_server.demo.counters import run_counters
 
     outputs = run_counters(settings, devices, stop, out_dir, counters=count)
     logger.info(
@@ -174,7 +174,7 @@ def run_demo(config: Path | None, seconds: float | None = None) -> int:
         links.append(kiosk)
         threads.append(threading.Thread(target=_kiosk, args=(settings, kiosk, stop), daemon=True))
         # The first counters are full counter units on simulated GPIO buttons, with their displays, the hall
-        # board and its voice (firmware.demo); any further counter is a plain simulated device.
+        # board and its voice (queue_server.demo.counters); any further counter is a plain simulated device.
         simulated_units = min(SIMULATED_COUNTER_UNITS, len(settings.counters))
         threads.append(
             threading.Thread(
