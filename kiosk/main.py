@@ -53,7 +53,7 @@ def run(config: KioskConfig, stop: threading.Event | None = None, *, first_frame
     from queue_server.contract.office_feed import OfficeFeed
 
     if config.link is None:
-        raise KioskConfigError("the kiosk config has no [link] section (office_id, device_id, password_file, host)")
+        raise KioskConfigError("the kiosk config has no [link] section (office_id, device_id, password or password_file, host)")
     stop = stop or threading.Event()
     # The office comes from the server (state/office); until it answers, from the last copy this kiosk kept.
     feed = OfficeFeed(config.link.office_id, config.office_cache_path())
