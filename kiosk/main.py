@@ -21,9 +21,13 @@ import os
 import signal
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.config import KioskConfig, KioskConfigError, PrinterSection, load_kiosk_config
+
+if TYPE_CHECKING:
+    from kiosk.app import KioskApp
+    from queue_server.contract.device_link import DeviceLink
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +45,10 @@ def open_configured_printer(section: PrinterSection) -> Any:
         return None
 
 
-def run(config: KioskConfig, stop: threading.Event | None = None, *, first_frame_exit: bool = False) -> int:
-    """Run the kiosk until the window is closed or ``stop`` is set (SIGTERM from systemd)."""
-    import pygame
+def open_kiosk(config: KioskConfig, surface: Any) -> tuple[KioskApp, DeviceLink]:
+    """The kiosk app on ``surface``, its link (not started) and its office: the cached copy until the server's.
 
+    Split from :func:`run` so a test can drive the very kiosk ``run`` builds, frame by frame."""
     from kiosk.app import KioskApp, SystemClock
     from kiosk.catalogue import load_catalogue
     from kiosk.config import NO_OFFICE, office_from_state
@@ -53,8 +57,7 @@ def run(config: KioskConfig, stop: threading.Event | None = None, *, first_frame
     from queue_server.contract.office_feed import OfficeFeed
 
     if config.link is None:
-        raise KioskConfigError("the kiosk config has no [link] section (office_id, device_id, password or password_file, host)")
-    stop = stop or threading.Event()
+        raise KioskConfigError("the kiosk config has no [link] section (office_id, device_id, password, host)")
     # The office comes from the server (state/office); until it answers, from the last copy this kiosk kept.
     feed = OfficeFeed(config.link.office_id, config.office_cache_path())
     cached = feed.start()
@@ -63,13 +66,24 @@ def run(config: KioskConfig, stop: threading.Event | None = None, *, first_frame
     if cached is not None:
         catalogue = catalogue_of(cached, catalogue)
     link = config.link.open(state_topics=(topics.waiting_state(config.link.office_id), *feed.state_topics()))
+    app = KioskApp(link, None, catalogue, office, clock=SystemClock(), config=config, surface=surface,
+                   office_feed=feed)  # fmt: skip
+    return app, link
+
+
+def run(config: KioskConfig, stop: threading.Event | None = None, *, first_frame_exit: bool = False) -> int:
+    """Run the kiosk until the window is closed or ``stop`` is set (SIGTERM from systemd)."""
+    import pygame
+
+    if config.link is None:
+        raise KioskConfigError("the kiosk config has no [link] section (office_id, device_id, password, host)")
+    stop = stop or threading.Event()
     pygame.display.init()  # display and fonts only: a kiosk has no sound, and SDL audio only logs ALSA noise
     pygame.font.init()
     flags = pygame.FULLSCREEN if config.display.fullscreen else 0
     surface = pygame.display.set_mode(config.display.size, flags)
     pygame.display.set_caption("motcua")
-    app = KioskApp(link, None, catalogue, office, clock=SystemClock(), config=config, surface=surface,
-                   office_feed=feed)  # fmt: skip
+    app, link = open_kiosk(config, surface)
     scanner = None
     if config.scanner.kind == "serial":
         from hardware.scanner import SerialScanner
