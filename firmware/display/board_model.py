@@ -168,7 +168,8 @@ class HallBoardModel:
             elif self._server_online is False:
                 banner = SERVER_OFFLINE_BANNER
             live = banner is None
-            banner = banner or notice  # on the cached office copy: said, but the calls stay live
+            if notice:  # on the cached office copy: said (after a worse problem), the calls stay live
+                banner = f"{banner} · {notice}" if banner else notice
             return BoardView(self._calls(now, live), self._counter_rows(live), self._waiting_rows(), banner)
 
     def _calls(self, now: float, live: bool) -> tuple[CallRow, ...]:
