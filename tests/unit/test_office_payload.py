@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from queue_server.config import load_settings
-from queue_server.contract import office
+from queue_server.contract import office, topics
 from queue_server.contract.limits import MAX_PAYLOAD_BYTES
+from queue_server.contract.office_feed import OfficeFeed, OfficeNotice
 from queue_server.engine import commands as cmd
 from queue_server.engine.decide import decide
 from queue_server.engine.state import QueueState
@@ -97,3 +98,35 @@ def test_the_cache_round_trips_and_ignores_a_corrupt_file(tmp_path: Path, caplog
     with caplog.at_level(logging.WARNING):
         assert cache.load() is None
     assert "office cache ignored" in caplog.text
+
+
+def test_the_feed_starts_from_its_cache_takes_the_servers_copy_and_says_which_it_runs_on(tmp_path: Path) -> None:
+    path = tmp_path / "office.json"
+    first = _office(_state())
+    office.OfficeCache(path).save(first)
+    feed = OfficeFeed("tuan-giao", path)
+    applied: list[office.Office] = []
+    feed.on_change(applied.append)
+    assert feed.start() == first
+    assert feed.notice(connected=False) is OfficeNotice.CACHED_SERVER_OFFLINE
+    assert feed.on_state(topics.server_status("tuan-giao"), {"v": 1, "online": True})
+    assert feed.notice() is OfficeNotice.CACHED_SERVER_OFFLINE  # online, but its copy not received yet
+    renamed = _office(_state(cmd.UploadCatalogue(json.dumps(CATALOGUE))))
+    assert feed.on_state(feed.topic, json.loads(office.encode(renamed)))
+    assert applied == [renamed] and feed.notice() is None and feed.from_server
+    assert office.OfficeCache(path).load() == renamed  # the next start begins from it
+    assert not feed.on_state(topics.board_state("tuan-giao"), {"v": 1, "recent": []})  # not the feed's
+
+
+def test_the_feed_keeps_its_copy_when_the_server_sends_a_bad_one_and_says_it_is_older(tmp_path: Path) -> None:
+    feed = OfficeFeed("tuan-giao", tmp_path / "office.json")
+    assert feed.start() is None and feed.notice() is OfficeNotice.NO_OFFICE
+    good = _office(_state())
+    feed.on_state(topics.server_status("tuan-giao"), {"v": 1, "online": True})
+    feed.on_state(feed.topic, json.loads(office.encode(good)))
+    assert feed.notice() is None
+    altered = {**json.loads(office.encode(good)), "name": "Altered"}
+    other = json.loads(office.encode(good.model_copy(update={"office_id": "muong-ang"}).versioned("x")))
+    for bad in (altered, other):
+        feed.on_state(feed.topic, bad)
+        assert feed.office == good and feed.notice() is OfficeNotice.OLDER_THAN_SERVER
