@@ -123,7 +123,8 @@ def upload() -> ResponseReturnValue:
         return _page(503)
     document = _document([p.model_dump(mode="json") for p in procedures], sent.filename)
     compact = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
-    if len(compact.encode()) > MAX_PAYLOAD_BYTES - OFFICE_ROOM_BYTES:
+    # As the event carries it (a JSON string: quotes escaped) on the way to the province, and on state/office.
+    if len(json.dumps(compact, ensure_ascii=False).encode()) > MAX_PAYLOAD_BYTES - OFFICE_ROOM_BYTES:
         limit = (MAX_PAYLOAD_BYTES - OFFICE_ROOM_BYTES) // 1024
         flash(_("The catalogue is too large to send to the kiosks (over %(n)s KiB).", n=limit), "error")
         return _page(400)
