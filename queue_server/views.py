@@ -120,6 +120,16 @@ def office_view(state: QueueState) -> dict[str, Any]:
             for r in setup.rating_scale
         ),
         rating_window_seconds=setup.rating_window_seconds,
+        hours=office_contract.OfficeHours(
+            sessions=tuple(
+                office_contract.OfficeSession(
+                    weekday=session.weekday, start=session.start.strftime("%H:%M"), end=session.end.strftime("%H:%M")
+                )
+                for session in setup.hours.sessions
+            ),
+            holidays=tuple(day.isoformat() for day in setup.hours.holidays),
+            make_up_days=tuple(day.isoformat() for day in setup.hours.make_up_days),
+        ),
         catalogue=catalogue,
         catalogue_sha256=catalogue_sha256,
     )

@@ -58,6 +58,23 @@ class OfficeRatingLevel(_Model):
     satisfied: bool
 
 
+class OfficeSession(_Model):
+    weekday: int
+    """0 Monday … 6 Sunday."""
+    start: str
+    """``HH:MM``, office time."""
+    end: str
+
+
+class OfficeHours(_Model):
+    """When the office serves (the server decides; a device may show it): weekly sessions, holidays, make-up days."""
+
+    sessions: tuple[OfficeSession, ...] = ()
+    holidays: tuple[str, ...] = ()
+    """ISO dates (``2026-09-02``)."""
+    make_up_days: tuple[str, ...] = ()
+
+
 class Office(_Model):
     """``state/office``: what every device may know of the office (nothing personal: no staff names)."""
 
@@ -72,6 +89,7 @@ class Office(_Model):
     priority_policy: str = "interleave"
     rating_scale: tuple[OfficeRatingLevel, ...] = ()
     rating_window_seconds: int = 120
+    hours: OfficeHours = OfficeHours()
     catalogue: dict[str, Any] | None = None
     """The procedure catalogue uploaded in the admin pages (``{"version": 1, "procedures": [...]}``), or None."""
     catalogue_sha256: str | None = None

@@ -130,3 +130,12 @@ def test_the_feed_keeps_its_copy_when_the_server_sends_a_bad_one_and_says_it_is_
     for bad in (altered, other):
         feed.on_state(feed.topic, bad)
         assert feed.office == good and feed.notice() is OfficeNotice.OLDER_THAN_SERVER
+
+
+def test_the_opening_hours_travel_as_office_time_text() -> None:
+    setup = _state().setup
+    assert setup is not None
+    hours = _office(_state()).hours
+    assert len(hours.sessions) == len(setup.hours.sessions)
+    first = setup.hours.sessions[0]
+    assert (hours.sessions[0].weekday, hours.sessions[0].start) == (first.weekday, first.start.strftime("%H:%M"))
