@@ -353,13 +353,14 @@ class KioskApp(Callbacks):
 
     def rebuild(self) -> None:
         width, height = self.surface.get_size()
-        self.widgets = self.screen.build(width, height)
+        office_notice = self.office_feed.notice(self.link.connected) if self.office_feed is not None else None
+        strip_h = OFFICE_NOTICE_H if office_notice is not None else 0
+        self.widgets = self.screen.build(width, height - strip_h)  # the screen above the strip, nothing hidden
         if self.notice is not None:
             banner = pygame.Rect(MARGIN, HEADER_H + GAP, width - 2 * MARGIN, TOUCH_MIN)
             self.widgets.append(Label(i18n._(self.notice[0]), banner, 34, bold=True, background=YELLOW))
-        office_notice = self.office_feed.notice(self.link.connected) if self.office_feed is not None else None
         if office_notice is not None:
-            strip = pygame.Rect(0, height - OFFICE_NOTICE_H, width, OFFICE_NOTICE_H)
+            strip = pygame.Rect(0, height - strip_h, width, strip_h)
             self.widgets.append(Label(i18n._(NOTICE_TEXT[office_notice]), strip, 24, background=YELLOW))
 
     def draw(self) -> None:
