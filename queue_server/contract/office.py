@@ -33,7 +33,9 @@ class OfficeError(ValueError):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Fields a newer server adds are ignored, not refused: an older kiosk keeps working on what it knows
+    # (the version is checked on the payload as sent, so nothing is lost in the check).
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
 
 class OfficeService(_Model):
@@ -116,8 +118,12 @@ class Office(_Model):
 
 
 def content_version(office: Office) -> str:
-    body = office.model_dump(mode="json", exclude={"version", "published_at"})
-    canonical = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _hash(office.model_dump(mode="json"))
+
+
+def _hash(body: dict[str, Any]) -> str:
+    content = {k: v for k, v in body.items() if k not in ("version", "published_at")}
+    canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
@@ -147,11 +153,12 @@ def parse_data(data: Any) -> Office:
     """``parse`` for a payload already decoded from JSON (what ``DeviceLink`` hands its ``on_state``)."""
     if not isinstance(data, dict) or data.get("v") != OFFICE_SCHEMA_VERSION:
         raise OfficeError("office payload: unknown schema version")
+    data = _nfc(data)
     try:
-        office = Office.model_validate(_nfc(data))
+        office = Office.model_validate(data)
     except ValidationError as exc:
         raise OfficeError(f"office payload: {exc.error_count()} invalid fields") from None
-    if office.version != content_version(office):
+    if office.version != _hash(data):
         raise OfficeError("office payload: version does not match its content")
     return office
 

@@ -139,3 +139,10 @@ def test_the_opening_hours_travel_as_office_time_text() -> None:
     assert len(hours.sessions) == len(setup.hours.sessions)
     first = setup.hours.sessions[0]
     assert (hours.sessions[0].weekday, hours.sessions[0].start) == (first.weekday, first.start.strftime("%H:%M"))
+
+
+def test_a_field_from_a_newer_server_is_ignored_not_refused() -> None:
+    data = {k: v for k, v in json.loads(office.encode(_office(_state()))).items() if k not in ("version",)}
+    data["queue_screens"] = {"hall": 2}  # something this device does not know yet
+    data["version"] = office._hash(data)
+    assert office.parse_data(data).name == data["name"]
