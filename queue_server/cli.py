@@ -49,10 +49,18 @@ def cmd_device(args: argparse.Namespace) -> int:
     logs.configure("WARNING")
     if args.device_cmd == "add":
         password = provisioning.add_device(settings, args.device_id, args.kind, args.counter)
-        print(f"device {args.device_id} ({args.kind}) added.")
-        print(f"username: {args.device_id}\npassword: {password}")
-        print("The password is shown once; put it in the device's config now.")
         ca_file = provisioning.device_ca_file(settings, args.device_id)
+        print(f"device {args.device_id} ({args.kind}) added.")
+        if args.out is not None:
+            from queue_server.device_files import device_config_text, write_device_config
+
+            text = device_config_text(settings, args.device_id, args.kind, args.counter, password,
+                                      ca_file=ca_file, host=args.host)  # fmt: skip
+            written = write_device_config(args.out, text)
+            print(f"config written to {written} (mode 0600, it holds the password): copy it to the device.")
+        else:
+            print(f"username: {args.device_id}\npassword: {password}")
+            print("The password is shown once; put it in the device's config now.")
         if ca_file is not None:
             print(f"ca_file: {ca_file}")
             print(f"Copy it to the device and set ca_file and port = {settings.broker.tls_port} in its [link].")
@@ -296,6 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("device_id")
     add.add_argument("--kind", choices=[kind.value for kind in DeviceKind], required=True)
     add.add_argument("--counter", default=None, help="the counter a counter unit belongs to")
+    add.add_argument("--out", type=Path, default=None, metavar="PATH",
+                     help="write the device's config file (with its password, mode 0600) there")  # fmt: skip
+    add.add_argument("--host", default=None, help="with --out: the broker address the device connects to")
     device.add_parser("list", help="list devices")
     revoke = device.add_parser("revoke", help="revoke a device's credentials")
     revoke.add_argument("device_id")

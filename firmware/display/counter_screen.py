@@ -48,6 +48,11 @@ def render_counter(surface: pygame.Surface, view: CounterView, font_dir: Path | 
         drawing.text(surface, view.headline, middle.inflate(0, -middle.height // 3), WHITE, font_dir=font_dir)
         bottom_text = SUBTITLE.get(view.mode, "")
     bottom = pygame.Rect(pad, middle.bottom, width - 2 * pad, height - middle.bottom - pad // 2)
+    if view.notice:  # the unit runs on its cached office copy: a strip along the bottom, the subtitle above it
+        strip = pygame.Rect(0, height - height // 12, width, height // 12)
+        surface.fill(YELLOW, strip)
+        drawing.text(surface, view.notice, strip.inflate(-pad, -pad // 4), (0, 0, 0), bold=False, font_dir=font_dir)
+        bottom.height -= strip.height
     if bottom_text:  # grey on navy reads well; on the amber and red screens only white does
         colour = GREY if view.mode in ("serving", "idle") else WHITE
         drawing.text(surface, bottom_text, bottom, colour, bold=False, font_dir=font_dir)

@@ -294,6 +294,25 @@ def test_catalogue_upload_stores_a_good_file_as_a_new_version(
     assert [p["code"] for p in stored["procedures"]] == [p["code"] for p in original["procedures"]]
     assert "v2" in client.get("/admin/catalogue").get_data(as_text=True)
     assert [row.action for row in audit_rows(office)] == ["catalogue.upload"] * 2
+    # The event log, not the file, is what the kiosks get (``state/office``): two uploads, two events.
+    uploads = [s.event for s in office.store.events() if isinstance(s.event, ev.CatalogueUploaded)]
+    assert len(uploads) == 2
+    in_log = json.loads(replayed(office).catalogue or "{}")
+    assert [p["code"] for p in in_log["procedures"]] == [p["code"] for p in original["procedures"]]
+
+
+def test_a_catalogue_too_large_for_the_broker_is_refused_and_nothing_stored(
+    office: Office, client: FlaskClient, tmp_path: Path
+) -> None:
+    login(client, "admin")
+    document = json.loads(CATALOGUE.read_text(encoding="utf-8"))
+    one = document["procedures"][0]
+    document["procedures"] = [{**one, "code": f"{i // 1000}.{i % 1000:06d}"} for i in range(200)]
+    data = {"csrf_token": csrf_token(client), "file": (io.BytesIO(json.dumps(document).encode()), "big.json")}
+    response = client.post("/admin/catalogue", data=data, content_type="multipart/form-data")
+    assert response.status_code == 400 and "quá lớn" in response.get_data(as_text=True)
+    assert not any(isinstance(s.event, ev.CatalogueUploaded) for s in office.store.events())
+    assert not (tmp_path / "catalogue").exists()
 
 
 def test_catalogue_upload_reads_toml_and_refuses_garbage(client: FlaskClient, tmp_path: Path) -> None:

@@ -147,3 +147,20 @@ def test_reconnect_with_retained_state_is_right_at_once(model: HallBoardModel) -
     assert view.banner is None
     assert [(c.label, c.current, c.highlighted) for c in view.calls] == [("A002", True, True), ("A001", False, False)]
     assert view.counters == (CounterRow(1, "A002", False),)
+
+
+def test_a_new_office_copy_relabels_the_fields_and_a_cached_one_is_said_while_calls_stay_live(
+    model: HallBoardModel,
+) -> None:
+    model.update(WAITING, {"v": 1, "day": "2026-11-23", "waiting": {"ho-tich": 2}})
+    model.update(*counter(1, "A001"))
+    model.update(BOARD, board(call("A001", 1, "08:01")))
+    assert model.view().waiting == (("Hộ tịch", 2),)
+    model.set_services({"ho-tich": "Hộ tịch – Khai sinh"})
+    assert model.view().waiting == (("Hộ tịch – Khai sinh", 2),)
+    cached = "Đang dùng cấu hình lưu sẵn (máy chủ chưa kết nối)"
+    model.notice_source = lambda connected: cached
+    view = model.view()
+    assert view.banner == cached and view.calls[0].current  # only the office copy is old, not the calls
+    model.set_link(False)
+    assert model.view().banner == f"{LINK_LOST_BANNER} · {cached}"
