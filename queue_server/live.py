@@ -33,6 +33,8 @@ from queue_server.store.health import StoreStatus
 logger = logging.getLogger(__name__)
 STORE_OK = StoreStatus()
 FOLLOW_POLL_SECONDS = 1.0
+FORECAST_REFRESH_S = 15.0
+"""How long the pages' all-tickets forecast is reused while the office changes (``_all_forecasts``)."""
 """How often a store-following view looks for new events while a stream waits."""
 
 
@@ -126,6 +128,7 @@ class LiveOffice:
         self._state = state
         self._times = times or (lambda: ServiceTimes())
         self._forecasts: tuple[tuple[int, int, datetime], dict[str, Prediction]] | None = None
+        """((state id, event count, computed at), forecasts): the pages' last all-tickets forecast."""
         self.now = clock
         """Server time, for waits counted up to now (the service's clock)."""
         self._refresh = refresh
@@ -238,7 +241,7 @@ class LiveOffice:
             ticket = state.tickets.get(ticket_id)
             if ticket is None:
                 return None
-            forecast = self._all_forecasts(state).get(ticket_id)
+            forecast = self._all_forecasts(state, ticket_id).get(ticket_id)
             ahead = forecast.position if forecast else state.people_ahead(ticket_id)
             return TicketView(
                 ticket.id, ticket.label, ticket.service_id, ticket.status.value, ticket.counter_id, ahead, forecast
@@ -264,15 +267,20 @@ class LiveOffice:
             ]
         return sorted(rows, key=lambda r: (r[3].median, r[3].position))[:limit]
 
-    def _all_forecasts(self, state: QueueState) -> dict[str, Prediction]:
+    def _all_forecasts(self, state: QueueState, need: str | None = None) -> dict[str, Prediction]:
+        """The console and ``/live`` (``need`` None) reuse it for ``FORECAST_REFRESH_S`` while the office changes
+        (each console re-renders on every event, and the runs hold the view's lock); a ticket page (``need``, its
+        ticket) gets one as of the latest event, so its place is never stale."""
         if state.setup is None or not state.waiting:
             return {}
         now = self.now()
-        key = (id(state), state.event_count, now.replace(second=0, microsecond=0))
-        if self._forecasts is not None and self._forecasts[0] == key:
-            return self._forecasts[1]
+        if self._forecasts is not None:
+            (state_id, version, at), found = self._forecasts
+            fresh = state_id == id(state) and 0 <= (now - at).total_seconds() < FORECAST_REFRESH_S
+            if fresh and (version == state.event_count or need is None):
+                return found
         found = forecaster(state, self._times(), now).all()
-        self._forecasts = (key, found)
+        self._forecasts = ((id(state), state.event_count, now), found)
         return found
 
     def queue(self, counter_id: str) -> tuple[QueuedTicket, ...]:
