@@ -86,7 +86,7 @@ def forecast_rows(scale: float) -> list[BenchRow]:
     rows: list[BenchRow] = [
         ("forecast, new ticket, 200 waiting, 8 counters, p99", "<= 5 ms", f"{p99:.2f} ms", p99 <= 5),
     ]
-    accuracy = simulated_accuracy(max(2, int(5 * scale)), 1)
+    accuracy = simulated_accuracy(max(2, int(10 * scale)), 1)
     if accuracy is None:
         return [*rows, ("forecast accuracy on simulated days", "simulator", "not available", None)]
     f, old = accuracy.forecast, accuracy.constant_rate
