@@ -33,7 +33,8 @@ TABLE_SIZE = 256
 
 
 class ServiceTimes:
-    """Observed call durations; ``observe`` each event in log order, ``sampler`` to draw from them."""
+    """Observed call durations and priority arrivals; ``observe`` each event in log order, ``sampler`` to draw
+    durations, ``priority_rate`` for the priority tickets still to come."""
 
     def __init__(self, utc_offset_minutes: int = 420) -> None:
         self.offset = timedelta(minutes=utc_offset_minutes)
