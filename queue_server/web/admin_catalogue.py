@@ -21,7 +21,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 
 from kiosk.catalogue import CATALOGUE_VERSION, CatalogueError, Issue, validate_document
-from queue_server.web import audit
+from queue_server.web import audit, context
 from queue_server.web.auth import roles_required
 from queue_server.web.i18n import _
 from queue_server.web.users import Role
@@ -32,12 +32,7 @@ VERSION_FILE = re.compile(r"procedures-v(\d+)\.json")
 
 
 def catalogue_dir() -> Path:
-    configured = current_app.config.get("CATALOGUE_DIR")
-    if configured:
-        return Path(configured)
-    from queue_server.config import load_settings
-
-    return load_settings().server.data_dir / "catalogue"
+    return context.current().catalogue_folder()
 
 
 def stored_versions() -> list[int]:

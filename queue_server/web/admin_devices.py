@@ -16,7 +16,7 @@ from queue_server import provisioning
 from queue_server.config import ConfigError
 from queue_server.store.devices import DeviceKind, DeviceRegistry, UnknownDeviceError
 from queue_server.store.event_store import StoreError
-from queue_server.web import audit, get_store
+from queue_server.web import audit, context, get_store
 from queue_server.web.admin_setup import VIEWERS, FormError, an_id, current_setup, may_view_office
 from queue_server.web.auth import roles_required
 from queue_server.web.i18n import _
@@ -53,7 +53,7 @@ def _kind_names() -> dict[str, str]:
 
 
 def _sync_broker() -> None:
-    settings = current_app.config.get("MOTCUA_SETTINGS")
+    settings = context.current().settings
     if settings is not None:
         provisioning.sync_mosquitto(settings, DeviceRegistry(get_store()).list(include_revoked=False))
 

@@ -71,7 +71,7 @@ READERS = {
 @pytest.fixture
 def app(office: Office, tmp_path: Path) -> Flask:
     DeviceRegistry(office.store).add("kiosk-1", "kiosk", hash_password("kiosk password 1"))
-    return make_app(office, CATALOGUE_DIR=str(tmp_path / "catalogue"))
+    return make_app(office, catalogue_dir=tmp_path / "catalogue")
 
 
 def audit_rows(office: Office) -> list[Any]:

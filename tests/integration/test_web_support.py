@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from queue_server.audited import Audited
-from queue_server.config import load_settings
+from queue_server.config import Settings, load_settings
 from queue_server.engine import commands as cmd
 from queue_server.engine.setup import OfficeSetup
 from queue_server.service import OfficeService
@@ -91,10 +91,24 @@ def office(tmp_path: Path) -> Iterator[Office]:
     store.close()
 
 
-def make_app(office: Office, *, connected: bool = True, **config: Any) -> Flask:
+def make_app(
+    office: Office,
+    *,
+    connected: bool = True,
+    settings: Settings | None = None,
+    catalogue_dir: Path | None = None,
+    **config: Any,
+) -> Flask:
     test_config = {"TESTING": True, "SECRET_KEY": "test-secret", **config}
     execute = office.execute if connected else None
-    return create_app(test_config, store=office.store, setup=office.setup, execute=execute)
+    return create_app(
+        test_config,
+        store=office.store,
+        setup=office.setup,
+        execute=execute,
+        settings=settings,
+        catalogue_dir=catalogue_dir,
+    )
 
 
 @pytest.fixture

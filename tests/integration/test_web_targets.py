@@ -91,7 +91,7 @@ def test_saved_targets_win_over_the_config_file(office: Office, tmp_path: Path) 
     config = tmp_path / "motcua.toml"
     config.write_text("[targets.wait_final]\nvalue = 25\n", encoding="utf-8")
     settings = load_settings(config)
-    app: Flask = make_app(office, MOTCUA_SETTINGS=settings)
+    app: Flask = make_app(office, settings=settings)
     client = app.test_client()
     login(client, "admin")
     assert target_statuses(client.get(DAY).get_data(as_text=True)) == ["met", "met", "met", "met", "not_met"]
