@@ -105,7 +105,7 @@ def cmd_broker_config(args: argparse.Namespace) -> int:
 def cmd_web(args: argparse.Namespace) -> int:
     """``web create-admin`` / ``web add-user``: a web user, with the password typed twice or read from stdin."""
     from queue_server.app import open_store
-    from queue_server.web.users import Role, UserError, create_user
+    from queue_server.store.web_users import Role, UserError, create_user
 
     settings = _settings(args)
     logs.configure("WARNING")

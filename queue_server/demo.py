@@ -58,7 +58,7 @@ def demo_devices(settings: Settings) -> dict[str, dict[str, Any]]:
 
 def demo_users(settings: Settings) -> dict[str, dict[str, Any]]:
     """A manager and one staff member per counter, created once; returns username -> {password, role, counter}."""
-    from queue_server.web.users import Role, create_user, get_user, set_password
+    from queue_server.store.web_users import Role, create_user, get_user, set_password
 
     path = settings.server.data_dir / "demo-users.json"
     known: dict[str, dict[str, Any]] = json.loads(path.read_text()) if path.exists() else {}

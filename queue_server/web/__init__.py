@@ -26,9 +26,10 @@ from flask_wtf.csrf import CSRFProtect  # type: ignore[import-untyped]
 
 from queue_server.engine.setup import OfficeSetup
 from queue_server.live import LiveOffice
+from queue_server.store import web_users as users
 from queue_server.store.event_store import EventStore
 from queue_server.trusted_clock import TrustedClock
-from queue_server.web import context, labels, security, users
+from queue_server.web import context, labels, security
 from queue_server.web.context import Execute, WebContext
 from queue_server.web.i18n import LANGUAGES, compile_catalogs, register_filters
 

@@ -21,10 +21,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 
 from kiosk.catalogue import CATALOGUE_VERSION, CatalogueError, Issue, validate_document
+from queue_server.store.web_users import Role
 from queue_server.web import audit, context
 from queue_server.web.auth import roles_required
 from queue_server.web.i18n import _
-from queue_server.web.users import Role
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
 MAX_BYTES = 2 * 1024 * 1024

@@ -16,11 +16,11 @@ from queue_server import provisioning
 from queue_server.config import ConfigError
 from queue_server.store.devices import DeviceKind, DeviceRegistry, UnknownDeviceError
 from queue_server.store.event_store import StoreError
+from queue_server.store.web_users import Role
 from queue_server.web import audit, context, get_store
 from queue_server.web.admin_setup import VIEWERS, FormError, an_id, current_setup, may_view_office
 from queue_server.web.auth import roles_required
 from queue_server.web.i18n import _
-from queue_server.web.users import Role
 
 bp = Blueprint("devices", __name__, url_prefix="/devices")
 

@@ -13,11 +13,11 @@ from flask import Blueprint, abort, flash, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user  # type: ignore[import-untyped]
 
+from queue_server.store.web_users import Role
 from queue_server.trusted_clock import TrustedClock
 from queue_server.web import audit, context, get_setup
 from queue_server.web.auth import roles_required
 from queue_server.web.i18n import _
-from queue_server.web.users import Role
 
 bp = Blueprint("clock", __name__, url_prefix="/live/clock")
 

@@ -30,6 +30,8 @@ from queue_server.reports.document import EXPORTED_GROUPS, group_key_name, names
 from queue_server.reports.formats import FORMATS
 from queue_server.reports.text import language
 from queue_server.store.event_store import EventStore
+from queue_server.store.office_setups import office_setups
+from queue_server.store.web_users import Role
 from queue_server.web import context, install_common, new_app
 from queue_server.web.auth import roles_required
 from queue_server.web.context import WebContext
@@ -43,12 +45,10 @@ from queue_server.web.province_offices import (
     catch_up_offices,
     check_label,
     office_rows,
-    office_setups,
     overall_checks,
     province_document,
     status_name,
 )
-from queue_server.web.users import Role
 
 bp = Blueprint("province", __name__, url_prefix="/province")
 DEFAULT_UTC_OFFSET_MINUTES = 420

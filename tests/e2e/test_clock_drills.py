@@ -26,7 +26,7 @@ from queue_server.bench.office import OfficeUnderTest
 from queue_server.engine import events as ev
 from queue_server.mqtt.device_link import DeviceLink
 from queue_server.store.schema import audit_log
-from queue_server.web.users import Role, create_user
+from queue_server.store.web_users import Role, create_user
 from tests.e2e.test_server_web import TOKEN, WEB_PASSWORD, Browser, wait_until
 from tests.fixtures.mosquitto import free_port
 

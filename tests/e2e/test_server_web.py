@@ -27,7 +27,7 @@ from queue_server.contract.topics import SERVER_USERNAME
 from queue_server.mqtt.client import make_client
 from queue_server.mqtt.device_link import DeviceLink
 from queue_server.store.devices import DeviceRegistry
-from queue_server.web.users import Role, create_user
+from queue_server.store.web_users import Role, create_user
 from tests.fixtures.mosquitto import MosquittoBroker, free_port
 
 OFFICE = "tuan-giao"

@@ -19,9 +19,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from queue_server.engine import commands as cmd
+from queue_server.store.web_users import set_password
 from queue_server.web.login_limits import MAX_KEYS, TRUSTED_ADDRESSES, LoginLimiter, LoginLimits, address_key
 from queue_server.web.server import WebServer
-from queue_server.web.users import set_password
 from queue_server.web_protection import WebProtection
 from tests.integration.test_web_support import (
     FAST_HASH,

@@ -30,7 +30,7 @@ from queue_server.reports.document import Cell, CellKind, Document, Table
 from queue_server.reports.text import language
 from queue_server.service import OfficeService
 from queue_server.store.event_store import EventStore
-from queue_server.web.users import create_user
+from queue_server.store.web_users import create_user
 from tests.integration.test_web_dashboard import day_of_three_visits
 from tests.integration.test_web_support import (
     FAST_HASH,

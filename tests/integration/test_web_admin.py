@@ -25,8 +25,8 @@ from queue_server.engine.state import QueueState
 from queue_server.service import OfficeService
 from queue_server.store.devices import DeviceRegistry
 from queue_server.store.schema import audit_log
+from queue_server.store.web_users import authenticate
 from queue_server.web.i18n import TRANSLATIONS
-from queue_server.web.users import authenticate
 from tests.integration.test_web_support import (
     PASSWORD,
     Clock,

@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from queue_server.engine import commands as cmd
 from queue_server.engine import events as ev
 from queue_server.engine.state import QueueState, TicketStatus
+from queue_server.store.web_users import Role, create_user
 from queue_server.web import create_app
-from queue_server.web.users import Role, create_user
 from tests.integration.test_web_support import (
     FAST_HASH,
     PASSWORD,

@@ -39,11 +39,11 @@ from queue_server.province.main import add_province_user
 from queue_server.province.office_order import OfficeOrder
 from queue_server.store import db
 from queue_server.store.event_store import EventStore, StoredEvent
+from queue_server.store.web_users import Role, create_user
 from queue_server.web import context
 from queue_server.web.i18n import minutes, number, percent
 from queue_server.web.province import create_province_app
 from queue_server.web.province_offices import catch_up_offices, province_keeper
-from queue_server.web.users import Role, create_user
 from tests.integration.test_web_support import FAST_HASH, PASSWORD, TOKEN, csrf_token, login
 
 OFFICES = (
@@ -181,7 +181,7 @@ def test_an_office_s_page_is_its_period_report(app: Flask, client: FlaskClient) 
 
 
 def _setups(app: Flask) -> list[OfficeSetup]:
-    from queue_server.web.province_offices import office_setups
+    from queue_server.store.office_setups import office_setups
 
     return list(office_setups(context.of(app).store.engine).values())
 

@@ -82,7 +82,7 @@ def test_a_page_that_needs_the_database_while_it_is_down_is_a_503_in_vietnamese(
     def down(*args: object, **kwargs: object) -> None:
         raise OperationalError("SELECT", {}, ConnectionRefusedError("connection refused"))
 
-    monkeypatch.setattr("queue_server.web.users.get_user", down)  # the sign-in check reads web_users first
+    monkeypatch.setattr("queue_server.store.web_users.get_user", down)  # the sign-in check reads web_users first
     answer = client.get("/live")
     page = answer.get_data(as_text=True)
     assert answer.status_code == 503 and "Mất kết nối cơ sở dữ liệu" in page and "connection refused" in page

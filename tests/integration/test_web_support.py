@@ -21,8 +21,8 @@ from queue_server.engine import commands as cmd
 from queue_server.engine.setup import OfficeSetup
 from queue_server.service import OfficeService
 from queue_server.store.event_store import EventStore
+from queue_server.store.web_users import Role, create_user
 from queue_server.web import create_app
-from queue_server.web.users import Role, create_user
 
 PASSWORD = "correct horse battery"
 USERS: dict[str, dict[str, Any]] = {

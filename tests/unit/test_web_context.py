@@ -43,3 +43,17 @@ def test_no_view_looks_a_dependency_up_in_the_flask_config() -> None:
 def test_the_check_sees_a_lookup() -> None:
     tree = ast.parse('settings = current_app.config.get("MOTCUA_SETTINGS")')
     assert any(isinstance(n, ast.Constant) and n.value in LOOKUPS for n in ast.walk(tree))
+
+
+def test_no_view_writes_sql() -> None:
+    """Queries live in ``queue_server.store`` (repositories); the views call them."""
+    queries = {"select", "insert", "update", "delete", "text"}
+    found = [
+        f"{path.name}: {alias.name}"
+        for path in _modules()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy")
+        for alias in node.names
+        if alias.name in queries
+    ]
+    assert found == []
