@@ -25,13 +25,14 @@ from flask_login import LoginManager  # type: ignore[import-untyped]
 from flask_wtf.csrf import CSRFProtect  # type: ignore[import-untyped]
 
 from queue_server.engine.setup import OfficeSetup
+from queue_server.i18n import LANGUAGES, compile_catalogs
 from queue_server.live import LiveOffice
 from queue_server.store import web_users as users
 from queue_server.store.event_store import EventStore
 from queue_server.trusted_clock import TrustedClock
 from queue_server.web import context, labels, security
 from queue_server.web.context import Execute, WebContext
-from queue_server.web.i18n import LANGUAGES, compile_catalogs, register_filters
+from queue_server.web.i18n import register_filters
 
 if TYPE_CHECKING:
     from queue_server.config import Settings

@@ -22,11 +22,11 @@ from queue_server.engine import commands as cmd
 from queue_server.engine import events as ev
 from queue_server.engine.setup import PriorityPolicy
 from queue_server.engine.state import QueueState
+from queue_server.i18n import TRANSLATIONS
 from queue_server.service import OfficeService
 from queue_server.store.devices import DeviceRegistry
 from queue_server.store.schema import audit_log
 from queue_server.store.web_users import authenticate
-from queue_server.web.i18n import TRANSLATIONS
 from tests.integration.test_web_support import (
     PASSWORD,
     Clock,

@@ -15,8 +15,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from queue_server.engine import commands as cmd
+from queue_server.i18n import TRANSLATIONS, compile_catalogs, merged_catalog
 from queue_server.store.web_users import UserError, authenticate, create_user, web_users
-from queue_server.web.i18n import TRANSLATIONS, compile_catalogs, merged_catalog
 from tests.integration.test_web_support import PASSWORD, Office, app, client, csrf_token, login, make_app, office, post
 
 __all__ = ["app", "client", "office"]  # fixtures

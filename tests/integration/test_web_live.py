@@ -18,8 +18,8 @@ from flask.testing import FlaskClient
 
 from queue_server.contract.messages import device_status_payload
 from queue_server.engine import commands as cmd
+from queue_server.i18n import TRANSLATIONS
 from queue_server.web import create_app
-from queue_server.web.i18n import TRANSLATIONS
 from tests.integration.test_web_support import Office, login, office
 
 __all__ = ["office"]  # fixture
