@@ -23,12 +23,13 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from firmware.display.counter_model import CounterDisplayModel, CounterView
+from hardware.counter_view import CounterDisplayDriver
 
 logger = logging.getLogger(__name__)
 
 
-class Output(Protocol):
-    def show(self, view: CounterView) -> object: ...
+Output = CounterDisplayDriver
+"""An output of the runner: any counter display driver (``hardware.counter_view``)."""
 
 
 class Link(Protocol):

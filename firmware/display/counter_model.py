@@ -21,15 +21,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
+from hardware.counter_view import Mode
 from queue_server.contract import topics
 from queue_server.contract.masked_name import is_masked_name
 
 if TYPE_CHECKING:
     from firmware.transfer import TransferChoice
 
-Mode = Literal["serving", "idle", "paused", "link_lost", "transfer"]
 PAUSED_TEXT = "TẠM DỪNG"
 LINK_LOST_TEXT = "MẤT KẾT NỐI"
 IDLE_TEXT = "---"
@@ -38,7 +38,8 @@ TRANSFER_TEXT = "CHUYỂN"
 
 @dataclass(frozen=True)
 class CounterView:
-    """One screenful: ``label`` in modes "serving" and "transfer"; ``counter_number`` when known.
+    """One screenful: ``label`` in modes "serving" and "transfer"; ``counter_number`` when known. The display
+    drivers read it as ``hardware.counter_view.CounterView``.
 
     In "transfer" mode ``service`` is the field chosen as the target and ``position`` says "2/3".
     ``display_name`` is the citizen's masked name ("Nguyễn V. A."), in "serving" mode only and only when the

@@ -218,8 +218,8 @@ def test_stats_command_writes_the_same_reports(office: Office, tmp_path: Path) -
 
 def test_a_missing_font_is_a_clear_error(boss: FlaskClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Without DejaVu Sans the PDF cannot be made: 503 naming the Debian package, not a broken file."""
-    import kiosk.ticket
+    import hardware.fonts
 
-    monkeypatch.setattr(kiosk.ticket, "FONT_DIRS", (tmp_path,))
+    monkeypatch.setattr(hardware.fonts, "FONT_DIRS", (tmp_path,))
     response = boss.get(f"/dashboard/export.pdf?{DAY}")
     assert response.status_code == 503 and "fonts-dejavu-core" in response.get_data(as_text=True)
