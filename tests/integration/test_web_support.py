@@ -7,7 +7,6 @@ import itertools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from queue_server.service import OfficeService
 from queue_server.store.event_store import EventStore
 from queue_server.store.web_users import Role, create_user
 from queue_server.web import create_app
+from tests.fakes import OfficeClock
 
 PASSWORD = "correct horse battery"
 USERS: dict[str, dict[str, Any]] = {
@@ -38,29 +38,12 @@ FAST_HASH = "pbkdf2:sha256:1000"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-class Clock:
-    """Server time the test sets: 2026-11-23 at 08:00 local (01:00Z) unless moved."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def at(self, hour: int, minute: int, second: int = 0) -> None:
-        """Move to this UTC time of 2026-11-23."""
-        self.now = datetime(2026, 11, 23, hour, minute, second, tzinfo=UTC)
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
 @dataclass
 class Office:
     store: EventStore
     setup: OfficeSetup
     service: OfficeService
-    clock: Clock
+    clock: OfficeClock
     sent: list[cmd.Command] = field(default_factory=list)
 
     def execute(self, command: cmd.Command | Audited) -> Mapping[str, Any]:
@@ -81,7 +64,7 @@ def office(tmp_path: Path) -> Iterator[Office]:
     store = EventStore(f"sqlite:///{tmp_path}/office.db", "tuan-giao")
     store.migrate()
     setup = load_settings().office_setup()
-    clock = Clock()
+    clock = OfficeClock()
     ids = (f"tk{i:014d}" for i in itertools.count())  # 16 characters, like secrets.token_urlsafe(12)
     service = OfficeService(setup=setup, store=store, devices=lambda _: None, clock=clock, new_id=lambda: next(ids))
     service.start()
