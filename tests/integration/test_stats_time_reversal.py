@@ -22,7 +22,7 @@ from queue_server.engine.state import QueueState
 from queue_server.store.event_store import Commit, EventStore
 from queue_server.store.web_users import Role, create_user
 from queue_server.web import create_app
-from tests.integration.test_web_support import FAST_HASH, PASSWORD, login
+from tests.integration.web_support import FAST_HASH, PASSWORD, login
 
 DAY = date(2026, 11, 23)
 AT_10 = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 10:00 local

@@ -27,19 +27,9 @@ from queue_server.service import OfficeService
 from queue_server.store.devices import DeviceRegistry
 from queue_server.store.schema import audit_log
 from queue_server.store.web_users import authenticate
-from tests.integration.test_web_support import (
-    PASSWORD,
-    Clock,
-    Office,
-    client,
-    csrf_token,
-    login,
-    make_app,
-    office,
-    post,
-)
+from tests.fakes import OfficeClock
+from tests.integration.web_support import PASSWORD, Office, csrf_token, login, make_app, post
 
-__all__ = ["client", "office"]  # fixtures
 CATALOGUE = Path(__file__).parents[2] / "kiosk" / "data" / "procedures.json"
 NEW_PASSWORD = re.compile(r'<code id="new-password">([^<]+)</code>')
 PAGES = ["/admin/users", "/admin/setup", "/admin/devices", "/admin/catalogue", "/admin/audit"]
@@ -194,7 +184,7 @@ def test_an_admin_change_survives_a_restart_with_the_same_config_file(office: Of
     login(client, "admin")
     assert post(client, "/admin/setup/staff", {"id": "nv-moi", "name": "Lê Văn Mới"}).status_code == 302
     restarted = OfficeService(
-        setup=office.setup, store=office.store, devices=lambda _: None, clock=Clock(), new_id=lambda: "restart-id"
+        setup=office.setup, store=office.store, devices=lambda _: None, clock=OfficeClock(), new_id=lambda: "restart-id"
     )
     restarted.start()
     assert restarted.state.setup is not None and any(s.id == "nv-moi" for s in restarted.state.setup.staff)

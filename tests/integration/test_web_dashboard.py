@@ -10,9 +10,8 @@ from flask.testing import FlaskClient
 
 from queue_server.engine import commands as cmd
 from queue_server.engine.setup import Outcome
-from tests.integration.test_web_support import Office, app, client, login, office
+from tests.integration.web_support import Office, login
 
-__all__ = ["app", "client", "office"]  # fixtures
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "web"
 
 

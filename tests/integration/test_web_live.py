@@ -20,9 +20,8 @@ from queue_server.contract.messages import device_status_payload
 from queue_server.engine import commands as cmd
 from queue_server.i18n import TRANSLATIONS
 from queue_server.web import create_app
-from tests.integration.test_web_support import Office, login, office
+from tests.integration.web_support import Office, login
 
-__all__ = ["office"]  # fixture
 LIVE_FILES = ["live.py", "server.py", "templates/live.html", "templates/live_panel.html", "templates/base.html"]
 LIVE_FILES += ["templates/console_live.html", "templates/ticket_part.html", "templates/console.html"]
 

@@ -44,7 +44,7 @@ from queue_server.web import context
 from queue_server.web.i18n import minutes, number, percent
 from queue_server.web.province import create_province_app
 from queue_server.web.province_offices import catch_up_offices, province_keeper
-from tests.integration.test_web_support import FAST_HASH, PASSWORD, TOKEN, csrf_token, login
+from tests.integration.web_support import FAST_HASH, PASSWORD, TOKEN, csrf_token, login
 
 OFFICES = (
     ("tuan-giao", "Bộ phận Một cửa huyện Tuần Giáo", AreaClass.RURAL, 1200),

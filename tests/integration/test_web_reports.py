@@ -20,9 +20,8 @@ from queue_server.engine import commands as cmd
 from queue_server.engine.setup import Outcome
 from queue_server.stats import run
 from tests.integration.test_web_dashboard import day_of_three_visits, tile
-from tests.integration.test_web_support import Office, app, client, login, office
+from tests.integration.web_support import Office, login
 
-__all__ = ["app", "client", "office"]  # fixtures
 OFFICE_NAME = "Trung tâm Phục vụ hành chính công xã Tuần Giáo"
 DAY = "period=day&date=2026-11-23"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "web"

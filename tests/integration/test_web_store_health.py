@@ -17,9 +17,8 @@ from queue_server.engine import commands as cmd
 from queue_server.store.event_store import Commit, StoredEvent
 from queue_server.store.health import StoreHealth
 from queue_server.web import create_app
-from tests.integration.test_web_support import Office, login, office, post
+from tests.integration.web_support import Office, login, post
 
-__all__ = ["office"]  # fixture
 MB = 1024 * 1024
 
 

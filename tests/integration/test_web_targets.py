@@ -16,9 +16,8 @@ from queue_server.analytics.targets import DEFAULT_TARGETS, slots
 from queue_server.config import load_settings
 from queue_server.store.schema import audit_log, office_settings
 from tests.integration.test_web_dashboard import day_of_three_visits, target_statuses
-from tests.integration.test_web_support import Office, app, client, login, make_app, office, post
+from tests.integration.web_support import Office, login, make_app, post
 
-__all__ = ["app", "client", "office"]  # fixtures
 DAY = "/dashboard?period=day&date=2026-11-23"
 # The day's average wait is 21.7 min: ≤ 30 met, ≤ 15 not; QĐ 766 100 % met twice; rural productivity 250 not met.
 NATIONAL = ["met", "not_met", "met", "met", "not_met"]
