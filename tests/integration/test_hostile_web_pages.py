@@ -32,8 +32,16 @@ from queue_server.service import OfficeService
 from queue_server.store.event_store import EventStore
 from queue_server.store.web_users import create_user
 from tests.fakes import OfficeClock
-from tests.integration.test_web_dashboard import day_of_three_visits
-from tests.integration.web_support import FAST_HASH, PASSWORD, USERS, Office, csrf_token, login, make_app
+from tests.integration.web_support import (
+    FAST_HASH,
+    PASSWORD,
+    USERS,
+    Office,
+    csrf_token,
+    day_of_three_visits,
+    login,
+    make_app,
+)
 
 # --- exports ----------------------------------------------------------------------------------------------------
 

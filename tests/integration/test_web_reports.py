@@ -19,8 +19,7 @@ from pypdf import PdfReader
 from queue_server.engine import commands as cmd
 from queue_server.engine.setup import Outcome
 from queue_server.stats import run
-from tests.integration.test_web_dashboard import day_of_three_visits, tile
-from tests.integration.web_support import Office, login
+from tests.integration.web_support import Office, day_of_three_visits, login, tile
 
 OFFICE_NAME = "Trung tâm Phục vụ hành chính công xã Tuần Giáo"
 DAY = "period=day&date=2026-11-23"

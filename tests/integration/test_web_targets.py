@@ -15,8 +15,7 @@ from queue_server.analytics.current import effective_targets
 from queue_server.analytics.targets import DEFAULT_TARGETS, slots
 from queue_server.config import load_settings
 from queue_server.store.schema import audit_log, office_settings
-from tests.integration.test_web_dashboard import day_of_three_visits, target_statuses
-from tests.integration.web_support import Office, login, make_app, post
+from tests.integration.web_support import Office, day_of_three_visits, login, make_app, post, target_statuses
 
 DAY = "/dashboard?period=day&date=2026-11-23"
 # The day's average wait is 21.7 min: ≤ 30 met, ≤ 15 not; QĐ 766 100 % met twice; rural productivity 250 not met.

@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from queue_server.audited import Audited
 from queue_server.config import Settings, load_settings
 from queue_server.engine import commands as cmd
-from queue_server.engine.setup import OfficeSetup
+from queue_server.engine.setup import OfficeSetup, Outcome
 from queue_server.service import OfficeService
 from queue_server.store.event_store import EventStore
 from queue_server.store.web_users import Role, create_user
@@ -116,3 +116,44 @@ def post(client: FlaskClient, url: str, data: Mapping[str, str] | None = None) -
 
 def login(client: FlaskClient, username: str, password: str = PASSWORD) -> Any:
     return post(client, "/auth/login", {"username": username, "password": password})
+
+
+def day_of_three_visits(office: Office) -> None:
+    """2026-11-23 (local UTC+7), counter 1, Lan signed in; three ho-tich tickets issued 08:00, 08:01, 08:02.
+
+    A001 called 08:05 (waited 300 s), finished 08:15 with a dossier (600 s), rated satisfied.
+    A002 called 08:21 (waited 1,200 s), finished 08:25, guidance only (240 s), rated dissatisfied.
+    A003 called 08:42 (waited 2,400 s), absent: skipped 08:43 (a no-show; its segment is not service time).
+    """
+    run, at = office.run, office.clock.at
+    at(1, 0)
+    run(cmd.SignIn("quay-1", "nv-lan"))
+    for minute in (0, 1, 2):
+        at(1, minute)
+        run(cmd.IssueTicket("ho-tich"))
+    at(1, 5)
+    run(cmd.CallNext("quay-1"))
+    at(1, 15)
+    run(cmd.FinishService("quay-1", Outcome.DOSSIER_RECEIVED, "HS-001"))
+    at(1, 15, 30)
+    run(cmd.RateService("quay-1", "satisfied"))
+    at(1, 21)
+    run(cmd.CallNext("quay-1"))
+    at(1, 25)
+    run(cmd.FinishService("quay-1", Outcome.GUIDANCE_ONLY))
+    at(1, 25, 30)
+    run(cmd.RateService("quay-1", "dissatisfied"))
+    at(1, 42)
+    run(cmd.CallNext("quay-1"))
+    at(1, 43)
+    run(cmd.SkipTicket("quay-1"))
+
+
+def tile(page: str, tile_id: str) -> str:
+    match = re.search(rf'<b id="{tile_id}">([^<]*)</b>', page)
+    assert match is not None, tile_id
+    return match.group(1)
+
+
+def target_statuses(page: str) -> list[str]:
+    return re.findall(r'<tr class="(met|not_met|no_data)">', page)
