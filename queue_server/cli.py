@@ -114,7 +114,7 @@ def cmd_broker_config(args: argparse.Namespace) -> int:
 def cmd_web(args: argparse.Namespace) -> int:
     """``web create-admin`` / ``web add-user``: a web user, with the password typed twice or read from stdin."""
     from queue_server.app import open_store
-    from queue_server.web.users import Role, UserError, create_user
+    from queue_server.store.web_users import Role, UserError, create_user
 
     settings = _settings(args)
     logs.configure("WARNING")
@@ -261,7 +261,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from queue_server.demo.office import run_demo
 
-    return run_demo(args.config, seconds=args.seconds)
+    return run_demo(args.config, seconds=args.seconds, seed=args.seed)
 
 
 def cmd_province(args: argparse.Namespace) -> int:
@@ -359,6 +359,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.set_defaults(func=cmd_bench)
     demo = sub.add_parser("demo", help="the whole office on embedded defaults with simulated devices")
     demo.add_argument("--seconds", type=float, default=None, help="stop after this long (default: until Ctrl-C)")
+    demo.add_argument(
+        "--seed", type=int, default=None, help="the simulated devices repeat the same script (default: random)"
+    )
     demo.set_defaults(func=cmd_demo)
     province = sub.add_parser("province", help="run the province server: every office's events into one database")
     province.add_argument(

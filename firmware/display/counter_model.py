@@ -23,8 +23,9 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from hardware.counter_view import Mode
 from queue_server.contract import payloads, topics
 from queue_server.contract.masked_name import is_masked_name
 from queue_server.contract.messages import ContractError
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 Parsed = TypeVar("Parsed", bound=payloads.Payload)
-Mode = Literal["serving", "idle", "paused", "link_lost", "transfer"]
 PAUSED_TEXT = "TẠM DỪNG"
 LINK_LOST_TEXT = "MẤT KẾT NỐI"
 IDLE_TEXT = "---"
@@ -43,7 +43,8 @@ TRANSFER_TEXT = "CHUYỂN"
 
 @dataclass(frozen=True)
 class CounterView:
-    """One screenful: ``label`` in modes "serving" and "transfer"; ``counter_number`` when known.
+    """One screenful: ``label`` in modes "serving" and "transfer"; ``counter_number`` when known. The display
+    drivers read it as ``hardware.counter_view.CounterView``.
 
     In "transfer" mode ``service`` is the field chosen as the target and ``position`` says "2/3".
     ``display_name`` is the citizen's masked name ("Nguyễn V. A."), in "serving" mode only and only when the

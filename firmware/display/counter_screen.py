@@ -16,7 +16,8 @@ from pathlib import Path
 import pygame
 
 from firmware.display import drawing
-from firmware.display.counter_model import TRANSFER_TEXT, CounterView
+from firmware.display.counter_model import TRANSFER_TEXT
+from hardware.counter_view import CounterView
 
 BACKGROUND = {"serving": (10, 30, 80), "idle": (10, 30, 80), "paused": (150, 90, 0), "link_lost": (150, 20, 20),
               "transfer": (0, 95, 90)}  # fmt: skip

@@ -58,7 +58,7 @@ def demo_devices(settings: Settings) -> dict[str, dict[str, Any]]:
 
 def demo_users(settings: Settings) -> dict[str, dict[str, Any]]:
     """A manager and one staff member per counter, created once; returns username -> {password, role, counter}."""
-    from queue_server.web.users import Role, create_user, get_user, set_password
+    from queue_server.store.web_users import Role, create_user, get_user, set_password
 
     path = settings.server.data_dir / "demo-users.json"
     known: dict[str, dict[str, Any]] = json.loads(path.read_text()) if path.exists() else {}
@@ -105,12 +105,26 @@ def _link(settings: Settings, device_id: str, password: str, **kwargs: Any) -> D
     ).start()
 
 
-def _kiosk(settings: Settings, link: DeviceLink, stop: threading.Event) -> None:
+def device_rng(seed: int | None, device_id: str) -> random.Random:
+    """The random draws of one simulated device: its own generator, so a seeded run repeats each device's script
+    whatever the threads' interleaving (unseeded: different every run)."""
+    return random.Random(None if seed is None else f"{seed}:{device_id}")
+
+
+def next_ticket(rng: random.Random, services: list[str]) -> tuple[float, str, str | None]:
+    """The simulated kiosk's next ticket: the pause before it, its service and its priority category."""
+    pause = rng.uniform(1.0, 3.0)
+    service = rng.choice(services)
+    return pause, service, "elderly_60" if rng.random() < 0.15 else None
+
+
+def _kiosk(settings: Settings, link: DeviceLink, stop: threading.Event, rng: random.Random) -> None:
     services = [s.id for s in settings.services]
     names = {s.id: s.name_vi for s in settings.services}
-    while not stop.wait(random.uniform(1.0, 3.0)):
-        service = random.choice(services)
-        priority = "elderly_60" if random.random() < 0.15 else None
+    while True:
+        pause, service, priority = next_ticket(rng, services)
+        if stop.wait(pause):
+            return
         reply = link.request("issue_ticket", {"service_id": service, "priority": priority}, timeout=5)
         if reply and reply["ok"]:
             t = reply["result"]["ticket"]
@@ -126,26 +140,31 @@ def _kiosk(settings: Settings, link: DeviceLink, stop: threading.Event) -> None:
             logger.warning("Ki-ốt: lỗi %s", reply["error"])
 
 
-def _counter(link: DeviceLink, counter_id: str, number: int, stop: threading.Event) -> None:
-    while not stop.wait(random.uniform(3.0, 8.0)):
+def _counter(link: DeviceLink, counter_id: str, number: int, stop: threading.Event, rng: random.Random) -> None:
+    while not stop.wait(rng.uniform(3.0, 8.0)):
         reply = link.request("call_next", {"counter_id": counter_id}, timeout=5)
         if not reply or not reply["ok"]:
             continue
         label = reply["result"]["ticket"]["label"]
         logger.info("Quầy %d: mời số %s", number, label)
-        if stop.wait(random.uniform(2.0, 6.0)):
+        if stop.wait(rng.uniform(2.0, 6.0)):
             return
-        link.request("finish", {"counter_id": counter_id, "outcome": random.choice(OUTCOMES)}, timeout=5)
-        if random.random() < 0.8:
-            link.request("rate", {"counter_id": counter_id, "level": random.choice(RATINGS)}, timeout=5)
+        link.request("finish", {"counter_id": counter_id, "outcome": rng.choice(OUTCOMES)}, timeout=5)
+        if rng.random() < 0.8:
+            link.request("rate", {"counter_id": counter_id, "level": rng.choice(RATINGS)}, timeout=5)
 
 
 def _counter_units(
-    settings: Settings, devices: dict[str, dict[str, Any]], stop: threading.Event, out_dir: Path, count: int
+    settings: Settings,
+    devices: dict[str, dict[str, Any]],
+    stop: threading.Event,
+    out_dir: Path,
+    count: int,
+    rng: random.Random,
 ) -> None:
     from queue_server.demo.counters import run_counters
 
-    outputs = run_counters(settings, devices, stop, out_dir, counters=count)
+    outputs = run_counters(settings, devices, stop, out_dir, counters=count, rng=rng)
     logger.info(
         "demo: %d counter screens, %d hall board screens, %d calls spoken (WAV) in %s",
         len(outputs.counter_screens),
@@ -155,7 +174,9 @@ def _counter_units(
     )
 
 
-def run_demo(config: Path | None, seconds: float | None = None) -> int:
+def run_demo(config: Path | None, seconds: float | None = None, seed: int | None = None) -> int:
+    """Run the demo office until Ctrl-C or for ``seconds``; with ``seed``, every simulated device draws the same
+    pauses, services, outcomes and ratings on every run (``device_rng``)."""
     settings = load_settings(config)
     # The demo's one kiosk issues for a whole hall (a ticket every 1-3 s): its budget is a hall's, not a kiosk's.
     kiosk_budget = settings.limits.kiosk.model_copy(update={"per_minute": 120.0, "burst": 20})
@@ -172,14 +193,16 @@ def run_demo(config: Path | None, seconds: float | None = None) -> int:
             server.link.wait_connected(10)
         kiosk = _link(settings, "kiosk-01", devices["kiosk-01"]["password"])
         links.append(kiosk)
-        threads.append(threading.Thread(target=_kiosk, args=(settings, kiosk, stop), daemon=True))
+        threads.append(
+            threading.Thread(target=_kiosk, args=(settings, kiosk, stop, device_rng(seed, "kiosk-01")), daemon=True)
+        )
         # The first counters are full counter units on simulated GPIO buttons, with their displays, the hall
         # board and its voice (queue_server.demo.counters); any further counter is a plain simulated device.
         simulated_units = min(SIMULATED_COUNTER_UNITS, len(settings.counters))
         threads.append(
             threading.Thread(
                 target=_counter_units,
-                args=(settings, devices, stop, DEMO_OUTPUT, simulated_units),
+                args=(settings, devices, stop, DEMO_OUTPUT, simulated_units, device_rng(seed, "counter-units")),
                 name="demo-counter-units",
                 daemon=True,
             )
@@ -189,7 +212,11 @@ def run_demo(config: Path | None, seconds: float | None = None) -> int:
             link = _link(settings, device_id, devices[device_id]["password"])
             links.append(link)
             threads.append(
-                threading.Thread(target=_counter, args=(link, counter.id, counter.number, stop), daemon=True)
+                threading.Thread(
+                    target=_counter,
+                    args=(link, counter.id, counter.number, stop, device_rng(seed, device_id)),
+                    daemon=True,
+                )
             )
         for thread in threads:
             thread.start()

@@ -27,10 +27,10 @@ from kiosk.catalogue import CATALOGUE_VERSION, CatalogueError, Issue, validate_d
 from queue_server.audited import Audited
 from queue_server.contract.limits import MAX_PAYLOAD_BYTES
 from queue_server.engine import commands as cmd
-from queue_server.web import audit, get_execute
+from queue_server.store.web_users import Role
+from queue_server.web import audit, context, get_execute
 from queue_server.web.auth import roles_required
 from queue_server.web.i18n import _
-from queue_server.web.users import Role
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
 MAX_BYTES = 2 * 1024 * 1024
@@ -41,12 +41,7 @@ VERSION_FILE = re.compile(r"procedures-v(\d+)\.json")
 
 
 def catalogue_dir() -> Path:
-    configured = current_app.config.get("CATALOGUE_DIR")
-    if configured:
-        return Path(configured)
-    from queue_server.config import load_settings
-
-    return load_settings().server.data_dir / "catalogue"
+    return context.current().catalogue_folder()
 
 
 def stored_versions() -> list[int]:

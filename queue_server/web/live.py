@@ -17,10 +17,10 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user  # type: ignore[import-untyped]
 
 from queue_server.live import OfficeSnapshot
+from queue_server.store.web_users import Role
 from queue_server.web import get_live, get_setup
 from queue_server.web.auth import roles_required
 from queue_server.web.i18n import _, current_locale
-from queue_server.web.users import Role
 
 bp = Blueprint("live", __name__, url_prefix="/live")
 RECONNECT_MS = 2_000

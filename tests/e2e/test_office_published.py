@@ -32,7 +32,7 @@ from queue_server.app import open_store
 from queue_server.bench.office import OfficeUnderTest
 from queue_server.contract.link_config import LinkConfig
 from queue_server.contract.office_feed import NOTICE_VI, OfficeNotice
-from queue_server.web.users import Role, create_user
+from queue_server.store.web_users import Role, create_user
 from tests.fixtures.browser import OpenPage
 from tests.fixtures.mosquitto import free_port
 

@@ -14,16 +14,22 @@ from queue_server.engine.hours import OpeningHours, Session
 from queue_server.forecasting import ForecastPolicy
 from queue_server.service import OfficeService
 from queue_server.store.event_store import EventStore
-from tests.integration.test_service import DEVICES, Clock, make_service, replies, request, store
+from tests.fakes import SteppingClock
+from tests.integration.test_service import DEVICES, make_service, replies, request, store
 
 
-def _service(store: EventStore, until: time, clock: Clock | None = None, **kwargs: Any) -> OfficeService:
+def _service(store: EventStore, until: time, clock: SteppingClock | None = None, **kwargs: Any) -> OfficeService:
     """The sample office open on Mondays from 08:00 to ``until`` only (the test clock starts Monday 08:00)."""
     hours = OpeningHours(sessions=(Session(0, time(8, 0), until),))
     ids = (f"t{i:04d}" for i in itertools.count())
     setup = replace(load_settings().office_setup(), hours=hours)
     service = OfficeService(
-        setup=setup, store=store, devices=DEVICES.get, clock=clock or Clock(), new_id=lambda: next(ids), **kwargs
+        setup=setup,
+        store=store,
+        devices=DEVICES.get,
+        clock=clock or SteppingClock(),
+        new_id=lambda: next(ids),
+        **kwargs,
     )
     service.start()
     return service

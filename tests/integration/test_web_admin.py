@@ -22,24 +22,14 @@ from queue_server.engine import commands as cmd
 from queue_server.engine import events as ev
 from queue_server.engine.setup import PriorityPolicy
 from queue_server.engine.state import QueueState
+from queue_server.i18n import TRANSLATIONS
 from queue_server.service import OfficeService
 from queue_server.store.devices import DeviceRegistry
 from queue_server.store.schema import audit_log
-from queue_server.web.i18n import TRANSLATIONS
-from queue_server.web.users import authenticate
-from tests.integration.test_web_support import (
-    PASSWORD,
-    Clock,
-    Office,
-    client,
-    csrf_token,
-    login,
-    make_app,
-    office,
-    post,
-)
+from queue_server.store.web_users import authenticate
+from tests.fakes import OfficeClock
+from tests.integration.web_support import PASSWORD, Office, csrf_token, login, make_app, post
 
-__all__ = ["client", "office"]  # fixtures
 CATALOGUE = Path(__file__).parents[2] / "kiosk" / "data" / "procedures.json"
 NEW_PASSWORD = re.compile(r'<code id="new-password">([^<]+)</code>')
 PAGES = ["/admin/users", "/admin/setup", "/admin/devices", "/admin/catalogue", "/admin/audit"]
@@ -71,7 +61,7 @@ READERS = {
 @pytest.fixture
 def app(office: Office, tmp_path: Path) -> Flask:
     DeviceRegistry(office.store).add("kiosk-1", "kiosk", hash_password("kiosk password 1"))
-    return make_app(office, CATALOGUE_DIR=str(tmp_path / "catalogue"))
+    return make_app(office, catalogue_dir=tmp_path / "catalogue")
 
 
 def audit_rows(office: Office) -> list[Any]:
@@ -194,7 +184,7 @@ def test_an_admin_change_survives_a_restart_with_the_same_config_file(office: Of
     login(client, "admin")
     assert post(client, "/admin/setup/staff", {"id": "nv-moi", "name": "Lê Văn Mới"}).status_code == 302
     restarted = OfficeService(
-        setup=office.setup, store=office.store, devices=lambda _: None, clock=Clock(), new_id=lambda: "restart-id"
+        setup=office.setup, store=office.store, devices=lambda _: None, clock=OfficeClock(), new_id=lambda: "restart-id"
     )
     restarted.start()
     assert restarted.state.setup is not None and any(s.id == "nv-moi" for s in restarted.state.setup.staff)

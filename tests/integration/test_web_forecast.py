@@ -6,14 +6,29 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+import pytest
 from flask.testing import FlaskClient
 
 from queue_server.engine import commands as cmd
-from tests.integration.test_web_console import QUEUED, clocked
-from tests.integration.test_web_live import text_of
-from tests.integration.test_web_support import Office, app, client, login, office
+from queue_server.web import create_app
+from tests.integration.web_support import Office, login
 
-__all__ = ["app", "client", "clocked", "office"]  # fixtures
+QUEUED = re.compile(r'<li data-ticket="([^"]+)">(.*?)</li>', re.S)
+
+
+@pytest.fixture
+def clocked(office: Office) -> FlaskClient:
+    """A client of the web app inside the server: it reads the service's own live view, on the test clock."""
+    config = {"TESTING": True, "SECRET_KEY": "test-secret"}
+    app = create_app(config, store=office.store, setup=office.setup, execute=office.execute, live=office.service.live)
+    return app.test_client()
+
+
+def text_of(page: str, element_id: str) -> str:
+    """The text inside the element with this id (tags stripped, spaces collapsed)."""
+    match = re.search(rf'<(\w+)[^>]*\bid="{re.escape(element_id)}"[^>]*>(.*?)</\1>', page, re.S)
+    assert match is not None, f"no #{element_id}"
+    return " ".join(re.sub(r"<[^>]+>", " ", match.group(2)).split())
 
 
 def _issue(office: Office, service_id: str = "ho-tich", priority: str | None = None) -> dict[str, object]:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from firmware.display.counter_model import CounterDisplayModel, CounterView
+from hardware.counter_view import CounterView as DriverView
 from queue_server.contract import topics
 
 OFFICE, COUNTER = "tuan-giao", "quay-3"
@@ -108,10 +109,10 @@ def test_screen_draws_each_state_and_saves_a_screenshot(pygame_dummy: Any, name:
 
 class Recorder:
     def __init__(self, fail: bool = False) -> None:
-        self.shown: list[CounterView] = []
+        self.shown: list[DriverView] = []
         self.fail = fail
 
-    def show(self, view: CounterView) -> None:
+    def show(self, view: DriverView) -> None:
         if self.fail:
             raise OSError("board unplugged")
         self.shown.append(view)
