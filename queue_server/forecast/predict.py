@@ -27,7 +27,7 @@ from queue_server.forecast.service_times import ServiceTimes
 ISSUE_SAMPLES = 10
 """Runs for one new ticket on the issue path: enough for a normal fit's p10–p90 (see ``_prediction``) and
 within the issue path's 5 ms with 200 waiting."""
-ISSUE_STEPS = 1_500
+ISSUE_STEPS = 1_200
 """Calls simulated for one new ticket, over all its runs (about 1 ms): a longer line gets fewer runs (the
 normal fit needs few), so an issue's cost stays bounded when a burst leaves hundreds waiting."""
 MIN_SAMPLES = 4
