@@ -347,6 +347,9 @@ def build_parser() -> argparse.ArgumentParser:
     from queue_server.simulate.cli import add_parser as add_simulate
 
     add_simulate(sub)
+    from queue_server.planner.cli import add_parser as add_plan
+
+    add_plan(sub)
     demo = sub.add_parser("demo", help="the whole office on embedded defaults with simulated devices")
     demo.add_argument("--seconds", type=float, default=None, help="stop after this long (default: until Ctrl-C)")
     demo.set_defaults(func=cmd_demo)

@@ -66,6 +66,8 @@ class VisitResult:
     day: date
     hour: int
     """Local hour of the arrival."""
+    arrived_seconds: float
+    """Local time of the arrival, seconds after midnight."""
     wait_seconds: float
     """Sum of its waits in a line (the statistics' definition), up to the calls that ended them."""
     first_wait_seconds: float | None
@@ -352,7 +354,9 @@ class _Day:
         for v in self.visitors.values():
             hour = int(v.arrived // 3600)
             self.run.visits.append(
-                VisitResult(v.ticket_id, v.service_id, v.priority, self.day, hour, v.wait, v.first_wait, v.status)
+                VisitResult(
+                    v.ticket_id, v.service_id, v.priority, self.day, hour, v.arrived, v.wait, v.first_wait, v.status
+                )
             )
         for d in self.desks.values():
             self.run.counters.append(CounterResult(d.id, self.day, d.open_seconds, d.busy_seconds, d.calls))
