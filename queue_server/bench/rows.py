@@ -68,5 +68,17 @@ def province_rows(scale: float) -> list[BenchRow]:
     return [("office -> province events/s (bridge + ingest, SQLite)", "", f"{rate:,.0f}/s", None)]
 
 
+def simulator_rows(scale: float) -> list[BenchRow]:
+    from queue_server.simulate.bench import simulate_rows
+
+    return simulate_rows(scale)
+
+
 def device_and_web_rows(scale: float) -> list[BenchRow]:
-    return [*kiosk_rows(scale), *counter_rows(scale), *statistics_rows(scale), *province_rows(scale)]
+    return [
+        *kiosk_rows(scale),
+        *counter_rows(scale),
+        *statistics_rows(scale),
+        *province_rows(scale),
+        *simulator_rows(scale),
+    ]
