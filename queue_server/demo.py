@@ -1,9 +1,11 @@
 """``make demo``: the whole office on the embedded defaults (amqtt in-process, SQLite), with simulated devices.
 
-A simulated kiosk issues tickets, simulated counter units call, finish and rate them, and a simulated hall display
-prints what a waiting citizen would see. Devices and web users (a manager, one staff member per counter) are
-provisioned on first run; their passwords are kept in the demo's data folder and printed at start (a demo
-convenience: a real office uses ``motcua device add`` and ``motcua web create-admin`` / ``add-user``).
+A simulated kiosk issues tickets, simulated counter units call, finish and rate them, at the pace of the sample
+day profile time-compressed (``queue_server.simulate.demo_pace``: the queue stays an office's, never a flood),
+and a simulated hall display prints what a waiting citizen would see. Devices and web users (a manager, one
+staff member per counter) are provisioned on first run; their passwords are kept in the demo's data folder and
+printed at start (a demo convenience: a real office uses ``motcua device add`` and ``motcua web create-admin`` /
+``add-user``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import logging
 import random
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,7 @@ from queue_server.app import OfficeServer, open_store
 from queue_server.brokers.credentials import hash_password, new_password
 from queue_server.config import Settings, load_settings
 from queue_server.mqtt.device_link import DeviceLink
+from queue_server.simulate.demo_pace import DemoPace
 from queue_server.store.devices import DeviceRegistry
 
 logger = logging.getLogger("motcua.demo")
@@ -105,12 +109,14 @@ def _link(settings: Settings, device_id: str, password: str, **kwargs: Any) -> D
     ).start()
 
 
-def _kiosk(settings: Settings, link: DeviceLink, stop: threading.Event) -> None:
-    services = [s.id for s in settings.services]
+def _kiosk(settings: Settings, link: DeviceLink, stop: threading.Event, pace: DemoPace) -> None:
+    """Citizens at the sample profile's pace (``simulate.demo_pace``): a believable office, not a flood."""
     names = {s.id: s.name_vi for s in settings.services}
-    while not stop.wait(random.uniform(1.0, 3.0)):
-        service = random.choice(services)
-        priority = "elderly_60" if random.random() < 0.15 else None
+    started = time.monotonic()
+    while True:
+        delay, service, priority = pace.next_ticket(time.monotonic() - started)
+        if stop.wait(delay):
+            return
         reply = link.request("issue_ticket", {"service_id": service, "priority": priority}, timeout=5)
         if reply and reply["ok"]:
             t = reply["result"]["ticket"]
@@ -126,14 +132,15 @@ def _kiosk(settings: Settings, link: DeviceLink, stop: threading.Event) -> None:
             logger.warning("Ki-ốt: lỗi %s", reply["error"])
 
 
-def _counter(link: DeviceLink, counter_id: str, number: int, stop: threading.Event) -> None:
-    while not stop.wait(random.uniform(3.0, 8.0)):
+def _counter(link: DeviceLink, counter_id: str, number: int, stop: threading.Event, pace: DemoPace) -> None:
+    """Calls as soon as it is free; serves for the profile's service time of the ticket's service, compressed."""
+    while not stop.wait(random.uniform(0.5, 1.5)):
         reply = link.request("call_next", {"counter_id": counter_id}, timeout=5)
         if not reply or not reply["ok"]:
             continue
-        label = reply["result"]["ticket"]["label"]
+        label = reply["result"]["ticket"]["label"] or ""
         logger.info("Quầy %d: mời số %s", number, label)
-        if stop.wait(random.uniform(2.0, 6.0)):
+        if stop.wait(pace.service_seconds(pace.service_of(label))):
             return
         link.request("finish", {"counter_id": counter_id, "outcome": random.choice(OUTCOMES)}, timeout=5)
         if random.random() < 0.8:
@@ -141,11 +148,16 @@ def _counter(link: DeviceLink, counter_id: str, number: int, stop: threading.Eve
 
 
 def _counter_units(
-    settings: Settings, devices: dict[str, dict[str, Any]], stop: threading.Event, out_dir: Path, count: int
+    settings: Settings,
+    devices: dict[str, dict[str, Any]],
+    stop: threading.Event,
+    out_dir: Path,
+    count: int,
+    pace: DemoPace,
 ) -> None:
     from firmware.demo import run_counters
 
-    outputs = run_counters(settings, devices, stop, out_dir, counters=count)
+    outputs = run_counters(settings, devices, stop, out_dir, counters=count, pause_between=pace.button_pause())
     logger.info(
         "demo: %d counter screens, %d hall board screens, %d calls spoken (WAV) in %s",
         len(outputs.counter_screens),
@@ -172,14 +184,15 @@ def run_demo(config: Path | None, seconds: float | None = None) -> int:
             server.link.wait_connected(10)
         kiosk = _link(settings, "kiosk-01", devices["kiosk-01"]["password"])
         links.append(kiosk)
-        threads.append(threading.Thread(target=_kiosk, args=(settings, kiosk, stop), daemon=True))
+        pace = DemoPace([s.id for s in settings.services], prefixes={s.prefix: s.id for s in settings.services})
+        threads.append(threading.Thread(target=_kiosk, args=(settings, kiosk, stop, pace), daemon=True))
         # The first counters are full counter units on simulated GPIO buttons, with their displays, the hall
         # board and its voice (firmware.demo); any further counter is a plain simulated device.
         simulated_units = min(SIMULATED_COUNTER_UNITS, len(settings.counters))
         threads.append(
             threading.Thread(
                 target=_counter_units,
-                args=(settings, devices, stop, DEMO_OUTPUT, simulated_units),
+                args=(settings, devices, stop, DEMO_OUTPUT, simulated_units, pace),
                 name="demo-counter-units",
                 daemon=True,
             )
@@ -189,7 +202,7 @@ def run_demo(config: Path | None, seconds: float | None = None) -> int:
             link = _link(settings, device_id, devices[device_id]["password"])
             links.append(link)
             threads.append(
-                threading.Thread(target=_counter, args=(link, counter.id, counter.number, stop), daemon=True)
+                threading.Thread(target=_counter, args=(link, counter.id, counter.number, stop, pace), daemon=True)
             )
         for thread in threads:
             thread.start()
