@@ -31,9 +31,9 @@ demo-deps:
 
 ## The whole office on the embedded defaults: in-process broker, SQLite, simulated devices.
 demo: demo-deps $(STAMP)
-	SDL_VIDEODRIVER=dummy $(BIN)/python -m kiosk.main --screenshots var/kiosk-screens
+	SDL_VIDEODRIVER=dummy $(BIN)/python -m queue_server.demo.kiosk_tour --screenshots var/kiosk-screens
 	@echo "kiosk screens (headless tour): var/kiosk-screens/*.png"
-	SDL_VIDEODRIVER=dummy $(BIN)/python -m kiosk.main --demo-tour var/kiosk-demo
+	SDL_VIDEODRIVER=dummy $(BIN)/python -m queue_server.demo.kiosk_tour --demo-tour var/kiosk-demo
 	@echo "a real ticket taken at the kiosk (ID-card scan, 60+ priority): var/kiosk-demo/*.png, printed-ticket.png"
 	$(BIN)/motcua demo
 

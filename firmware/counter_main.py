@@ -55,7 +55,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field
 
 from firmware.counter_unit import CounterUnit, Panel
-from firmware.device_config import LinkConfig, StrictConfig, VoiceConfig
+from firmware.device_config import VoiceConfig
+from queue_server.contract.link_config import LinkConfig, StrictConfig
 
 if TYPE_CHECKING:
     from firmware.display.counter_display import Output

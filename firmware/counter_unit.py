@@ -32,20 +32,15 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from firmware.transfer import TransferChoice, TransferChooser
+from queue_server.contract import topics
+from queue_server.contract.link import Link
+from queue_server.contract.messages import ContractError
+from queue_server.contract.payloads import CounterState, Reply, ServerStatus
 
 logger = logging.getLogger(__name__)
 STAFF_REQUESTS = {"next": "call_next", "recall": "recall", "skip": "skip", "transfer_hold": "transfer"}
 """Button name -> request type; "pause" becomes "pause" or "resume" from the counter's state; a short press of
 "transfer" only chooses the target (no request)."""
-
-
-class Link(Protocol):
-    @property
-    def connected(self) -> bool: ...
-
-    def submit(
-        self, request_type: str, body: dict[str, Any], request_id: str | None = None, *, ttl: float | None = None
-    ) -> str: ...
 
 
 class Panel(Protocol):
@@ -158,43 +153,59 @@ class CounterUnit:
         return request_id
 
     def on_reply(self, reply: dict[str, Any]) -> None:
+        try:
+            answer = Reply.parse(reply)
+        except ContractError as exc:
+            logger.warning("counter=%s unreadable reply: %s", self.counter_id, exc.message)
+            return
         with self._lock:
-            if self._in_flight is None or reply.get("id") != self._in_flight[0]:
-                if not reply.get("ok", False):
-                    logger.warning("counter=%s request %s refused: %s", self.counter_id, reply.get("id"),
-                                   reply.get("error"))  # fmt: skip
+            if self._in_flight is None or answer.id != self._in_flight[0]:
+                if not answer.ok:
+                    logger.warning("counter=%s request %s refused: %s", self.counter_id, answer.id, answer.error)
                 return
             kind = self._in_flight[1]
             self._in_flight = None
-        if not reply.get("ok", False):
-            logger.warning("counter=%s %s refused: %s", self.counter_id, kind, reply.get("error"))
+        if not answer.ok:
+            logger.warning("counter=%s %s refused: %s", self.counter_id, kind, answer.error)
             return
-        ticket = (reply.get("result") or {}).get("ticket") or {}
-        if self.announcer is not None and kind in ("call_next", "recall") and ticket.get("label") and self._number:
-            self.announcer.announce(ticket["label"], self._number)
+        try:
+            ticket = answer.ticket()
+        except ContractError as exc:
+            logger.warning("counter=%s %s: %s", self.counter_id, kind, exc.message)
+            return
+        label = ticket.label if ticket is not None else None
+        if self.announcer is not None and kind in ("call_next", "recall") and label and self._number:
+            self.announcer.announce(label, self._number)
 
     def on_state(self, topic: str, data: dict[str, Any]) -> None:
         """Retained ``state/counters/{id}``: who is being served, paused or not; ``server/status``: online."""
         if topic == self.server_topic:
             with self._lock:
-                self._server_online = bool(data.get("online"))
+                self._server_online = ServerStatus.says_online(data)
                 self.panel.set_status(self.online)
                 if not self._server_online:
                     self._cancel_transfer("server offline")
             return
-        if data.get("counter_id") != self.counter_id or topic.endswith("/view"):
+        where = topics.parse_topic(topic)
+        if where is None or where.kind != "counter_state" or where.id != self.counter_id:
             return  # the unit's private view (the masked name) is the display model's, not the counter's state
-        serving = data.get("serving") or {}
+        try:
+            state = CounterState.parse(data)
+        except ContractError as exc:
+            logger.warning("counter=%s state not taken: %s", self.counter_id, exc.message)
+            return
+        if state.counter_id != self.counter_id:
+            return
         with self._lock:
-            ticket_id = serving.get("ticket_id")
+            ticket_id = state.serving.ticket_id if state.serving else None
             if self._serving is not None and ticket_id != self._serving:
                 self._ended = (self._serving, self.clock())
-            if ticket_id != self._serving or data.get("paused"):
+            if ticket_id != self._serving or state.paused:
                 self._cancel_transfer("the counter's ticket changed")
             self._serving = ticket_id
-            self._serving_service = serving.get("service_id")
-            self._paused = bool(data.get("paused"))
-            self._number = data.get("number") if isinstance(data.get("number"), int) else self._number
+            self._serving_service = state.serving.service_id if state.serving else None
+            self._paused = state.paused
+            self._number = state.number if state.number is not None else self._number
             self._refresh_lights()
 
     def tick(self) -> None:

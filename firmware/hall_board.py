@@ -40,8 +40,10 @@ from typing import Any, Protocol
 
 from pydantic import Field
 
-from firmware.device_config import LinkConfig, StrictConfig, VoiceConfig
+from firmware.device_config import VoiceConfig
 from firmware.display.board_model import BoardView, HallBoardModel
+from queue_server.contract.link import Link
+from queue_server.contract.link_config import LinkConfig, StrictConfig
 
 logger = logging.getLogger(__name__)
 
@@ -54,11 +56,6 @@ class Screen(Protocol):
     def draw(self, view: BoardView) -> None: ...
 
     def close(self) -> None: ...
-
-
-class Link(Protocol):
-    @property
-    def connected(self) -> bool: ...
 
 
 class HallBoard:

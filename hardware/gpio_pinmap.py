@@ -18,12 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from queue_server.contract.errors import MotcuaError
+
 PINMAPS = Path(__file__).parent / "wiring" / "pinmaps"
 STAFF_FUNCTIONS = ("next", "recall", "skip", "transfer", "pause")
 """Staff buttons, in the order they sit on the panel."""
 
 
-class PinMapError(ValueError):
+class PinMapError(MotcuaError, ValueError):
     """The pin map cannot be used on this board; the message says which function and pin."""
 
 

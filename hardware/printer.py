@@ -28,6 +28,8 @@ from typing import Any, Literal
 
 from PIL import Image
 
+from queue_server.contract.errors import MotcuaError
+
 logger = logging.getLogger(__name__)
 
 PrinterKind = Literal["usb", "serial", "network", "file", "dummy"]
@@ -48,7 +50,7 @@ class PrinterFault(Enum):
     BAD_CONFIG = ("Cấu hình máy in không hợp lệ", "Invalid printer configuration")
 
 
-class PrinterError(Exception):
+class PrinterError(MotcuaError):
     """A printer problem the kiosk must show and report; ``fault`` says which, ``detail`` is for the log."""
 
     def __init__(self, fault: PrinterFault, detail: str = "") -> None:

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 import pygame
 
@@ -46,22 +46,14 @@ from kiosk.catalogue import Catalogue
 from kiosk.config import KioskConfig, OfficeInfo, in_office_time
 from kiosk.screens.base import GAP, HEADER_H, MARGIN, TOUCH_MIN, YELLOW, Button, Label, Screen, Widget, draw, font
 from kiosk.ticket import TicketView
+from queue_server.contract.link import Link
 from queue_server.contract.masked_name import is_masked_name
+from queue_server.contract.messages import ContractError, ErrorCode
+from queue_server.contract.payloads import EXPIRED, Reply
 
 logger = logging.getLogger(__name__)
 OFFLINE_HOLD_SECONDS = 5.0
 """After a request timed out, "reconnecting" stays this long even if the link says it is up."""
-
-
-class Link(Protocol):
-    on_state: Callable[[str, dict[str, Any]], None] | None
-
-    @property
-    def connected(self) -> bool: ...
-
-    def request(
-        self, request_type: str, body: dict[str, Any], timeout: float = ..., *, ttl: float | None = ...
-    ) -> dict[str, Any] | None: ...
 
 
 class Clock(Protocol):
@@ -191,16 +183,23 @@ class KioskApp(Callbacks):
             body["display_name"] = display_name  # docs/kiosk.md: the masked name, for the counter's screen
         ttl = self.config.timing.request_timeout_s
         reply = self.link.request("issue_ticket", body, timeout=ttl + 1.0, ttl=ttl)
-        if reply is None or (reply.get("error") or {}).get("code") == "expired":
+        if reply is None:
             return Outcome(error="timeout")
-        if not reply.get("ok"):
-            error = reply.get("error") or {}
-            logger.error("issue_ticket refused: %s %s", error.get("code"), error.get("message"))
-            return Outcome(error=str(error.get("code", "error")))
-        ticket = reply["result"]["ticket"]
+        try:
+            answer = Reply.parse(reply)
+            ticket = answer.ticket()
+        except ContractError as exc:
+            logger.error("issue_ticket: unreadable reply: %s", exc.message)
+            return Outcome(error=ErrorCode.MALFORMED.value)
+        if answer.code == EXPIRED:
+            return Outcome(error="timeout")
+        if answer.error is not None or ticket is None:
+            code = answer.code or ErrorCode.MALFORMED.value
+            logger.error("issue_ticket refused: %s %s", code, answer.error.message if answer.error else "no ticket")
+            return Outcome(error=code)
         service = self.office.service(service_id)
         counters = self.office.counters_for(service_id)
-        ahead = int(ticket.get("people_ahead") or 0)
+        ahead = ticket.people_ahead or 0
         wait = math.ceil(ahead * self.config.timing.avg_service_min / max(1, len(counters)))
         view = TicketView.from_reply(
             ticket,

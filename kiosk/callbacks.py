@@ -9,6 +9,10 @@ import logging
 import queue
 from typing import TYPE_CHECKING, Any
 
+from queue_server.contract import topics
+from queue_server.contract.messages import ContractError
+from queue_server.contract.payloads import Reply, WaitingState
+
 if TYPE_CHECKING:
     from kiosk.alarms import AlarmBoard
     from kiosk.app import Clock
@@ -16,7 +20,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger("kiosk.app")
 NOTICE_SECONDS = 6.0
 """How long a banner (an unreadable scan, ...) stays over the screen."""
-Reply = dict[str, Any]
 
 
 class Callbacks:
@@ -34,23 +37,32 @@ class Callbacks:
 
     def on_state(self, topic: str, data: dict[str, Any]) -> None:
         """Retained state from the server (called on the link's thread): keeps the waiting counts."""
-        if topic.endswith("/state/waiting") and isinstance(data.get("waiting"), dict):
-            self.waiting = {str(k): int(v) for k, v in data["waiting"].items()}
+        where = topics.parse_topic(topic)
+        if where is None or where.kind != "waiting_state":
+            return
+        try:
+            self.waiting = dict(WaitingState.parse(data).waiting)
+        except ContractError as exc:
+            logger.warning("waiting counts not shown: %s", exc.message)
 
-    def on_late_reply(self, reply: Reply) -> None:
+    def on_late_reply(self, reply: dict[str, Any]) -> None:
         """The server answered a ticket request after its time to live (called on the link's thread).
 
         The citizen was told the system is reconnecting and got no ticket; printing one now would hand a number
         to whoever stands at the kiosk, or to nobody. So it is logged for the staff, never printed: when the
         number is called and nobody comes, it is skipped like any no-show."""
-        ticket = (reply.get("result") or {}).get("ticket") if reply.get("ok") else None
-        if ticket is None:
-            logger.info("late reply to expired request %s (no ticket): ignored", reply.get("id"))
+        try:
+            parsed = Reply.parse(reply)
+            ticket = parsed.ticket()
+        except ContractError as exc:
+            logger.warning("unreadable late reply: %s", exc.message)
             return
-        label = str(ticket.get("label"))
-        self.late_tickets.append(label)
+        if ticket is None or ticket.label is None:
+            logger.info("late reply to expired request %s (no ticket): ignored", parsed.id)
+            return
+        self.late_tickets.append(ticket.label)
         logger.warning("late ticket %s for expired request %s: issued by the server after the citizen was told to "
-                       "wait; not printed (it will be skipped as a no-show)", label, reply.get("id"))  # fmt: skip
+                       "wait; not printed (it will be skipped as a no-show)", ticket.label, parsed.id)  # fmt: skip
 
     def scan(self, payload: bytes) -> None:
         """An ID-card scan from the scanner's thread; handled on the next frame (see :mod:`kiosk.scan`)."""

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from kiosk.search import SearchIndex
 from kiosk.text import nfc
+from queue_server.contract.errors import MotcuaError
 
 logger = logging.getLogger(__name__)
 CATALOGUE_VERSION = 1
@@ -43,7 +44,7 @@ class Issue:
     duplicate_of: int | None = None
 
 
-class CatalogueError(ValueError):
+class CatalogueError(MotcuaError, ValueError):
     """The catalogue file is unreadable or has bad entries; ``problems`` lists one line per bad field."""
 
     def __init__(self, problems: Sequence[str], issues: Sequence[Issue] = ()) -> None:

@@ -29,6 +29,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from queue_server.contract.errors import MotcuaError
+
 logger = logging.getLogger(__name__)
 
 MAX_PAYLOAD_BYTES = 1024
@@ -42,7 +44,7 @@ _SEXES = frozenset({"nam", "nữ"})
 _OLDEST = 130
 
 
-class CccdError(ValueError):
+class CccdError(MotcuaError, ValueError):
     """The scan is not a readable ID-card QR. The message is fixed text: it never contains scanned data."""
 
 

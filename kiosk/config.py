@@ -3,7 +3,7 @@
 Example ``/etc/motcua/kiosk.toml``::
 
     office_config = "/etc/motcua/motcua.toml"   # the office's own config: name, fields, counters
-    [link]                                      # the shared device link (firmware.device_config.LinkConfig)
+    [link]                                      # the shared device link (queue_server.contract.link_config.LinkConfig)
     office_id = "tuan-giao"
     device_id = "kiosk-01"
     password_file = "/etc/motcua/kiosk-01.password"   # printed once by `motcua device add`
@@ -38,12 +38,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from firmware.device_config import LinkConfig
 from kiosk.text import nfc
+from queue_server.contract.errors import MotcuaError
+from queue_server.contract.link_config import LinkConfig
 from queue_server.engine.setup import DEFAULT_PRIORITY_CATEGORIES, Counter
 
 
-class KioskConfigError(Exception):
+class KioskConfigError(MotcuaError):
     """The kiosk config file is unreadable or invalid; the message says where and why."""
 
 

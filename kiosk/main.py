@@ -4,10 +4,8 @@ Run on the kiosk (or ``motcua-kiosk --config ...``)::
 
     python -m kiosk.main --config /etc/motcua/kiosk.toml
 
-``--first-frame-exit`` draws the first frame and exits (the cold-start benchmark). Without a display::
-
-    python -m kiosk.main --screenshots var/kiosk-screens     # every screen, in-memory office, no server
-    python -m kiosk.main --demo-tour var/kiosk-demo           # the demo's server: one real ticket, printed to a file
+``--first-frame-exit`` draws the first frame and exits (the cold-start benchmark). The headless tours (every
+screen as a PNG, the demo's ticket) are rigs, not kiosk code: ``python -m queue_server.demo.kiosk_tour``.
 
 See docs/kiosk.md for the config file, the offline behaviour and what happens to ID-card data.
 """
@@ -103,31 +101,15 @@ def run(config: KioskConfig, stop: threading.Event | None = None, *, first_frame
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="motcua-kiosk", description="motcua citizen kiosk")
     parser.add_argument("--config", type=Path, help="kiosk TOML file (see docs/kiosk.md)")
-    parser.add_argument("--screenshots", type=Path, metavar="DIR", help="save a PNG of every screen and exit")
-    parser.add_argument("--demo-tour", type=Path, metavar="DIR",
-                        help="start the demo office, take one real ticket, print it to DIR; then exit")  # fmt: skip
-    parser.add_argument("--office-config", type=Path, help="with --demo-tour: the office's motcua.toml")
     parser.add_argument("--first-frame-exit", action="store_true", help="draw the first frame, then exit")
     parser.add_argument("--log-level", default="INFO")
     args = parser.parse_args(argv)
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s")
     try:
-        config = load_kiosk_config(args.config) if args.config else None
-        if args.screenshots is not None:
-            from kiosk.tour import screenshot_tour
-
-            for path in screenshot_tour(args.screenshots, config):
-                print(path)
-            return 0
-        if args.demo_tour is not None:
-            from kiosk.tour import demo_tour
-
-            for path in demo_tour(args.demo_tour, args.office_config):
-                print(path)
-            return 0
-        if config is None:
+        if args.config is None:
             parser.error("--config is required to run the kiosk")
+        config = load_kiosk_config(args.config)
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())

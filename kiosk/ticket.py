@@ -13,16 +13,17 @@ Raspberry Pi OS by default); pass ``font_dir`` to use another DejaVu copy.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
+
+from queue_server.contract.errors import MotcuaError
+from queue_server.contract.payloads import TicketResult
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ FONT_DIRS = (
 REGULAR, BOLD = "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"
 
 
-class FontMissingError(RuntimeError):
+class FontMissingError(MotcuaError, RuntimeError):
     """No font with Vietnamese coverage was found; the message says which package to install."""
 
 
@@ -57,7 +58,7 @@ class TicketView:
     @classmethod
     def from_reply(
         cls,
-        ticket: Mapping[str, Any],
+        ticket: TicketResult,
         *,
         office_name: str,
         field_name: str,
@@ -67,15 +68,15 @@ class TicketView:
     ) -> TicketView:
         """Build the view from ``result.ticket`` of the server's ``issue_ticket`` reply (see DeviceLink.request)."""
         return cls(
-            ticket_id=str(ticket["ticket_id"]),
-            label=str(ticket["label"]),
+            ticket_id=ticket.ticket_id,
+            label=ticket.label or "",
             office_name=office_name,
             field_name=field_name,
             counters=counters,
             issued_at=issued_at,
-            people_ahead=int(ticket.get("people_ahead") or 0),
+            people_ahead=ticket.people_ahead or 0,
             estimated_wait_min=estimated_wait_min,
-            priority=bool(ticket.get("priority")),
+            priority=ticket.priority is not None,
         )
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from queue_server.admission_limits import UNKNOWN_KIND, DeviceLimits, Rate
 from queue_server.contract import messages as msg
 from queue_server.contract import topics
+from queue_server.contract.payloads import Reply
 from queue_server.log_summary import PERIOD_SECONDS, PerMinuteSummary
 
 if TYPE_CHECKING:
@@ -133,7 +134,7 @@ class AdmissionGate:
         if earlier is None:
             stamp = datetime.now(UTC).isoformat()
             message = "too many requests from this device; try again in a minute"
-            earlier = msg.error_reply(request_id, msg.ErrorCode.RATE_LIMITED.value, message, stamp)
+            earlier = Reply.refused(request_id, msg.ErrorCode.RATE_LIMITED.value, message, stamp).payload()
         return [Publish(topics.reply(self.office_id, device_id), msg.encode(earlier))]
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from queue_server import logs
 from queue_server.config import ConfigError, Settings, load_settings, show
+from queue_server.contract.permissions import DeviceKind
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -250,7 +251,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from queue_server.demo import run_demo
+    from queue_server.demo.office import run_demo
 
     return run_demo(args.config, seconds=args.seconds)
 
@@ -293,7 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     device = sub.add_parser("device", help="device credentials").add_subparsers(dest="device_cmd", required=True)
     add = device.add_parser("add", help="register a device and print its password once")
     add.add_argument("device_id")
-    add.add_argument("--kind", choices=["kiosk", "counter", "display", "console"], required=True)
+    add.add_argument("--kind", choices=[kind.value for kind in DeviceKind], required=True)
     add.add_argument("--counter", default=None, help="the counter a counter unit belongs to")
     device.add_parser("list", help="list devices")
     revoke = device.add_parser("revoke", help="revoke a device's credentials")

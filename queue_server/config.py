@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, m
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from queue_server.analytics.targets import DEFAULT_TARGETS, Kind, Targets, make_target, slots, with_slots
+from queue_server.contract.errors import MotcuaError
 from queue_server.engine.setup import (
     DEFAULT_PRIORITY_CATEGORIES,
     AreaClass,
@@ -33,7 +34,7 @@ SYSTEM_FILE = Path("/etc/motcua/motcua.toml")
 ID = r"^[a-z0-9][a-z0-9-]{0,39}$"
 
 
-class ConfigError(Exception):
+class ConfigError(MotcuaError):
     """The configuration is unreadable or invalid; the message says where and why."""
 
 

@@ -18,7 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from queue_server.contract.messages import ContractError, parse_device_status
+from queue_server.contract.messages import ContractError
+from queue_server.contract.payloads import DeviceStatus
 from queue_server.engine.setup import OfficeSetup
 from queue_server.engine.state import QueueState, TicketStatus
 from queue_server.queue_order import QueuedTicket, call_order
@@ -160,7 +161,7 @@ class LiveOffice:
     def device_status(self, device_id: str, kind: str, payload: bytes, now: datetime) -> None:
         """A device's retained status arrived; a malformed one is logged once and the previous one kept."""
         try:
-            status = parse_device_status(payload)
+            status = DeviceStatus.parse(payload)
         except ContractError as exc:
             with self._changed:
                 first = self._bad_status.get(device_id) != exc.message

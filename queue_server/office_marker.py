@@ -19,11 +19,13 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from queue_server.contract.errors import MotcuaError
+
 logger = logging.getLogger(__name__)
 MARKER = "office.json"
 
 
-class EmptyStoreError(Exception):
+class EmptyStoreError(MotcuaError):
     """The store is empty but this office's data folder says it had events."""
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from queue_server.app import office_certificates, open_store, replayer_password, server_password
 from queue_server.brokers.credentials import hash_password, new_password
 from queue_server.config import ConfigError, Settings
+from queue_server.contract.permissions import BOUND_TO_A_COUNTER
 from queue_server.contract.topics import (
     MONITOR_USERNAME,
     REPLAYER_USERNAME,
@@ -52,9 +53,10 @@ def register_device(
 ) -> str:
     """Register a device in an open store (the CLI and the admin pages); returns its password, never kept."""
     check_device_id(device_id, store.office_id)
-    if kind == "counter" and counter_id not in known_counters:
+    bound = kind in BOUND_TO_A_COUNTER
+    if bound and counter_id not in known_counters:
         raise ConfigError(f"a counter unit needs --counter, one of {sorted(known_counters)}")
-    if kind != "counter" and counter_id is not None:
+    if not bound and counter_id is not None:
         raise ConfigError(f"--counter is only for a counter unit, not a {kind}")
     password = new_password()
     DeviceRegistry(store).add(device_id, kind, hash_password(password), counter_id, audit_row=audit_row)

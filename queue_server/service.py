@@ -21,9 +21,12 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from queue_server.admission import request_id_of
+from queue_server.admission_commands import to_command
 from queue_server.audited import Audited
 from queue_server.contract import messages as msg
 from queue_server.contract import topics
+from queue_server.contract.payloads import Reply
+from queue_server.contract.permissions import BOUND_TO_A_COUNTER, may_send
 from queue_server.engine import commands as cmd
 from queue_server.engine import events as ev
 from queue_server.engine.decide import decide, local_day
@@ -263,7 +266,7 @@ class OfficeService(StoreUpkeep):
             self._check_clock(command, None)
         except msg.ContractError as exc:
             logger.warning("%s refused: %s: %s", type(command).__name__, exc.code.value, exc.message)
-            return msg.error_reply(None, exc.code.value, exc.message, self._stamp()), []
+            return Reply.refused(None, exc.code.value, exc.message, self._stamp()).payload(), []
         savepoint = Savepoint(self.state)
         try:
             pending = self._decide(device_id, None, command, savepoint)
@@ -295,7 +298,7 @@ class OfficeService(StoreUpkeep):
                 raise msg.ContractError(msg.ErrorCode.UNKNOWN_DEVICE, "device not registered or revoked")
             envelope, body = msg.parse_request(payload, self.max_payload_bytes)
             self._authorise(device, envelope, body)
-            command = msg.to_command(envelope, body, device_id)
+            command = to_command(envelope, body, device_id)
             self._check_clock(command, envelope.id)
             return device, envelope, command
         except msg.ContractError as exc:
@@ -314,7 +317,7 @@ class OfficeService(StoreUpkeep):
             # Refused before the payload was read: its id still goes back, or the device cannot tell which of
             # its requests this answers and drops the reply (a revoked device saw no unknown_device at all).
             request_id = request_id_of(payload)
-        reply = msg.error_reply(request_id, error.code.value, error.message, self._stamp())
+        reply = Reply.refused(request_id, error.code.value, error.message, self._stamp()).payload()
         if topics.valid_id(device_id):
             out.append(Publish(topics.reply(self.office_id, device_id), msg.encode(reply)))
         return None
@@ -335,13 +338,12 @@ class OfficeService(StoreUpkeep):
 
     @staticmethod
     def _authorise(device: DeviceInfo, envelope: msg.RequestEnvelope, body: Any) -> None:
-        allowed = {"kiosk": msg.KIOSK_TYPES, "counter": msg.COUNTER_TYPES, "console": msg.ALL_TYPES}
-        if envelope.type not in allowed.get(device.kind, frozenset()):
+        if not may_send(device.kind, envelope.type):
             raise msg.ContractError(
                 msg.ErrorCode.FORBIDDEN, f"a {device.kind} may not send {envelope.type}", envelope.id
             )
         counter = msg.counter_of(body)
-        if device.kind == "counter" and counter is not None and counter != device.counter_id:
+        if device.kind in BOUND_TO_A_COUNTER and counter is not None and counter != device.counter_id:
             raise msg.ContractError(
                 msg.ErrorCode.FORBIDDEN, f"this device belongs to counter {device.counter_id}", envelope.id
             )
@@ -368,12 +370,12 @@ class OfficeService(StoreUpkeep):
             # A refused setup change leaves the office on its old setup (or none): an error, never routine.
             level = logging.ERROR if isinstance(command, cmd.ConfigureOffice) else logging.INFO
             logger.log(level, "device=%s %s rejected: %s", device_id, type(command).__name__, exc)
-            reply = msg.error_reply(request_id, exc.reason.value, exc.detail, now.isoformat())
+            reply = Reply.refused(request_id, exc.reason.value, exc.detail, now.isoformat()).payload()
             return _Pending(device_id or "", request_id or "", reply, [])
         for event in events:
             savepoint.apply(event)
             self._last_event_at = event.at
-        reply = msg.ok_reply(request_id or "", self._result(events), now.isoformat())
+        reply = Reply.accepted(request_id or "", self._result(events), now.isoformat()).payload()
         return _Pending(device_id or "", request_id or "", reply, events)
 
     def _commit(self, batch: list[_Pending], savepoint: Savepoint) -> list[list[StoredEvent]] | None:

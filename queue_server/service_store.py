@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from queue_server.contract import messages as msg
 from queue_server.contract import topics
+from queue_server.contract.payloads import Reply, ServerStatus
 from queue_server.engine import commands as cmd
 from queue_server.engine import events as ev
 from queue_server.engine.state import QueueState
@@ -78,10 +78,9 @@ class StoreUpkeep:
     def status_publish(self) -> Publish:
         """``server/status``, retained: online, and what is wrong with the store when something is."""
         status = self.health.status
-        body: dict[str, Any] = {"v": 1, "online": True}
-        if status.problem is not None:
-            body.update(store=status.problem.value, reason=status.reason)
-        return Publish(topics.server_status(self.office_id), msg.encode(body), retain=True)
+        problem = status.problem
+        body = ServerStatus(online=True, store=problem and problem.value, reason=status.reason if problem else None)
+        return Publish(topics.server_status(self.office_id), body.encode(), retain=True)
 
     def _show_health(self) -> None:
         self.live.store_status(self.health.status)
@@ -164,5 +163,5 @@ class StoreUpkeep:
             code, reason = msg.ErrorCode.READ_ONLY, str(self.read_only)
         else:
             code, reason = msg.ErrorCode.STORE_UNAVAILABLE, self.health.status.reason or "the store is unavailable"
-        reply = msg.error_reply(request_id, code.value, reason, self._stamp())
+        reply = Reply.refused(request_id, code.value, reason, self._stamp()).payload()
         return Publish(topics.reply(self.office_id, device_id), msg.encode(reply))

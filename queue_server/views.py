@@ -1,4 +1,8 @@
-"""Retained state payloads built from the queue state: what displays and kiosks show after a reconnect."""
+"""Retained state payloads built from the queue state: what displays and kiosks show after a reconnect.
+
+Built as the contract's typed payloads (``contract/payloads.py``), the models devices parse them with, and
+returned as JSON objects: the service stamps ``at`` on them when it publishes.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,15 @@ from datetime import datetime
 from typing import Any
 
 from queue_server.contract import topics
-from queue_server.contract.messages import SCHEMA_VERSION
+from queue_server.contract.payloads import (
+    BoardCall,
+    BoardState,
+    CounterState,
+    CounterView,
+    PrivateServing,
+    ServingTicket,
+    WaitingState,
+)
 from queue_server.engine import events as ev
 from queue_server.engine.state import QueueState
 
@@ -20,22 +32,21 @@ def counter_view(state: QueueState, counter_id: str) -> dict[str, Any]:
     if live.serving_ticket_id is not None:
         ticket = state.tickets[live.serving_ticket_id]
         # Every device may read this retained topic: no name, and no priority category beyond "ưu tiên" (yes/no).
-        serving = {
-            "ticket_id": ticket.id,
-            "label": ticket.label,
-            "service_id": ticket.service_id,
-            "priority": ticket.priority is not None,
-            "since": _iso(ticket.status_since),
-        }
-    return {
-        "v": SCHEMA_VERSION,
-        "counter_id": counter_id,
-        "number": counter.number if counter else None,
-        "services": list(counter.service_ids) if counter else [],
-        "paused": live.paused,
-        "staff_id": live.staff_id,
-        "serving": serving,
-    }
+        serving = ServingTicket(
+            ticket_id=ticket.id,
+            label=ticket.label,
+            service_id=ticket.service_id,
+            priority=ticket.priority is not None,
+            since=_iso(ticket.status_since),
+        )
+    return CounterState(
+        counter_id=counter_id,
+        number=counter.number if counter else None,
+        services=list(counter.service_ids) if counter else [],
+        paused=live.paused,
+        staff_id=live.staff_id,
+        serving=serving,
+    ).payload()
 
 
 def counter_private_view(state: QueueState, counter_id: str) -> dict[str, Any]:
@@ -44,37 +55,29 @@ def counter_private_view(state: QueueState, counter_id: str) -> dict[str, Any]:
     ticket = state.tickets.get(live.serving_ticket_id or "") if live else None
     serving = None
     if ticket is not None:
-        serving = {"ticket_id": ticket.id, "label": ticket.label}
-        if ticket.display_name:
-            serving["display_name"] = ticket.display_name
-    return {"v": SCHEMA_VERSION, "counter_id": counter_id, "serving": serving}
+        serving = PrivateServing(ticket_id=ticket.id, label=ticket.label, display_name=ticket.display_name or None)
+    return CounterView(counter_id=counter_id, serving=serving).payload()
 
 
 def board_view(state: QueueState) -> dict[str, Any]:
     assert state.setup is not None
     numbers = {c.id: c.number for c in state.setup.counters}
     serving = {c.serving_ticket_id for c in state.counters.values()}
-    return {
-        "v": SCHEMA_VERSION,
-        "recent": [
-            {
-                "label": call.label,
-                "counter_id": call.counter_id,
-                "counter_number": numbers.get(call.counter_id),
-                "at": _iso(call.at),
-                "serving": call.ticket_id in serving,
-            }
-            for call in state.recent_calls
-        ],
-    }
+    recent = [
+        BoardCall(
+            label=call.label,
+            counter_id=call.counter_id,
+            counter_number=numbers.get(call.counter_id),
+            at=_iso(call.at),
+            serving=call.ticket_id in serving,
+        )
+        for call in state.recent_calls
+    ]
+    return BoardState(recent=recent).payload()
 
 
 def waiting_view(state: QueueState) -> dict[str, Any]:
-    return {
-        "v": SCHEMA_VERSION,
-        "day": state.day.isoformat() if state.day else None,
-        "waiting": state.waiting_counts(),
-    }
+    return WaitingState(day=state.day.isoformat() if state.day else None, waiting=state.waiting_counts()).payload()
 
 
 def retained_views(

@@ -13,6 +13,7 @@ Feed ``update(topic, payload)`` with every retained state message (``state/board
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -20,7 +21,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from queue_server.contract import topics
+from queue_server.contract.messages import ContractError
+from queue_server.contract.payloads import BoardCall, BoardState, CounterState, ServerStatus, WaitingState
 
+logger = logging.getLogger(__name__)
 LINK_LOST_BANNER = "MẤT KẾT NỐI — thông tin trên bảng có thể chưa cập nhật"
 SERVER_OFFLINE_BANNER = "MÁY CHỦ TẠM NGỪNG — thông tin trên bảng có thể chưa cập nhật"
 CallKey = tuple[str, str, str]
@@ -80,14 +84,15 @@ class HallBoardModel:
         self.services = dict(services or {})
         self.max_calls, self.flash_seconds, self.flash_period = max_calls, flash_seconds, flash_period
         self.clock = clock
+        self.office_id = office_id
         self._board_topic = topics.board_state(office_id)
         self._waiting_topic = topics.waiting_state(office_id)
         self._server_topic = topics.server_status(office_id)
         self._counter_prefix = topics.counter_state(office_id, "")
-        self._recent: list[dict[str, Any]] | None = None
+        self._recent: list[BoardCall] | None = None
         self._seen: set[CallKey] = set()
         self._arrived: dict[CallKey, float] = {}
-        self._counters: dict[str, dict[str, Any]] = {}
+        self._counters: dict[str, CounterState] = {}
         self._waiting: dict[str, int] = {}
         self._server_online: bool | None = None
         self._link = False
@@ -110,19 +115,26 @@ class HallBoardModel:
 
     def update(self, topic: str, data: dict[str, Any]) -> list[Announcement]:
         """Take one retained message; returns the calls to announce now, oldest first."""
-        with self._lock:
-            if topic == self._board_topic:
-                return self._board(data)
-            if topic == self._server_topic:
-                self._server_online = bool(data.get("online"))
-            elif topic == self._waiting_topic and isinstance(data.get("waiting"), dict):
-                self._waiting = {str(k): int(v) for k, v in data["waiting"].items() if isinstance(v, int)}
-            elif topic.startswith(self._counter_prefix) and isinstance(data.get("counter_id"), str):
-                self._counters[data["counter_id"]] = data
+        where = topics.parse_topic(topic)
+        if where is None or where.office != self.office_id:
             return []
+        try:
+            with self._lock:
+                if where.kind == "board_state":
+                    return self._board(BoardState.parse(data))
+                if where.kind == "server_status":
+                    self._server_online = ServerStatus.says_online(data)
+                elif where.kind == "waiting_state":
+                    self._waiting = dict(WaitingState.parse(data).waiting)
+                elif where.kind == "counter_state":
+                    state = CounterState.parse(data)
+                    self._counters[state.counter_id] = state
+        except ContractError as exc:
+            logger.warning("hall board: %s not taken: %s", where.kind, exc.message)
+        return []
 
-    def _board(self, data: dict[str, Any]) -> list[Announcement]:
-        recent = [e for e in data.get("recent") or [] if isinstance(e, dict) and isinstance(e.get("label"), str)]
+    def _board(self, board: BoardState) -> list[Announcement]:
+        recent = list(board.recent)
         first = self._recent is None
         self._recent = recent
         keys = [_key(e) for e in recent]
@@ -131,8 +143,8 @@ class HallBoardModel:
         announce = []
         for key, entry in reversed(fresh):  # the list is newest first; announce in the order they were called
             self._arrived[key] = now
-            if isinstance(entry.get("counter_number"), int):
-                announce.append(Announcement(entry["label"], entry["counter_number"]))
+            if entry.counter_number is not None:
+                announce.append(Announcement(entry.label, entry.counter_number))
         self._seen = set(keys)
         self._arrived = {k: t for k, t in self._arrived.items() if k in self._seen}
         return announce
@@ -153,38 +165,37 @@ class HallBoardModel:
         rows: list[CallRow] = []
         shown: set[str] = set()
         for entry in self._recent or []:
-            label = entry["label"]
+            label = entry.label
             if label in shown:  # a recall puts the same ticket on top again: show it once, at its newest call
                 continue
             shown.add(label)
-            number = entry.get("counter_number") if isinstance(entry.get("counter_number"), int) else None
-            current = live and bool(entry.get("serving")) and self._counter_serves(entry.get("counter_id"), label)
+            current = live and entry.serving and self._counter_serves(entry.counter_id, label)
             if not rows and current:
                 age = now - self._arrived.get(_key(entry), float("-inf"))
                 flashing = 0 <= age < self.flash_seconds
                 flash_on = flashing and int(age / self.flash_period) % 2 == 0
-                rows.append(CallRow(label, number, True, highlighted=True, flashing=flashing, flash_on=flash_on))
+                rows.append(
+                    CallRow(label, entry.counter_number, True, highlighted=True, flashing=flashing, flash_on=flash_on)
+                )
             else:
-                rows.append(CallRow(label, number, current))
+                rows.append(CallRow(label, entry.counter_number, current))
             if len(rows) == self.max_calls:
                 break
         return tuple(rows)
 
-    def _counter_serves(self, counter_id: Any, label: str) -> bool:
-        state = self._counters.get(counter_id) if isinstance(counter_id, str) else None
+    def _counter_serves(self, counter_id: str, label: str) -> bool:
+        state = self._counters.get(counter_id)
         if state is None:
             return True  # no counter state yet: the board's own flag is all there is
-        serving = state.get("serving")
-        return isinstance(serving, dict) and serving.get("label") == label
+        return state.serving is not None and state.serving.label == label
 
     def _counter_rows(self, live: bool) -> tuple[CounterRow, ...]:
         rows = []
         for state in self._counters.values():
-            if not isinstance(state.get("number"), int):
+            if state.number is None:
                 continue
-            serving = state.get("serving")
-            label = serving.get("label") if live and isinstance(serving, dict) else None
-            rows.append(CounterRow(state["number"], label, bool(state.get("paused"))))
+            label = state.serving.label if live and state.serving is not None else None
+            rows.append(CounterRow(state.number, label, state.paused))
         return tuple(sorted(rows, key=lambda r: r.number))
 
     def _waiting_rows(self) -> tuple[tuple[str, int], ...]:
@@ -192,5 +203,5 @@ class HallBoardModel:
         return tuple((self.services.get(s, s), self._waiting[s]) for s in order if s in self._waiting)
 
 
-def _key(entry: dict[str, Any]) -> CallKey:
-    return (str(entry["label"]), str(entry.get("at")), str(entry.get("counter_id")))
+def _key(entry: BoardCall) -> CallKey:
+    return (entry.label, str(entry.at), entry.counter_id)

@@ -23,17 +23,13 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from firmware.display.counter_model import CounterDisplayModel, CounterView
+from queue_server.contract.link import Link
 
 logger = logging.getLogger(__name__)
 
 
 class Output(Protocol):
     def show(self, view: CounterView) -> object: ...
-
-
-class Link(Protocol):
-    @property
-    def connected(self) -> bool: ...
 
 
 class CounterDisplay:

@@ -18,17 +18,21 @@ Example::
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from queue_server.contract import topics
+from queue_server.contract import payloads, topics
 from queue_server.contract.masked_name import is_masked_name
+from queue_server.contract.messages import ContractError
 
 if TYPE_CHECKING:
     from firmware.transfer import TransferChoice
 
+logger = logging.getLogger(__name__)
+Parsed = TypeVar("Parsed", bound=payloads.Payload)
 Mode = Literal["serving", "idle", "paused", "link_lost", "transfer"]
 PAUSED_TEXT = "TẠM DỪNG"
 LINK_LOST_TEXT = "MẤT KẾT NỐI"
@@ -82,12 +86,12 @@ class CounterDisplayModel:
         """``device_id``: this unit's own id, whose private view carries the masked name (none without it)."""
         self.counter_id = counter_id
         self._view_topic = topics.device_view(office_id, device_id) if device_id else None
-        self._private: dict[str, Any] = {}
+        self._private: payloads.CounterView | None = None
         self.services = dict(services or {})
         self._counter_topic = topics.counter_state(office_id, counter_id)
         self._server_topic = topics.server_status(office_id)
         self._number = number
-        self._state: dict[str, Any] | None = None
+        self._state: payloads.CounterState | None = None
         self._server_online: bool | None = None
         self._link = False
         self._transfer: TransferChoice | None = None
@@ -102,13 +106,15 @@ class CounterDisplayModel:
     def on_state(self, topic: str, data: dict[str, Any]) -> None:
         with self._lock:
             if topic == self._server_topic:
-                self._server_online = bool(data.get("online"))
+                self._server_online = payloads.ServerStatus.says_online(data)
             elif topic == self._view_topic:
-                self._private = data if data.get("counter_id") == self.counter_id else {}
-            elif topic == self._counter_topic and data.get("counter_id") == self.counter_id:
-                self._state = data
-                if isinstance(data.get("number"), int):
-                    self._number = data["number"]
+                view = _parsed(payloads.CounterView, data) if data else None  # empty: cleared (unit revoked)
+                self._private = view if view is not None and view.counter_id == self.counter_id else None
+            elif topic == self._counter_topic:
+                state = _parsed(payloads.CounterState, data)
+                if state is not None and state.counter_id == self.counter_id:
+                    self._state = state
+                    self._number = state.number if state.number is not None else self._number
         self._changed.set()
 
     def set_link(self, connected: bool) -> None:
@@ -131,22 +137,30 @@ class CounterDisplayModel:
         with self._lock:
             if not self._link or self._server_online is False or self._state is None:
                 return CounterView("link_lost", self._number)
-            if self._state.get("paused"):
+            if self._state.paused:
                 return CounterView("paused", self._number)
-            serving = self._state.get("serving")
-            if not isinstance(serving, dict) or not serving.get("label"):
+            serving = self._state.serving
+            if serving is None or not serving.label:
                 return CounterView("idle", self._number)
             if self._transfer is not None:
                 choice = self._transfer
-                return CounterView("transfer", self._number, str(serving["label"]), choice.name, choice.position)
-            service_id = str(serving.get("service_id") or "")
-            private = self._private.get("serving")
-            mine = isinstance(private, dict) and private.get("ticket_id") == serving.get("ticket_id")
-            name = private.get("display_name") if mine and isinstance(private, dict) else None
+                return CounterView("transfer", self._number, serving.label, choice.name, choice.position)
+            private = self._private.serving if self._private is not None else None
+            mine = private is not None and private.ticket_id == serving.ticket_id
+            name = private.display_name if mine and private is not None else None
             return CounterView(
                 "serving",
                 self._number,
-                str(serving["label"]),
-                self.services.get(service_id),
+                serving.label,
+                self.services.get(serving.service_id),
                 display_name=name if is_masked_name(name) else None,
             )
+
+
+def _parsed(model: type[Parsed], data: dict[str, Any]) -> Parsed | None:
+    """The payload as ``model``, or None (logged) if it does not fit: the display keeps what it showed."""
+    try:
+        return model.parse(data)
+    except ContractError as exc:
+        logger.warning("display: state not taken: %s", exc.message)
+        return None

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from queue_server.contract.errors import MotcuaError
+
 FONT_DIRS = (
     Path("/usr/share/fonts/truetype/dejavu"),
     Path("/usr/share/fonts/dejavu"),
@@ -15,7 +17,7 @@ FONT_DIRS = (
 REGULAR, BOLD = "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"
 
 
-class FontMissingError(RuntimeError):
+class FontMissingError(MotcuaError, RuntimeError):
     """No DejaVu font was found; the message says which package to install."""
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Protocol
 
 from firmware.voice import wavio
+from queue_server.contract.errors import MotcuaError
 
 logger = logging.getLogger(__name__)
 PHRASE_CACHE = 64
@@ -34,7 +35,7 @@ PHRASE_CACHE = 64
 _TOKEN = re.compile(r"[^\W_]+|[,.;:!?–-]")
 
 
-class SpeechError(Exception):
+class SpeechError(MotcuaError):
     """A sentence could not be rendered (no clip and no synthesiser for some words)."""
 
 

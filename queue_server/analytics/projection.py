@@ -44,6 +44,7 @@ from queue_server.analytics.report import PeriodReport
 from queue_server.analytics.reversals import record_reversals
 from queue_server.analytics.targets import DEFAULT_TARGETS, Targets
 from queue_server.analytics.visits import Folder
+from queue_server.contract.errors import MotcuaError
 from queue_server.engine import events as ev
 from queue_server.engine.setup import OfficeSetup, RatingLevel
 from queue_server.store.event_store import CorruptEventError, StoredEvent
@@ -71,7 +72,7 @@ class EventLog(Protocol):
     ) -> Iterator[StoredEvent]: ...
 
 
-class ProjectionConflict(Exception):
+class ProjectionConflict(MotcuaError):
     """Another process moved the cursor while this one was folding; nothing of this chunk was written."""
 
 

@@ -15,13 +15,14 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Connection, Engine, delete, insert
 
+from queue_server.contract.errors import MotcuaError
 from queue_server.store.schema import office_settings
 from queue_server.store.settings import read_settings
 
 KEY = "clock_back."
 
 
-class PeriodRefused(ValueError):
+class PeriodRefused(MotcuaError, ValueError):
     """The period's events go back in time: its figures would be wrong; the message says where and why."""
 
     def __init__(self, message: str, days: Sequence[date], minutes: float) -> None:

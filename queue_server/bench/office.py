@@ -19,8 +19,8 @@ from queue_server.brokers.certs import OfficeCertificates
 from queue_server.brokers.credentials import hash_password, new_password
 from queue_server.brokers.mosquitto import BrokerAccount
 from queue_server.config import load_settings
+from queue_server.contract.device_link import DeviceLink
 from queue_server.contract.topics import MONITOR_USERNAME, REPLAYER_USERNAME, SERVER_USERNAME
-from queue_server.mqtt.device_link import DeviceLink
 from queue_server.store.devices import DeviceRegistry
 
 READY_LINE = "connected to broker"

@@ -19,11 +19,12 @@ from types import TracebackType
 import psycopg
 
 from queue_server.brokers.process import free_port
+from queue_server.contract.errors import MotcuaError
 
 PG_GLOB = "/usr/lib/postgresql/*/bin"
 
 
-class PostgresUnavailable(RuntimeError):
+class PostgresUnavailable(MotcuaError, RuntimeError):
     """No server binaries, or root with no ``postgres`` user to run them as."""
 
 

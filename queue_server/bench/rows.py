@@ -12,7 +12,7 @@ BenchRow = tuple[str, str, str, bool | None]
 
 
 def kiosk_rows(scale: float) -> list[BenchRow]:
-    from kiosk.bench import cold_start_s, search_p99_ms, touch_to_print_ms
+    from queue_server.bench.kiosk import cold_start_s, search_p99_ms, touch_to_print_ms
 
     search = search_p99_ms(2000)
     cold = max(cold_start_s(3))
@@ -26,7 +26,7 @@ def kiosk_rows(scale: float) -> list[BenchRow]:
 
 
 def counter_rows(scale: float) -> list[BenchRow]:
-    from firmware.bench import bench_rows
+    from queue_server.bench.counter_unit import bench_rows
 
     return bench_rows(presses=max(20, int(100 * scale)))
 

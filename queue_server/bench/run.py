@@ -25,7 +25,7 @@ from queue_server.bench.rows import device_and_web_rows
 from queue_server.bench.savepoint import deepcopy_ms, savepoint_us
 from queue_server.brokers.process import MosquittoProcess, free_port
 from queue_server.contract import topics
-from queue_server.mqtt.device_link import DeviceLink
+from queue_server.contract.device_link import DeviceLink
 
 KIOSKS = ("kiosk-1", "kiosk-2", "kiosk-3")
 SERVICES = ("ho-tich", "chung-thuc", "dat-dai", "cu-tru")

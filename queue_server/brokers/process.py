@@ -14,12 +14,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from queue_server.brokers.mosquitto import BrokerAccount, reload_mosquitto, write_mosquitto_config
+from queue_server.contract.errors import MotcuaError
 
 ConfigWriter = Callable[[Path, int, Sequence[BrokerAccount]], Path]
 """Writes a broker's files for (directory, port, accounts) and returns the config path."""
 
 
-class BrokerStartError(RuntimeError):
+class BrokerStartError(MotcuaError, RuntimeError):
     """Mosquitto did not come up; the message holds its exit code and log tail."""
 
 

@@ -1,25 +1,25 @@
-"""Request and reply payloads (JSON, ``"v": 1``), and their mapping to engine commands.
+"""Request and reply payloads (JSON, ``"v": 1``): what a request's body may hold, and how replies look.
 
 A request::
 
     {"v": 1, "id": "k01-000042", "type": "issue_ticket", "body": {"service_id": "ho-tich"}}
 
-Its reply on the device's ``res`` topic carries the same ``id``; a retried request gets the same reply.
+Its reply on the device's ``res`` topic carries the same ``id``; a retried request gets the same reply. What a
+request does to the office (its engine command) is the server's business: ``queue_server/admission_commands.py``.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from queue_server.contract.errors import MotcuaError
 from queue_server.contract.masked_name import MASKED_NAME_MAX_LENGTH, REFUSED, is_masked_name
-from queue_server.engine import commands as cmd
-from queue_server.engine.setup import Outcome
+from queue_server.contract.permissions import RequestType
 
 SCHEMA_VERSION = 1
 QOS = 1
@@ -59,13 +59,25 @@ TRANSIENT_CODES = frozenset({ErrorCode.STORE_UNAVAILABLE.value, ErrorCode.READ_O
 """Error replies after which a device keeps the request and resends it (same id): nothing was decided or stored."""
 
 
-class ContractError(Exception):
+class ContractError(MotcuaError):
     def __init__(self, code: ErrorCode, message: str, request_id: str | None = None) -> None:
         super().__init__(message)
         self.code, self.message, self.request_id = code, message, request_id
 
 
-class _Body(BaseModel):
+class Outcome(StrEnum):
+    """How a service at a counter ended (``finish``'s ``outcome``): the engine's ``engine.setup.Outcome``, copied
+    so that devices need no engine (a unit test keeps the two equal)."""
+
+    DOSSIER_RECEIVED = "dossier_received"
+    RESULT_RETURNED = "result_returned"
+    GUIDANCE_ONLY = "guidance_only"
+    REFUSED = "refused"
+
+
+class RequestBody(BaseModel):
+    """The base of every request's body model: unknown fields refused, short strings."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, str_max_length=64)
 
 
@@ -78,14 +90,14 @@ def _masked(value: str) -> str:
 MaskedName = Annotated[str, Field(max_length=MASKED_NAME_MAX_LENGTH), AfterValidator(_masked)]
 
 
-class IssueBody(_Body):
+class IssueBody(RequestBody):
     service_id: str
     priority: str | None = None
     display_name: MaskedName | None = None
     """The masked name read from an ID card ("Nguyễn V. A."), sent only if the office enables it."""
 
 
-class CounterBody(_Body):
+class CounterBody(RequestBody):
     counter_id: str
 
 
@@ -105,7 +117,7 @@ class RateBody(CounterBody):
     ticket_id: str | None = None
 
 
-class RequeueBody(_Body):
+class RequeueBody(RequestBody):
     ticket_id: str
 
 
@@ -113,31 +125,20 @@ class SignInBody(CounterBody):
     staff_id: str
 
 
-RequestType = Literal[
-    "issue_ticket", "call_next", "recall", "skip", "requeue", "transfer", "finish", "rate",
-    "pause", "resume", "sign_in", "sign_out",
-]  # fmt: skip
-
-_BODIES: dict[str, tuple[type[_Body], Callable[[Any, str], cmd.Command]]] = {
-    "issue_ticket": (IssueBody, lambda b, d: cmd.IssueTicket(b.service_id, b.priority, d, b.display_name)),
-    "call_next": (CounterBody, lambda b, d: cmd.CallNext(b.counter_id)),
-    "recall": (CounterBody, lambda b, d: cmd.Recall(b.counter_id)),
-    "skip": (CounterBody, lambda b, d: cmd.SkipTicket(b.counter_id)),
-    "requeue": (RequeueBody, lambda b, d: cmd.Requeue(b.ticket_id)),
-    "transfer": (
-        TransferBody,
-        lambda b, d: cmd.Transfer(b.counter_id, b.to_service_id, b.to_counter_id, b.to_front),
-    ),
-    "finish": (FinishBody, lambda b, d: cmd.FinishService(b.counter_id, b.outcome, b.dossier_code)),
-    "rate": (RateBody, lambda b, d: cmd.RateService(b.counter_id, b.level, b.ticket_id)),
-    "pause": (CounterBody, lambda b, d: cmd.PauseCounter(b.counter_id)),
-    "resume": (CounterBody, lambda b, d: cmd.ResumeCounter(b.counter_id)),
-    "sign_in": (SignInBody, lambda b, d: cmd.SignIn(b.counter_id, b.staff_id)),
-    "sign_out": (CounterBody, lambda b, d: cmd.SignOut(b.counter_id)),
+REQUEST_BODIES: dict[RequestType, type[RequestBody]] = {
+    "issue_ticket": IssueBody,
+    "call_next": CounterBody,
+    "recall": CounterBody,
+    "skip": CounterBody,
+    "requeue": RequeueBody,
+    "transfer": TransferBody,
+    "finish": FinishBody,
+    "rate": RateBody,
+    "pause": CounterBody,
+    "resume": CounterBody,
+    "sign_in": SignInBody,
+    "sign_out": CounterBody,
 }
-KIOSK_TYPES = frozenset({"issue_ticket"})
-COUNTER_TYPES = frozenset(_BODIES) - KIOSK_TYPES
-ALL_TYPES = frozenset(_BODIES)
 
 
 class RequestEnvelope(BaseModel):
@@ -151,7 +152,7 @@ class RequestEnvelope(BaseModel):
     """The device's own clock, for its logs only: never used for statistics (Pis have no RTC)."""
 
 
-def parse_request(payload: bytes, max_bytes: int) -> tuple[RequestEnvelope, _Body]:
+def parse_request(payload: bytes, max_bytes: int) -> tuple[RequestEnvelope, RequestBody]:
     """Validate a request payload; raises ``ContractError`` with the request id when it could be read."""
     if len(payload) > max_bytes:
         raise ContractError(ErrorCode.TOO_LARGE, f"payload of {len(payload)} bytes exceeds {max_bytes}")
@@ -177,8 +178,7 @@ def parse_request(payload: bytes, max_bytes: int) -> tuple[RequestEnvelope, _Bod
         )
     try:
         envelope = RequestEnvelope.model_validate(raw)
-        body_type, _ = _BODIES[envelope.type]
-        body = body_type.model_validate(envelope.body)
+        body = REQUEST_BODIES[envelope.type].model_validate(envelope.body)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "payload"
@@ -186,27 +186,18 @@ def parse_request(payload: bytes, max_bytes: int) -> tuple[RequestEnvelope, _Bod
     return envelope, body
 
 
-def to_command(envelope: RequestEnvelope, body: _Body, device_id: str) -> cmd.Command:
-    return _BODIES[envelope.type][1](body, device_id)
+def encode_request(request_id: str, request_type: str, body: dict[str, Any], sent_at: str | None = None) -> bytes:
+    """A request's payload, as ``parse_request`` reads it back. Not validated here: what to refuse is the
+    server's to say (a test may send what a broken device would)."""
+    envelope: dict[str, Any] = {"v": SCHEMA_VERSION, "id": request_id, "type": request_type, "body": body}
+    if sent_at is not None:
+        envelope["sent_at"] = sent_at
+    return encode(envelope)
 
 
-def counter_of(body: _Body) -> str | None:
+def counter_of(body: RequestBody) -> str | None:
     """The counter a request acts on, for the per-device permission check."""
     return body.counter_id if isinstance(body, CounterBody) else None
-
-
-def ok_reply(request_id: str, result: dict[str, Any], at: str) -> dict[str, Any]:
-    return {"v": SCHEMA_VERSION, "id": request_id, "ok": True, "result": result, "at": at}
-
-
-def error_reply(request_id: str | None, code: str, message: str, at: str) -> dict[str, Any]:
-    return {
-        "v": SCHEMA_VERSION,
-        "id": request_id,
-        "ok": False,
-        "error": {"code": code, "message": message},
-        "at": at,
-    }
 
 
 def encode(message: dict[str, Any]) -> bytes:
@@ -223,27 +214,3 @@ class AlarmCode(StrEnum):
     DISPLAY_ERROR = "display_error"
     AUDIO_ERROR = "audio_error"
     SCANNER_ERROR = "scanner_error"
-
-
-class DeviceStatus(BaseModel):
-    """A device's retained status: online or not, and its current alarms (empty when all is well)."""
-
-    model_config = ConfigDict(extra="ignore")
-    v: int = SCHEMA_VERSION
-    online: bool
-    alarms: list[AlarmCode] = []
-
-
-def device_status_payload(online: bool, alarms: Iterable[AlarmCode | str] = ()) -> bytes:
-    codes = sorted({AlarmCode(a).value for a in alarms})
-    return json.dumps({"v": SCHEMA_VERSION, "online": online, "alarms": codes}).encode()
-
-
-def parse_device_status(payload: bytes) -> DeviceStatus:
-    """The status a device published; raises ``ContractError`` on anything malformed (unknown alarm codes too)."""
-    if len(payload) > 4096:
-        raise ContractError(ErrorCode.TOO_LARGE, "status payload too large")
-    try:
-        return DeviceStatus.model_validate_json(payload)
-    except ValidationError as exc:
-        raise ContractError(ErrorCode.MALFORMED, f"bad device status: {exc.errors()[0]['msg']}") from None

@@ -22,6 +22,7 @@ section and the province broker's ACL are generated from these functions (``queu
 from __future__ import annotations
 
 import re
+from typing import Literal, NamedTuple
 
 ROOT = "motcua/v1"
 SERVER_USERNAME = "motcua-server"
@@ -132,6 +133,47 @@ def _parse_device_topic(topic: str, leaf: str) -> tuple[str, str] | None:
     if len(parts) != 6 or f"{parts[0]}/{parts[1]}" != ROOT or parts[3] != "dev" or parts[5] != leaf:
         return None
     return parts[2], parts[4]
+
+
+TopicKind = Literal[
+    "request", "reply", "device_status", "device_view", "counter_state", "board_state", "waiting_state",
+    "server_status",
+]  # fmt: skip
+_DEVICE_LEAVES: dict[str, TopicKind] = {
+    "req": "request", "res": "reply", "status": "device_status", "view": "device_view",
+}  # fmt: skip
+
+
+class Topic(NamedTuple):
+    """A device-facing topic read back: whose office, what it is, and the device or counter it names (if any)."""
+
+    office: str
+    kind: TopicKind
+    id: str | None = None
+
+
+def parse_topic(topic: str) -> Topic | None:
+    """What a topic a device deals with is (the inverse of the builders above); None for any other topic.
+
+    Devices match on this instead of the topic's spelling (``topic.endswith("/view")``), so that a counter
+    called ``view`` or an office called ``state`` is never taken for something else.
+    """
+    parts = topic.split("/")
+    if len(parts) < 4 or "/".join(parts[:2]) != ROOT or not valid_id(parts[2]):
+        return None
+    office, rest = parts[2], parts[3:]
+    match rest:
+        case ["dev", device, leaf] if leaf in _DEVICE_LEAVES and valid_id(device):
+            return Topic(office, _DEVICE_LEAVES[leaf], device)
+        case ["state", "counters", counter] if valid_id(counter):
+            return Topic(office, "counter_state", counter)
+        case ["state", "board"]:
+            return Topic(office, "board_state")
+        case ["state", "waiting"]:
+            return Topic(office, "waiting_state")
+        case ["server", "status"]:
+            return Topic(office, "server_status")
+    return None
 
 
 # -- access control: the same rules feed Mosquitto's acl_file and the embedded broker's plugin ---------------

@@ -21,8 +21,9 @@ from queue_server.admission import AdmissionGate
 from queue_server.audited import Audited
 from queue_server.contract import topics
 from queue_server.contract.messages import encode
+from queue_server.contract.mqtt_client import make_client
+from queue_server.contract.payloads import ServerStatus
 from queue_server.engine.commands import Command
-from queue_server.mqtt.client import make_client
 from queue_server.mqtt.queued_client import STOP, QueuedClient
 from queue_server.service import OfficeService, Publish
 from queue_server.store.health import ServerReadOnly, StoreUnavailable
@@ -57,7 +58,7 @@ class ServerLink(QueuedClient):
             username,  # the brokers use the username as client id anyway: say so
             username,
             password,
-            will_topic=topics.server_status(self.office_id),
+            will=(topics.server_status(self.office_id), ServerStatus(online=False).encode()),
             # A clean session on purpose: a persistent one would make the broker hold requests while the server
             # is down and deliver them late, so a staff "next" could call somebody minutes after it was pressed.
             # Durable requests are resent from the devices' outboxes anyway.

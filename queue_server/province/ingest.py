@@ -30,7 +30,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 
 from queue_server.brokers.bridge import PROVINCE_USERNAME
 from queue_server.contract import topics
-from queue_server.mqtt.client import make_client
+from queue_server.contract.mqtt_client import make_client
 from queue_server.mqtt.queued_client import STOP, QueuedClient
 from queue_server.province import messages, office_order
 from queue_server.province.asking import Asking

@@ -12,11 +12,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from queue_server.contract.errors import MotcuaError
+
 VERSION = 1
 MAX_PAYLOAD_BYTES = 64 * 1024
 
 
-class PayloadError(ValueError):
+class PayloadError(MotcuaError, ValueError):
     """A gap-fill message is not valid; the message says why."""
 
 

@@ -23,8 +23,8 @@ import paho.mqtt.client as mqtt
 
 from queue_server.contract import messages as msg
 from queue_server.contract import topics
+from queue_server.contract.mqtt_client import make_client
 from queue_server.log_summary import PerMinuteSummary
-from queue_server.mqtt.client import make_client
 from queue_server.province import messages
 from queue_server.store.event_store import EventStore
 from queue_server.store.jsonl import province_record

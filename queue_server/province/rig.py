@@ -20,8 +20,8 @@ from queue_server.brokers.credentials import hash_password, new_password
 from queue_server.brokers.mosquitto import BrokerAccount, write_mosquitto_config
 from queue_server.brokers.process import MosquittoBroker
 from queue_server.contract import topics
+from queue_server.contract.mqtt_client import make_client
 from queue_server.engine.events import CounterPaused, Event
-from queue_server.mqtt.client import make_client
 from queue_server.province.ingest import IngestOptions, ProvinceIngest
 from queue_server.province.office_replay import EventReplayer
 from queue_server.store.event_store import Commit, EventStore, StoredEvent

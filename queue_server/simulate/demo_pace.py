@@ -5,8 +5,9 @@ The demo's devices act in real time; this only says *when*. Its clock runs ``com
 the office's through the office's open hours (lunch skipped, then round again): the kiosk's citizens arrive as
 the profile's Poisson arrivals of that office hour, and a simulated counter serves for the profile's service
 time of the ticket's service, both divided by ``compression``. At 25× a 7-minute service takes about 17 s, which
-is also the rhythm of the firmware counter units' scripted button presses (``firmware.demo``); the busiest office
-hour keeps the demo's three counters nearly 90 % busy and the day about half: the line stays short and believable.
+is also the rhythm of the firmware counter units' scripted button presses (``queue_server.demo.counters``); the
+busiest office hour keeps the demo's three counters nearly 90 % busy and the day about half: the line stays
+short and believable.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from queue_server.planner.plan import open_intervals
 from queue_server.simulate.profile import DayProfile, Demand, load_profile
 
 COMPRESSION = 25.0
-WAITING_AT_OPENING = 3
-"""Citizens already at the door when the demo opens (its first tickets, at once)."""
+WAITING_AT_OPENING = 1
+"""Citizens per service already at the door when the demo opens: its first tickets, at once, one service after
+another (so every counter has someone to call from the first seconds)."""
 
 
 @dataclass
@@ -38,7 +40,7 @@ class DemoPace:
         known = [d for d in self.profile.demands if d.service_id in self.services]
         mean = self.profile.demands[0] if not known else known[len(known) // 2]
         self._demands = [next((d for d in known if d.service_id == s), None) or _as(mean, s) for s in self.services]
-        self._opening = WAITING_AT_OPENING
+        self._opening = [s for _ in range(WAITING_AT_OPENING) for s in self.services]
 
     def office_time(self, elapsed: float) -> float:
         """Seconds after the office's midnight, ``elapsed`` real seconds into the demo (open hours only, looping)."""
@@ -54,9 +56,11 @@ class DemoPace:
         hour = int(self.office_time(elapsed) // 3600)
         rates = [d.arrivals_per_hour[hour] for d in self._demands]
         total = sum(rates) or sum(sum(d.arrivals_per_hour) for d in self._demands) / 24 or 1.0
-        delay = 0.0 if self._opening > 0 else self.rng.expovariate(total * self.compression / 3600)
-        self._opening -= 1
-        service = self.rng.choices(self.services, rates)[0] if sum(rates) else self.rng.choice(self.services)
+        if self._opening:
+            delay, service = 0.0, self._opening.pop(0)
+        else:
+            delay = self.rng.expovariate(total * self.compression / 3600)
+            service = self.rng.choices(self.services, rates)[0] if sum(rates) else self.rng.choice(self.services)
         visitors = self.profile.visitors
         priority = None
         if self.rng.random() < visitors.priority_share:

@@ -4,13 +4,8 @@ One code path for SQLite (default, embedded) and PostgreSQL: SQLAlchemy Core plu
 Nothing connects at import time; ``EventStore(url, office_id).migrate()`` prepares a database.
 """
 
-from queue_server.store.devices import (
-    Device,
-    DeviceExistsError,
-    DeviceKind,
-    DeviceRegistry,
-    UnknownDeviceError,
-)
+from queue_server.contract.permissions import DeviceKind
+from queue_server.store.devices import Device, DeviceExistsError, DeviceRegistry, UnknownDeviceError
 from queue_server.store.event_store import Commit, DuplicateRequestError, EventStore, StoredEvent, StoreError
 from queue_server.store.jsonl import JsonlError, export_jsonl, import_jsonl
 

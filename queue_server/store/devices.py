@@ -11,26 +11,17 @@ import builtins
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Row, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from queue_server.contract.permissions import DeviceKind
 from queue_server.store.audit_rows import AuditRow, store_audit
 from queue_server.store.event_store import EventStore, StoreError
 from queue_server.store.schema import devices as devices_table
 
 log = logging.getLogger(__name__)
-
-
-class DeviceKind(StrEnum):
-    KIOSK = "kiosk"
-    COUNTER = "counter"
-    DISPLAY = "display"
-    CONSOLE = "console"
-    """A staff console or integration tool: may send any request (the web console, mosquitto_pub)."""
-    OTHER = "other"
 
 
 class DeviceExistsError(StoreError):

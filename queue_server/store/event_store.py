@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Engine, Row, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from queue_server.contract.errors import MotcuaError
 from queue_server.engine.codec import DecodeError, event_from_dict, event_to_dict
 from queue_server.engine.events import Event
 from queue_server.store import db
@@ -35,7 +36,7 @@ log = logging.getLogger(__name__)
 IMPORT_CHUNK = 1000
 
 
-class StoreError(Exception):
+class StoreError(MotcuaError):
     """The store refused an operation; nothing was written."""
 
 

@@ -25,6 +25,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
+from queue_server.contract.errors import MotcuaError
+
 logger = logging.getLogger(__name__)
 LOG_INTERVAL_SECONDS = 60.0
 SPACE_CHECK_SECONDS = 5.0
@@ -62,7 +64,7 @@ class StoreStatus:
         return (self.problem, self.reason, self.free_mb if self.problem is not None else None)
 
 
-class StoreUnavailable(RuntimeError):
+class StoreUnavailable(MotcuaError, RuntimeError):
     """Nothing was stored (and nothing changed): the store is down, full or under its free-space floor."""
 
     def __init__(self, status: StoreStatus) -> None:
@@ -70,7 +72,7 @@ class StoreUnavailable(RuntimeError):
         self.status = status
 
 
-class ServerReadOnly(RuntimeError):
+class ServerReadOnly(MotcuaError, RuntimeError):
     """The server started read-only (an event of its log cannot be replayed): it changes nothing."""
 
     def __init__(self, reason: str) -> None:

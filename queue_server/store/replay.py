@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from queue_server.contract.errors import MotcuaError
 from queue_server.engine import events as ev
 from queue_server.engine.setup import OfficeSetup
 from queue_server.engine.state import EventNotApplicable, QueueState
@@ -27,7 +28,7 @@ class ReplayProblem:
         return f"event seq {self.seq} (id {self.event_id}) cannot be replayed: {self.reason}"
 
 
-class ReplayError(Exception):
+class ReplayError(MotcuaError):
     """The replay stopped at ``problem``; ``state`` holds every event before it (``last_seq``)."""
 
     def __init__(self, problem: ReplayProblem, state: QueueState, last_seq: int) -> None:

@@ -28,13 +28,16 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
+from queue_server.contract.permissions import DeviceKind
+
 ID_LENGTH = 128
 """Room for device, request and office ids chosen by people or devices (uuids, serial numbers, names)."""
 
 EVENT_ID_LENGTH = 36
 """A uuid4 in its canonical text form."""
 
-DEVICE_KINDS = ("kiosk", "counter", "display", "console", "other")
+DEVICE_KINDS = tuple(kind.value for kind in DeviceKind)
+"""The contract's device kinds (``contract/permissions.py``): the registry refuses any other."""
 
 metadata = MetaData(
     naming_convention={
@@ -114,7 +117,7 @@ devices = Table(
     Column("password_hash", String(512), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("revoked_at", UTCDateTime(), nullable=True),
-    CheckConstraint("kind IN ('kiosk', 'counter', 'display', 'console', 'other')", name="kind"),
+    CheckConstraint(f"kind IN ({', '.join(repr(kind) for kind in DEVICE_KINDS)})", name="kind"),
 )
 
 web_users = Table(

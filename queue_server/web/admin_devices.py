@@ -14,7 +14,8 @@ from flask_login import current_user  # type: ignore[import-untyped]
 
 from queue_server import provisioning
 from queue_server.config import ConfigError
-from queue_server.store.devices import DeviceKind, DeviceRegistry, UnknownDeviceError
+from queue_server.contract.permissions import DeviceKind
+from queue_server.store.devices import DeviceRegistry, UnknownDeviceError
 from queue_server.store.event_store import StoreError
 from queue_server.web import audit, get_store
 from queue_server.web.admin_setup import VIEWERS, FormError, an_id, current_setup, may_view_office

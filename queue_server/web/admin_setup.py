@@ -21,6 +21,7 @@ from flask_login import current_user  # type: ignore[import-untyped]
 from queue_server.analytics.current import save_targets
 from queue_server.analytics.targets import slots
 from queue_server.audited import Audited
+from queue_server.contract.errors import MotcuaError
 from queue_server.contract.topics import valid_id
 from queue_server.engine import commands as cmd
 from queue_server.engine.setup import Counter, OfficeSetup, PriorityPolicy, Service, Staff
@@ -49,7 +50,7 @@ FORM_FIELDS = frozenset(
 """What the setup forms send (and the audit log keeps); anything else posted is ignored."""
 
 
-class FormError(ValueError):
+class FormError(MotcuaError, ValueError):
     """A field of an admin form is wrong; the message is already translated."""
 
 

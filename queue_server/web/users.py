@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from queue_server.contract.errors import MotcuaError
 from queue_server.store.audit_rows import AuditRow, store_audit
 from queue_server.store.schema import web_users
 
@@ -32,7 +33,7 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-class UserError(ValueError):
+class UserError(MotcuaError, ValueError):
     """A user could not be created as asked."""
 
 

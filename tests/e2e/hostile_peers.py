@@ -20,7 +20,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
-from queue_server.mqtt.client import tls_context
+from queue_server.contract.mqtt_client import tls_context
 
 TIMEOUT = 10.0
 

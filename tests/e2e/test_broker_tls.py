@@ -16,8 +16,8 @@ from queue_server.brokers.certs import OfficeCertificates, ensure_office_certifi
 from queue_server.brokers.credentials import hash_password, new_password
 from queue_server.brokers.embedded import EmbeddedBroker, TlsListener
 from queue_server.brokers.mosquitto import BrokerAccount, MosquittoTls, write_mosquitto_config
-from queue_server.mqtt.client import tls_context
-from queue_server.mqtt.device_link import DeviceLink
+from queue_server.contract.device_link import DeviceLink
+from queue_server.contract.mqtt_client import tls_context
 from tests.e2e.hostile_peers import TIMEOUT, Endpoint, Relay, open_socket
 from tests.fixtures.mosquitto import MosquittoBroker, free_port
 

@@ -23,8 +23,8 @@ from sqlalchemy import select
 from queue_server.analytics.visits import fold
 from queue_server.app import open_store
 from queue_server.bench.office import OfficeUnderTest
+from queue_server.contract.device_link import DeviceLink
 from queue_server.engine import events as ev
-from queue_server.mqtt.device_link import DeviceLink
 from queue_server.store.schema import audit_log
 from queue_server.web.users import Role, create_user
 from tests.e2e.test_server_web import TOKEN, WEB_PASSWORD, Browser, wait_until

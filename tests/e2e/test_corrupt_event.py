@@ -23,7 +23,7 @@ from queue_server.brokers.credentials import new_password
 from queue_server.cli import EXIT_EXPORT_SKIPPED
 from queue_server.config import load_settings
 from queue_server.contract import topics
-from queue_server.mqtt.device_link import DeviceLink
+from queue_server.contract.device_link import DeviceLink
 from queue_server.store.schema import events as events_table
 from tests.e2e.test_server_web import OFFICE, Browser, kiosk, provision, wait_until, write_config
 from tests.fixtures.mosquitto import free_port

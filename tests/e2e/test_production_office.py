@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
-from firmware.device_config import LinkConfig
 from queue_server.brokers.process import MOSQUITTO, free_port, wait_for_port
+from queue_server.contract.link_config import LinkConfig
 from tests.e2e.test_web_nginx import run_nginx
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -23,9 +23,9 @@ from queue_server.brokers.credentials import hash_password, new_password
 from queue_server.brokers.mosquitto import BrokerAccount
 from queue_server.config import Settings, load_settings
 from queue_server.contract import topics
+from queue_server.contract.device_link import DeviceLink
+from queue_server.contract.mqtt_client import make_client
 from queue_server.contract.topics import SERVER_USERNAME
-from queue_server.mqtt.client import make_client
-from queue_server.mqtt.device_link import DeviceLink
 from queue_server.store.devices import DeviceRegistry
 from queue_server.web.users import Role, create_user
 from tests.fixtures.mosquitto import MosquittoBroker, free_port

@@ -24,8 +24,8 @@ import pytest
 from queue_server.app import open_store
 from queue_server.bench.office import OfficeUnderTest
 from queue_server.bench.postgres import TemporaryPostgres
+from queue_server.contract.device_link import DeviceLink
 from queue_server.engine.events import TicketCalled, TicketIssued
-from queue_server.mqtt.device_link import DeviceLink
 from tests.fixtures.mosquitto import MosquittoBroker, free_port
 
 pytestmark = [pytest.mark.mosquitto]

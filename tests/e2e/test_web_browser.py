@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from queue_server.contract import messages as msg
+from queue_server.contract.payloads import DeviceStatus
 from queue_server.engine import commands as cmd
 from queue_server.engine import events as ev
 from queue_server.engine.setup import Outcome
@@ -93,7 +94,7 @@ def test_live_page_updates_without_reload_when_a_ticket_is_issued_and_called(web
     expect(waiting).to_have_text("2")
     expect(page.locator("#counter-quay-1")).to_contain_text("A001")
     expect(page.locator("#counter-quay-1")).to_contain_text("Nguyễn Thị Lan")
-    paper_out = msg.device_status_payload(online=True, alarms=[msg.AlarmCode.PRINTER_PAPER_OUT])
+    paper_out = DeviceStatus.of(online=True, alarms=[msg.AlarmCode.PRINTER_PAPER_OUT]).encode()
     web_office.service.live.device_status("kiosk-1", "kiosk", paper_out, datetime.now(UTC))  # as MQTT delivers it
     expect(page.locator("#alarms")).to_contain_text("Máy in hết giấy")
     assert page.evaluate("window.notReloaded") is True, "the live page reloaded instead of updating itself"

@@ -24,7 +24,7 @@ from queue_server.brokers.mosquitto import BrokerAccount, write_mosquitto_config
 from queue_server.brokers.process import MOSQUITTO, free_port, wait_for_port
 from queue_server.cli import main
 from queue_server.contract import topics
-from queue_server.mqtt.client import tls_context
+from queue_server.contract.mqtt_client import tls_context
 
 TIMEOUT = 10.0
 

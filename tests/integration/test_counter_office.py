@@ -16,7 +16,6 @@ import pytest
 from gpiozero.pins.mock import MockFactory
 
 from firmware.counter_main import CounterConfig, CounterUnitConfig, PanelConfig, TransferConfig, run
-from firmware.device_config import LinkConfig
 from firmware.display.board_model import HallBoardModel
 from firmware.hall_board import HallBoard
 from firmware.voice.announcer import Announcer, Call, FakePlayer
@@ -24,6 +23,7 @@ from firmware.voice.speech import Voice
 from hardware.gpio_pinmap import PINMAPS, load_pinmap
 from hardware.serial_display import FRAME_LENGTH, SerialCounterDisplay
 from queue_server.bench.office import OfficeUnderTest
+from queue_server.contract.link_config import LinkConfig
 from tests.fixtures.mosquitto import MosquittoBroker, free_port
 from tests.integration.test_counter_unit import wait_until
 

@@ -18,8 +18,8 @@ from queue_server.app import open_store
 from queue_server.bench.office import OfficeUnderTest
 from queue_server.brokers.process import free_port
 from queue_server.contract import topics
+from queue_server.contract.device_link import DeviceLink
 from queue_server.engine import events as ev
-from queue_server.mqtt.device_link import DeviceLink
 
 PINMAP = load_pinmap(PINMAPS / "rpi-4b-counter.toml")
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from firmware.demo import run_counters
 from queue_server.app import OfficeServer
 from queue_server.brokers.process import free_port
 from queue_server.config import load_settings
-from queue_server.demo import demo_devices
-from queue_server.mqtt.device_link import DeviceLink
+from queue_server.contract.device_link import DeviceLink
+from queue_server.demo.counters import run_counters
+from queue_server.demo.office import demo_devices
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "display"
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")

@@ -1,4 +1,4 @@
-"""``python -m kiosk.main --demo-tour DIR``: the demo's office in-process, one real ticket, printed to a file."""
+"""``python -m queue_server.demo.kiosk_tour --demo-tour DIR``: the demo office in-process, one real ticket printed."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from queue_server.brokers.process import free_port
 
 
 def test_demo_tour_takes_a_real_ticket_and_prints_it(tmp_path: Path) -> None:
-    from kiosk.main import main
     from queue_server.app import open_store
     from queue_server.config import load_settings
+    from queue_server.demo.kiosk_tour import main
     from queue_server.engine.events import TicketIssued
 
     config = tmp_path / "motcua.toml"

@@ -35,7 +35,7 @@ class Sniffer:
     """Every message in the office's tree, as (topic, payload, retained), as the server sees them."""
 
     def __init__(self, office: OfficeUnderTest) -> None:
-        from queue_server.mqtt.client import make_client
+        from queue_server.contract.mqtt_client import make_client
 
         self.messages: list[tuple[str, bytes, bool]] = []
         self.lock = threading.Lock()

@@ -23,8 +23,8 @@ from queue_server.brokers.bridge import (
 from queue_server.brokers.credentials import hash_password, new_password
 from queue_server.brokers.mosquitto import BrokerAccount
 from queue_server.contract import topics
+from queue_server.contract.mqtt_client import make_client
 from queue_server.engine.events import CounterPaused
-from queue_server.mqtt.client import make_client
 from queue_server.province import messages
 from queue_server.province.gaps import OfficeSeqs
 from queue_server.province.office_replay import EventReplayer

@@ -54,7 +54,7 @@ def counter_state(**overrides: object) -> dict[str, object]:
 def test_each_state_goes_out_as_its_exact_bytes(pty: tuple[int, str]) -> None:
     master, name = pty
     model = CounterDisplayModel(OFFICE, COUNTER, services={"dat-dai": "Đất đai"})
-    serving = {"ticket_id": "t1", "label": "C025", "service_id": "dat-dai", "priority": None, "since": "x"}
+    serving = {"ticket_id": "t1", "label": "C025", "service_id": "dat-dai", "priority": False, "since": "x"}
     with SerialCounterDisplay(name, 9600) as display:
         display.show(model.view())  # nothing known yet: link lost
         assert read_frame(master) == expected(b"L", b"MAT KET NOI " + b"    QUAY")

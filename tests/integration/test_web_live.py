@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 
-from queue_server.contract.messages import device_status_payload
+from queue_server.contract.payloads import DeviceStatus
 from queue_server.engine import commands as cmd
 from queue_server.web import create_app
 from queue_server.web.i18n import TRANSLATIONS
@@ -160,9 +160,9 @@ def test_device_alarms_and_offline_devices_in_vietnamese(
 ) -> None:
     live = office.service.live
     now = office.clock()
-    live.device_status("kiosk-01", "kiosk", device_status_payload(True, ["printer_paper_out"]), now)
-    live.device_status("board-01", "display", device_status_payload(False), now)
-    live.device_status("counter-1", "counter", device_status_payload(True), now)
+    live.device_status("kiosk-01", "kiosk", DeviceStatus.of(True, ["printer_paper_out"]).encode(), now)
+    live.device_status("board-01", "display", DeviceStatus.of(False).encode(), now)
+    live.device_status("counter-1", "counter", DeviceStatus.of(True).encode(), now)
     login(client, "boss")
     alarms = text_of(client.get("/live").get_data(as_text=True), "alarms")
     assert "Ki-ốt kiosk-01 : Máy in hết giấy" in alarms
@@ -172,11 +172,11 @@ def test_device_alarms_and_offline_devices_in_vietnamese(
         for _ in range(3):
             live.device_status("kiosk-01", "kiosk", b'{"v":1,"online":true,"alarms":["on_fire"]}', now)
     assert [r.getMessage() for r in caplog.records if "kiosk-01" in r.getMessage()] == [
-        "device=kiosk-01 sent a malformed status, previous one kept: bad device status: "
-        + caplog.records[0].getMessage().split("bad device status: ")[1]
+        "device=kiosk-01 sent a malformed status, previous one kept: bad DeviceStatus: "
+        + caplog.records[0].getMessage().split("bad DeviceStatus: ")[1]
     ]
     assert "Máy in hết giấy" in text_of(client.get("/live").get_data(as_text=True), "alarms")  # kept
-    live.device_status("kiosk-01", "kiosk", device_status_payload(True), now)
+    live.device_status("kiosk-01", "kiosk", DeviceStatus.of(True).encode(), now)
     assert "kiosk-01" not in text_of(client.get("/live").get_data(as_text=True), "alarms")
 
 
@@ -267,7 +267,7 @@ def test_a_flooding_kiosk_shows_on_live_until_quiet_for_a_minute(office: Office,
 
     clock = [1000.0]
     live = office.service.live
-    live.device_status("kiosk-01", "kiosk", device_status_payload(True, ["printer_paper_near_end"]), office.clock())
+    live.device_status("kiosk-01", "kiosk", DeviceStatus.of(True, ["printer_paper_near_end"]).encode(), office.clock())
     gate = AdmissionGate(
         office.setup.office_id,
         limits=DeviceLimits({"kiosk": Rate(6, 5)}, default=Rate(6, 3)),

@@ -11,8 +11,8 @@ SERVICES = ["ho-tich", "chung-thuc", "dat-dai", "cu-tru"]
 
 def test_the_demo_arrives_slower_than_its_counters_serve() -> None:
     pace = DemoPace(SERVICES, rng=random.Random(1), prefixes={"A": "ho-tich", "B": "chung-thuc"})
-    first = [pace.next_ticket(0.0)[0] for _ in range(WAITING_AT_OPENING)]
-    assert first == [0.0] * WAITING_AT_OPENING  # the citizens at the door get their tickets at once
+    first = [pace.next_ticket(0.0)[:2] for _ in range(WAITING_AT_OPENING * len(SERVICES))]
+    assert first == [(0.0, s) for s in SERVICES] * WAITING_AT_OPENING  # at the door: one per service, at once
     elapsed, tickets = 0.0, 0
     while elapsed < 3600:  # an hour of demo: 25 office hours, open hours only
         delay, service, _ = pace.next_ticket(elapsed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from queue_server.mqtt.device_link import MAX_RESEND_WHILE_ANSWERED, DeviceLink
+from queue_server.contract.device_link import MAX_RESEND_WHILE_ANSWERED, DeviceLink
 
 
 def make_link(tmp_path: Path) -> tuple[DeviceLink, list[bytes]]:

@@ -38,7 +38,7 @@ def board(*recent: dict[str, Any]) -> dict[str, Any]:
 
 
 def counter(n: int, label: str | None, paused: bool = False) -> tuple[str, dict[str, Any]]:
-    serving = {"ticket_id": f"t-{label}", "label": label, "service_id": "ho-tich", "priority": None, "since": "x"}
+    serving = {"ticket_id": f"t-{label}", "label": label, "service_id": "ho-tich", "priority": False, "since": "x"}
     data = {"counter_id": f"quay-{n}", "number": n, "services": [], "paused": paused, "staff_id": None,
             "serving": serving if label else None}  # fmt: skip
     return topics.counter_state(OFFICE, f"quay-{n}"), data

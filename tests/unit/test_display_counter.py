@@ -13,7 +13,7 @@ from queue_server.contract import topics
 
 OFFICE, COUNTER = "tuan-giao", "quay-3"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "display"
-SERVING = {"ticket_id": "t1", "label": "C025", "service_id": "dat-dai", "priority": None, "since": "x"}
+SERVING = {"ticket_id": "t1", "label": "C025", "service_id": "dat-dai", "priority": False, "since": "x"}
 
 
 def state(**overrides: Any) -> dict[str, Any]:

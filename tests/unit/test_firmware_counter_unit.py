@@ -13,7 +13,10 @@ from gpiozero.pins.mock import MockFactory
 from firmware.counter_unit import CounterUnit
 from hardware.gpio_buttons import GpioCounterPanel
 from hardware.gpio_pinmap import PINMAPS, load_pinmap
-from queue_server.contract.messages import COUNTER_TYPES, SCHEMA_VERSION, parse_request
+from queue_server.contract import topics
+from queue_server.contract.messages import SCHEMA_VERSION, parse_request
+from queue_server.contract.payloads import CounterState, ServingTicket
+from queue_server.contract.permissions import MAY_SEND, DeviceKind
 
 PINMAP = load_pinmap(PINMAPS / "rpi-4b-counter.toml")
 
@@ -32,7 +35,7 @@ class FakeLink:
         assert request_id is not None
         payload = json.dumps({"v": SCHEMA_VERSION, "id": request_id, "type": request_type, "body": body})
         envelope, _ = parse_request(payload.encode(), 4096)
-        assert envelope.type in COUNTER_TYPES
+        assert envelope.type in MAY_SEND[DeviceKind.COUNTER]
         self.sent.append((request_type, body, request_id))
         self.ttls[request_type] = ttl
         return request_id
@@ -66,14 +69,14 @@ def lit(factory: MockFactory, bcm: int) -> bool:
     return bool(factory.pin(bcm).state)
 
 
+COUNTER_TOPIC = topics.counter_state("tuan-giao", "quay-1")
+
+
 def serving(ticket_id: str | None, *, paused: bool = False) -> dict[str, Any]:
-    return {
-        "v": 1,
-        "counter_id": "quay-1",
-        "number": 1,
-        "paused": paused,
-        "serving": {"ticket_id": ticket_id, "label": "A001"} if ticket_id else None,
-    }
+    ticket = None
+    if ticket_id is not None:
+        ticket = ServingTicket(ticket_id=ticket_id, label="A001", service_id="ho-tich", priority=False)
+    return CounterState(counter_id="quay-1", number=1, paused=paused, serving=ticket).payload()
 
 
 def make_unit(panel: GpioCounterPanel, link: FakeLink, clock: Clock | None = None) -> CounterUnit:
@@ -154,7 +157,7 @@ def test_pause_needs_a_hold_and_toggles_with_state(panel: GpioCounterPanel, mock
     pin.drive_high()
     assert link.types == ["pause"]
     unit.on_reply({"id": link.sent[0][2], "ok": True, "result": {}})
-    unit.on_state("t", serving(None, paused=True))
+    unit.on_state(COUNTER_TOPIC, serving(None, paused=True))
     pin.drive_low()
     time.sleep(0.4)
     pin.drive_high()
@@ -166,9 +169,9 @@ def test_rating_lights_follow_the_service_and_the_window(panel: GpioCounterPanel
     unit = make_unit(panel, link, clock)
     leds = [r.led for r in PINMAP.ratings]
     assert not any(lit(mock_factory, p) for p in leds)
-    unit.on_state("t", serving("t-1"))
+    unit.on_state(COUNTER_TOPIC, serving("t-1"))
     assert all(lit(mock_factory, p) for p in leds)
-    unit.on_state("t", serving(None))  # finished: still lit during the window
+    unit.on_state(COUNTER_TOPIC, serving(None))  # finished: still lit during the window
     clock.now += 29
     unit.tick()
     assert all(lit(mock_factory, p) for p in leds)
@@ -182,21 +185,21 @@ def test_rating_lights_follow_the_service_and_the_window(panel: GpioCounterPanel
 def test_one_rating_per_service_with_its_ticket(panel: GpioCounterPanel, mock_factory: MockFactory) -> None:
     link = FakeLink()
     unit = make_unit(panel, link)
-    unit.on_state("t", serving("t-1"))
+    unit.on_state(COUNTER_TOPIC, serving("t-1"))
     press(mock_factory, PINMAP.ratings[1].button)
     press(mock_factory, PINMAP.ratings[0].button)
     assert link.sent[0][:2] == ("rate", {"counter_id": "quay-1", "level": "satisfied", "ticket_id": "t-1"})
     assert len(link.sent) == 1
     assert not any(lit(mock_factory, r.led) for r in PINMAP.ratings)
-    unit.on_state("t", serving("t-2"))  # the next citizen may rate again
+    unit.on_state(COUNTER_TOPIC, serving("t-2"))  # the next citizen may rate again
     assert all(lit(mock_factory, r.led) for r in PINMAP.ratings)
 
 
 def test_the_ended_service_is_rated_within_the_window(panel: GpioCounterPanel, mock_factory: MockFactory) -> None:
     link = FakeLink()
     unit = make_unit(panel, link)
-    unit.on_state("t", serving("t-1"))
-    unit.on_state("t", serving(None))
+    unit.on_state(COUNTER_TOPIC, serving("t-1"))
+    unit.on_state(COUNTER_TOPIC, serving(None))
     press(mock_factory, PINMAP.ratings[2].button)
     assert link.sent[0][1] == {"counter_id": "quay-1", "level": "dissatisfied", "ticket_id": "t-1"}
 
@@ -204,7 +207,7 @@ def test_the_ended_service_is_rated_within_the_window(panel: GpioCounterPanel, m
 def test_ratings_are_queued_even_while_offline(panel: GpioCounterPanel, mock_factory: MockFactory) -> None:
     link = FakeLink()
     unit = make_unit(panel, link)
-    unit.on_state("t", serving("t-1"))
+    unit.on_state(COUNTER_TOPIC, serving("t-1"))
     link.connected = False
     press(mock_factory, PINMAP.ratings[0].button)
     assert link.types == ["rate"]  # handed to the outbox, which delivers it on reconnect
@@ -212,7 +215,7 @@ def test_ratings_are_queued_even_while_offline(panel: GpioCounterPanel, mock_fac
 
 def test_state_of_another_counter_is_ignored(panel: GpioCounterPanel, mock_factory: MockFactory) -> None:
     unit = make_unit(panel, FakeLink())
-    unit.on_state("t", {**serving("t-9"), "counter_id": "quay-2"})
+    unit.on_state(COUNTER_TOPIC, {**serving("t-9"), "counter_id": "quay-2"})
     assert not unit.rating_open
 
 
@@ -225,9 +228,9 @@ def test_a_called_ticket_is_announced(panel: GpioCounterPanel, mock_factory: Moc
 
     link = FakeLink()
     unit = CounterUnit(link, panel, "quay-1", announcer=Recorder(), clock=Clock())
-    unit.on_state("t", serving(None))
+    unit.on_state(COUNTER_TOPIC, serving(None))
     request_id = unit.press("next")
-    unit.on_reply({"id": request_id, "ok": True, "result": {"ticket": {"label": "A007"}}})
+    unit.on_reply({"id": request_id, "ok": True, "result": {"ticket": {"ticket_id": "t-7", "label": "A007"}}})
     refused = unit.press("recall")
     unit.on_reply({"id": refused, "ok": False, "error": {"code": "not_serving"}})
     assert calls == [("A007", 1)]
@@ -258,7 +261,7 @@ def test_a_failing_handler_does_not_break_the_button(panel: GpioCounterPanel, mo
 def test_staff_commands_expire_but_ratings_are_durable(panel: GpioCounterPanel, mock_factory: MockFactory) -> None:
     link = FakeLink()
     unit = make_unit(panel, link)
-    unit.on_state("t", serving("t-1"))
+    unit.on_state(COUNTER_TOPIC, serving("t-1"))
     press(mock_factory, PINMAP.ratings[0].button)
     unit.on_reply({"id": link.sent[-1][2], "ok": True})
     press(mock_factory, PINMAP.staff["next"])

@@ -69,7 +69,7 @@ def test_no_hardware_or_network_library_at_import_time() -> None:
     code = (
         "import sys, firmware.counter_unit, firmware.counter_main, firmware.voice.numbers, "
         "firmware.voice.speech, firmware.voice.announcer, hardware.gpio_pinmap, firmware.transfer, "
-        "firmware.demo, firmware.bench, hardware.wiring.render, hardware.wiring.svg\n"
+        "queue_server.demo.counters, queue_server.bench.counter_unit, hardware.wiring.render, hardware.wiring.svg\n"
         "print(sorted(m for m in ('gpiozero', 'paho', 'lgpio', 'RPi', 'serial', 'pygame') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

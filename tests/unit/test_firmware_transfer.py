@@ -26,7 +26,9 @@ SERVER_TOPIC = topics.server_status("tuan-giao")
 
 
 def state(ticket_id: str | None, service_id: str = "ho-tich", *, paused: bool = False) -> dict[str, Any]:
-    serving = {"ticket_id": ticket_id, "label": "A007", "service_id": service_id} if ticket_id else None
+    serving = (
+        {"ticket_id": ticket_id, "label": "A007", "service_id": service_id, "priority": False} if ticket_id else None
+    )
     return {"v": 1, "counter_id": "quay-1", "number": 1, "paused": paused, "serving": serving}
 
 

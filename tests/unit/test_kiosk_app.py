@@ -187,7 +187,7 @@ def test_offline_shows_reconnecting_and_sends_nothing(pg: Any) -> None:
 
 def test_printer_error_keeps_the_ticket_on_screen_and_reports_it(pg: Any) -> None:
     from hardware.printer import PrinterFault, TicketPrinter
-    from kiosk.tour import PaperOutPrinter  # a serial printer answering DLE EOT 4 with "paper end"
+    from queue_server.demo.kiosk_tour import PaperOutPrinter  # a serial printer answering DLE EOT 4 with "paper end"
 
     app = make_app(pg, FakeLink(), printer=TicketPrinter("serial", PaperOutPrinter()))
     tap(app, "field:ho-tich")
@@ -260,7 +260,7 @@ def test_every_message_has_an_english_translation() -> None:
 
 
 def test_screenshot_mode_saves_every_screen_in_both_orientations(monkeypatch: pytest.MonkeyPatch) -> None:
-    from kiosk.main import main
+    from queue_server.demo.kiosk_tour import main
 
     monkeypatch.setenv("SDL_VIDEODRIVER", "dummy")
     monkeypatch.setenv("SDL_AUDIODRIVER", "dummy")

@@ -9,7 +9,8 @@ import sys
 def test_no_hardware_library_loaded_at_import() -> None:
     code = (
         "import sys, threading\n"
-        "import kiosk.catalogue, kiosk.cccd, kiosk.search, kiosk.text, kiosk.ticket, kiosk.bench, hardware.printer\n"
+        "import kiosk.catalogue, kiosk.cccd, kiosk.search, kiosk.text, kiosk.ticket, hardware.printer\n"
+        "import queue_server.bench.kiosk, queue_server.contract.link_config\n"
         "loaded = [m for m in ('escpos', 'serial', 'usb', 'pygame', 'paho') if m in sys.modules]\n"
         "assert not loaded, loaded\n"
         "assert threading.active_count() == 1\n"

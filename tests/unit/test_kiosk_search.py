@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.bench import build_catalogue, keystrokes, search_p99_ms
 from kiosk.catalogue import Catalogue, load_catalogue
 from kiosk.text import fold
+from queue_server.bench.kiosk import build_catalogue, keystrokes, search_p99_ms
 
 CATALOGUE = load_catalogue()
 NAMES = [p.name for p in CATALOGUE]

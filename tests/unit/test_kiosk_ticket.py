@@ -23,6 +23,7 @@ from kiosk.ticket import (
     render_ticket,
     ticket_url,
 )
+from queue_server.contract.payloads import TicketResult
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 BASE_URL = "http://motcua.local"
@@ -110,14 +111,15 @@ def test_view_from_server_reply() -> None:
         "people_ahead": 4,
     }
     view = TicketView.from_reply(
-        reply_ticket,
+        TicketResult.model_validate(reply_ticket),
         office_name=VIEW.office_name,
         field_name="Đăng ký, quản lý cư trú",
         counters=("Quầy 2",),
         issued_at=VIEW.issued_at,
     )
     assert (view.ticket_id, view.label, view.people_ahead, view.priority) == ("tk-9", "D007", 4, True)
-    assert TicketView.from_reply({**reply_ticket, "priority": None}, **_ARGS).priority is False
+    no_priority = TicketResult.model_validate({**reply_ticket, "priority": None})
+    assert TicketView.from_reply(no_priority, **_ARGS).priority is False
 
 
 _ARGS: dict[str, Any] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 
-from queue_server.contract.messages import device_status_payload
+from queue_server.contract.payloads import DeviceStatus
 from queue_server.engine import events as ev
 from queue_server.engine.state import QueueState
 from queue_server.live import LiveOffice
@@ -36,8 +36,8 @@ def test_a_batch_that_changes_nothing_wakes_nobody_and_an_unchanged_status_neith
     with live.writing():
         pass
     assert live.version == 0
-    live.device_status("kiosk-01", "kiosk", device_status_payload(True, ["printer_paper_out"]), NOW)
-    live.device_status("kiosk-01", "kiosk", device_status_payload(True, ["printer_paper_out"]), NOW)
+    live.device_status("kiosk-01", "kiosk", DeviceStatus.of(True, ["printer_paper_out"]).encode(), NOW)
+    live.device_status("kiosk-01", "kiosk", DeviceStatus.of(True, ["printer_paper_out"]).encode(), NOW)
     assert live.version == 1 and live.snapshot().devices[0].alarms == ("printer_paper_out",)
     assert live.wait_for_change(1, timeout=0.01) == 1  # nothing new: returns after the timeout
     live.close()

@@ -9,8 +9,9 @@ from datetime import date
 import pytest
 
 from kiosk.cccd import mask_name, parse_cccd_qr
+from queue_server.admission_commands import to_command
 from queue_server.contract.masked_name import is_masked_name
-from queue_server.contract.messages import ContractError, ErrorCode, parse_request, to_command
+from queue_server.contract.messages import ContractError, ErrorCode, parse_request
 from queue_server.engine import commands as cmd
 from queue_server.engine import events as ev
 from queue_server.engine.codec import event_from_dict, event_to_dict

@@ -210,3 +210,44 @@ def test_device_reads_exactly_what_the_mosquitto_patterns_allow(topic: list[str]
     concrete = "/".join(topic)
     patterns = [p.replace("%u", "kiosk-01") for p in topics.device_read_patterns(OFFICE)]
     assert may_subscribe(OFFICE, "kiosk-01", concrete) == any(topic_matches(p, concrete) for p in patterns)
+
+
+# -- reading a topic back ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("topic", "expected"),
+    [
+        (topics.request(OFFICE, "kiosk-01"), ("q1", "request", "kiosk-01")),
+        (topics.reply(OFFICE, "kiosk-01"), ("q1", "reply", "kiosk-01")),
+        (topics.device_status(OFFICE, "board-01"), ("q1", "device_status", "board-01")),
+        (topics.device_view(OFFICE, "counter-3"), ("q1", "device_view", "counter-3")),
+        (topics.counter_state(OFFICE, "quay-1"), ("q1", "counter_state", "quay-1")),
+        (topics.counter_state(OFFICE, "view"), ("q1", "counter_state", "view")),
+        (topics.board_state(OFFICE), ("q1", "board_state", None)),
+        (topics.waiting_state(OFFICE), ("q1", "waiting_state", None)),
+        (topics.server_status(OFFICE), ("q1", "server_status", None)),
+    ],
+)
+def test_parse_topic_reads_back_what_the_builders_spell(topic: str, expected: tuple[str, str, str | None]) -> None:
+    assert topics.parse_topic(topic) == expected
+
+
+@pytest.mark.parametrize(
+    "topic",
+    [
+        "motcua/v1/q1/state/board/extra",
+        "motcua/v2/q1/state/board",
+        "motcua/v1/q1/dev/kiosk-01/other",
+        "motcua/v1/Q1/state/board",
+        "motcua/v1/q1/state/counters/",
+        "motcua/v1/q1/events",
+        "t",
+        "",
+    ],
+)
+def test_parse_topic_refuses_anything_else(topic: str) -> None:
+    assert topics.parse_topic(topic) is None
+
+
+@given(office=ids, counter=ids)
+def test_parse_topic_inverts_counter_state(office: str, counter: str) -> None:
+    assert topics.parse_topic(topics.counter_state(office, counter)) == (office, "counter_state", counter)

@@ -12,9 +12,9 @@ Against an office already running (``motcua demo`` starts it and a kiosk), this 
   **voice** rendered to one WAV per call (espeak-ng or recorded clips; no sound card needed), listed in
   ``voice/calls.txt``.
 
-Example (what ``queue_server/demo.py`` calls, in a thread, after its server and kiosk are up)::
+Example (what ``queue_server/demo/office.py`` calls, in a thread, after its server and kiosk are up)::
 
-    from firmware.demo import run_counters
+    from queue_server.demo.counters import run_counters
     outputs = run_counters(settings, demo_devices(settings), stop, Path("var/demo"))
 """
 
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from firmware.demo_serial import PtyCapture
+from queue_server.demo.serial_capture import PtyCapture
 
 if TYPE_CHECKING:
     from queue_server.config import Settings
@@ -76,7 +76,7 @@ def run_counters(
 ) -> DemoOutputs:
     """Run the simulated counters and the hall board until ``stop`` is set; see the module docstring.
 
-    ``devices`` is ``queue_server.demo.demo_devices(settings)`` (``counter-<n>`` and ``board-01`` passwords).
+    ``devices`` is ``queue_server.demo.office.demo_devices(settings)`` (``counter-<n>`` and ``board-01`` passwords).
     """
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -147,7 +147,7 @@ def _counter_config(
 
 
 def _link_config(settings: Settings, device_id: str, password: str, out_dir: Path) -> Any:
-    from firmware.device_config import LinkConfig
+    from queue_server.contract.link_config import LinkConfig
 
     secrets = out_dir / "secrets"
     secrets.mkdir(mode=0o700, exist_ok=True)

@@ -19,18 +19,13 @@ from typing import Any
 import paho.mqtt.client as mqtt
 
 from queue_server.contract import topics
-from queue_server.contract.messages import (
-    SCHEMA_VERSION,
-    TRANSIENT_CODES,
-    AlarmCode,
-    device_status_payload,
-    encode,
-)
-from queue_server.mqtt.client import make_client
-from queue_server.mqtt.outbox import Outbox
+from queue_server.contract.messages import TRANSIENT_CODES, AlarmCode, ContractError, encode_request
+from queue_server.contract.mqtt_client import make_client
+from queue_server.contract.outbox import Outbox
+from queue_server.contract.payloads import EXPIRED, DeviceStatus, Reply
 
 logger = logging.getLogger(__name__)
-Reply = dict[str, Any]
+ReplyObject = dict[str, Any]
 MAX_RESEND_WHILE_ANSWERED = 10
 """While replies keep coming the server is working through a backlog: resend only this many due requests per
 interval (the oldest), not all of them, or every device doubles the load exactly when the server is busiest."""
@@ -51,7 +46,7 @@ class DeviceLink:
         port: int,
         outbox_path: Path | str,
         resend_interval: float = 2.0,
-        on_reply: Callable[[Reply], None] | None = None,
+        on_reply: Callable[[ReplyObject], None] | None = None,
         on_state: Callable[[str, dict[str, Any]], None] | None = None,
         state_topics: tuple[str, ...] = (),
         durable_outbox: bool = True,
@@ -63,17 +58,17 @@ class DeviceLink:
         self.on_reply, self.on_state = on_reply, on_state
         self._state_topics = state_topics
         self._outbox = Outbox(outbox_path, durable=durable_outbox)
-        self._waiters: dict[str, tuple[threading.Event, list[Reply]]] = {}
+        self._waiters: dict[str, tuple[threading.Event, list[ReplyObject]]] = {}
         self._sent_at: dict[str, float] = {}
         self._last_reply_at = 0.0
         self._volatile: dict[str, tuple[bytes, float]] = {}
         """Requests with a time to live: in memory only, resent until their deadline, then dropped."""
         self._expired: dict[str, None] = {}
-        self.on_transient: Callable[[Reply], None] | None = None
+        self.on_transient: Callable[[ReplyObject], None] | None = None
         """Called with a ``store_unavailable`` / ``read_only`` reply: the server decided nothing, the request is
         kept and resent (same id) until a real reply comes or its ttl ends."""
-        self.last_transient: Reply | None = None
-        self.on_late_reply: Callable[[Reply], None] | None = None
+        self.last_transient: ReplyObject | None = None
+        self.on_late_reply: Callable[[ReplyObject], None] | None = None
         """Called with the server's reply to a request that had already expired (the server still applied it:
         it reached the server before the deadline, or paho resent it after a reconnect)."""
         self._lock = threading.Lock()
@@ -86,7 +81,7 @@ class DeviceLink:
             device_id,  # the brokers use the username as client id anyway: say so
             device_id,
             password,
-            will_topic=topics.device_status(office_id, device_id),
+            will=(topics.device_status(office_id, device_id), DeviceStatus.of(False).encode()),
             ca_file=ca_file,
         )
         self._client.on_connect = self._on_connect
@@ -114,7 +109,7 @@ class DeviceLink:
         if self._connected.is_set():
             self._client.publish(
                 topics.device_status(self.office_id, self.device_id),
-                device_status_payload(False, self._alarms),
+                DeviceStatus.of(False, self._alarms).encode(),
                 qos=1,
                 retain=True,
             )
@@ -140,7 +135,7 @@ class DeviceLink:
     def _publish_status(self, client: mqtt.Client) -> None:
         client.publish(
             topics.device_status(self.office_id, self.device_id),
-            device_status_payload(True, self._alarms),
+            DeviceStatus.of(True, self._alarms).encode(),
             qos=1,
             retain=True,
         )
@@ -166,15 +161,7 @@ class DeviceLink:
         the link fell must not call somebody minutes later. Tickets and ratings have no ttl: they are never lost.
         """
         request_id = request_id or f"{self.device_id}-{uuid.uuid4().hex[:20]}"
-        payload = encode(
-            {
-                "v": SCHEMA_VERSION,
-                "id": request_id,
-                "type": request_type,
-                "body": body,
-                "sent_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            }
-        )
+        payload = encode_request(request_id, request_type, body, datetime.now(UTC).isoformat(timespec="seconds"))
         if len(payload) > MAX_REQUEST_BYTES:
             # The server would answer "too_large" without an id, and the outbox would resend it forever.
             raise ValueError(f"request of {len(payload)} bytes is over the {MAX_REQUEST_BYTES}-byte limit")
@@ -189,12 +176,12 @@ class DeviceLink:
 
     def request(
         self, request_type: str, body: dict[str, Any], timeout: float = 10.0, *, ttl: float | None = None
-    ) -> Reply | None:
+    ) -> ReplyObject | None:
         """Submit and wait for the reply; None on timeout (the request stays in the outbox and will be sent,
         or, with ``ttl``, until its deadline: see :meth:`submit`)."""
         request_id = f"{self.device_id}-{uuid.uuid4().hex[:20]}"
         done = threading.Event()
-        box: list[Reply] = []
+        box: list[ReplyObject] = []
         with self._lock:
             self._waiters[request_id] = (done, box)
         try:
@@ -237,14 +224,18 @@ class DeviceLink:
             except Exception:
                 logger.exception("device=%s state handler failed", self.device_id)
 
-    def _handle_reply(self, reply: Reply) -> None:
-        request_id = reply.get("id")
-        if not isinstance(request_id, str):
-            logger.error("device=%s server error without request id: %s", self.device_id, reply.get("error"))
+    def _handle_reply(self, reply: ReplyObject) -> None:
+        try:
+            parsed = Reply.parse(reply)
+        except ContractError as exc:
+            logger.error("device=%s unreadable reply: %s", self.device_id, exc.message)
             return
-        error = reply.get("error") if isinstance(reply.get("error"), dict) else None
-        if not reply.get("ok") and error is not None and error.get("code") in TRANSIENT_CODES:
-            self._transient(reply)  # kept in the outbox; resent after the interval like an unanswered request
+        request_id = parsed.id
+        if request_id is None:
+            logger.error("device=%s server error without request id: %s", self.device_id, parsed.error)
+            return
+        if parsed.code in TRANSIENT_CODES:
+            self._transient(reply, parsed)  # kept in the outbox; resent after the interval like an unanswered one
             return
         self._sent_at.pop(request_id, None)
         self._last_reply_at = time.monotonic()
@@ -263,19 +254,19 @@ class DeviceLink:
             return  # a reply to a resend that was already answered, or to a request that expired
         self._deliver(request_id, reply)
 
-    def _transient(self, reply: Reply) -> None:
+    def _transient(self, reply: ReplyObject, parsed: Reply) -> None:
         first = self.last_transient is None
         self.last_transient = reply
         if first:
             logger.warning("device=%s server cannot store now (%s); requests kept and resent", self.device_id,
-                           (reply.get("error") or {}).get("message"))  # fmt: skip
+                           parsed.error.message if parsed.error else "")  # fmt: skip
         if self.on_transient is not None:
             try:
                 self.on_transient(reply)
             except Exception:
                 logger.exception("device=%s transient-reply handler failed", self.device_id)
 
-    def _deliver(self, request_id: str, reply: Reply) -> None:
+    def _deliver(self, request_id: str, reply: ReplyObject) -> None:
         """Hand a reply (the server's, or a local ``expired``) to whoever waits for it and to ``on_reply``."""
         with self._lock:
             waiter = self._waiters.get(request_id)
@@ -323,7 +314,7 @@ class DeviceLink:
             self._sent_at.pop(request_id, None)
             logger.warning("device=%s request %s expired unanswered; not sent again", self.device_id, request_id)
             message = "no reply in time; dropped, never sent again"
-            reply = {"v": 1, "id": request_id, "ok": False, "error": {"code": "expired", "message": message}}
+            reply = Reply.refused(request_id, EXPIRED, message, at=None).payload()
             self._deliver(request_id, reply)
 
     def _resend_loop(self) -> None:

@@ -15,7 +15,7 @@ of "next" (one at a time, the previous call fully spoken) three times are taken 
 
 Example (what the lead wires into ``queue_server/bench/run.py``)::
 
-    from firmware.bench import bench_rows
+    from queue_server.bench.counter_unit import bench_rows
     rows += [Row(*r) for r in bench_rows(presses=100)]
 """
 
@@ -105,13 +105,13 @@ def press_to_outputs(office: Any, presses: int, work_dir: Path) -> dict[str, lis
     from gpiozero.pins.mock import MockFactory
 
     from firmware.counter_main import CounterConfig, CounterUnitConfig, PanelConfig, run
-    from firmware.device_config import LinkConfig
     from firmware.display.board_model import HallBoardModel
     from firmware.hall_board import HallBoard
     from firmware.voice.announcer import Announcer
     from firmware.voice.speech import Voice
     from hardware.gpio_pinmap import PINMAPS, load_pinmap
     from hardware.serial_display import SerialCounterDisplay
+    from queue_server.contract.link_config import LinkConfig
 
     with office.link("kiosk-1") as kiosk:
         kiosk.wait_connected(10)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import socket
 import ssl
 from pathlib import Path
@@ -21,11 +20,14 @@ def make_client(
     username: str,
     password: str,
     *,
-    will_topic: str | None = None,
+    will: tuple[str, bytes] | None = None,
     clean_session: bool = True,
     ca_file: Path | str | None = None,
 ) -> mqtt.Client:
     """``client_id`` is only a hint: motcua's brokers replace it by the username (identity is the username).
+
+    ``will``: the topic and payload the broker publishes (retained) when the connection is lost, the client's own
+    "offline" status (``DeviceStatus`` or ``ServerStatus`` with ``online`` false).
 
     With ``ca_file`` the connection is TLS (1.2 or later) and the broker must show a certificate signed by that
     CA for the host name connected to (the office CA, ``motcua tls ca``).
@@ -39,8 +41,8 @@ def make_client(
     client.username_pw_set(username, password)
     if ca_file is not None:
         client.tls_set_context(tls_context(ca_file))
-    if will_topic is not None:
-        client.will_set(will_topic, json.dumps({"v": 1, "online": False}), qos=1, retain=True)
+    if will is not None:
+        client.will_set(*will, qos=1, retain=True)
     client.reconnect_delay_set(RECONNECT_MIN_DELAY, RECONNECT_MAX_DELAY)
     client.on_socket_open = _no_delay
     client.max_inflight_messages_set(200)

@@ -22,7 +22,7 @@ from queue_server import logs
 from queue_server.app import OfficeServer, open_store
 from queue_server.brokers.credentials import hash_password, new_password
 from queue_server.config import Settings, load_settings
-from queue_server.mqtt.device_link import DeviceLink
+from queue_server.contract.device_link import DeviceLink
 from queue_server.simulate.demo_pace import DemoPace
 from queue_server.store.devices import DeviceRegistry
 
@@ -155,7 +155,7 @@ def _counter_units(
     count: int,
     pace: DemoPace,
 ) -> None:
-    from firmware.demo import run_counters
+    from queue_server.demo.counters import run_counters
 
     outputs = run_counters(settings, devices, stop, out_dir, counters=count, pause_between=pace.button_pause())
     logger.info(
@@ -187,7 +187,7 @@ def run_demo(config: Path | None, seconds: float | None = None) -> int:
         pace = DemoPace([s.id for s in settings.services], prefixes={s.prefix: s.id for s in settings.services})
         threads.append(threading.Thread(target=_kiosk, args=(settings, kiosk, stop, pace), daemon=True))
         # The first counters are full counter units on simulated GPIO buttons, with their displays, the hall
-        # board and its voice (firmware.demo); any further counter is a plain simulated device.
+        # board and its voice (queue_server.demo.counters); any further counter is a plain simulated device.
         simulated_units = min(SIMULATED_COUNTER_UNITS, len(settings.counters))
         threads.append(
             threading.Thread(

@@ -1,6 +1,6 @@
 """The kiosk's benchmarks, as functions ``make bench`` calls (never timed tests: CI machines vary too much)::
 
-    .venv/bin/python -m kiosk.bench          # all three, small counts
+    .venv/bin/python -m queue_server.bench.kiosk          # all three, small counts
 
 * :func:`search_p99_ms`: a catalogue of ``n`` procedures (the shipped ones repeated with varied names, codes and
   papers), citizens typing queries one keystroke at a time; the 99th percentile of one search. Goal ≤ 20 ms.

@@ -1,5 +1,11 @@
 """Headless tours of the kiosk (SDL's dummy video driver): screenshots for a review, and the ``make demo`` ticket.
 
+Here, not in ``kiosk/``: the tours read the server's config and start an office server, which a kiosk Pi never
+needs. ``make demo`` runs::
+
+    python -m queue_server.demo.kiosk_tour --screenshots var/kiosk-screens   # every screen, in-memory office
+    python -m queue_server.demo.kiosk_tour --demo-tour var/kiosk-demo         # the demo's server: one real ticket
+
 * :func:`screenshot_tour`: every screen, landscape then portrait, against an in-memory office; no server.
 * :func:`demo_tour`: the real thing, with the demo's office server started in-process (embedded broker, the
   demo's SQLite in ``var/motcua``): the kiosk connects as ``kiosk-01``, shows the waiting counts from retained
@@ -9,6 +15,7 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import time
@@ -16,7 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from kiosk.config import KioskConfig, OfficeInfo, office_from_settings
+from kiosk.config import KioskConfig, KioskConfigError, OfficeInfo, load_kiosk_config, office_from_settings
 
 logger = logging.getLogger(__name__)
 SAMPLE_CARD = "001050000001||NGUYỄN VĂN AN|01011950|Nam|Xã Tuần Giáo, tỉnh Điện Biên|15042021".encode()
@@ -36,6 +43,11 @@ class DemoLink:
         self.prefixes, self.issued = prefixes, {k: 0 for k in prefixes}
         self.on_state: Any = None
         self.connected = True
+
+    def submit(
+        self, request_type: str, body: dict[str, Any], request_id: str | None = None, *, ttl: float | None = None
+    ) -> str:
+        raise NotImplementedError("the screenshot tour only issues tickets, through request()")
 
     def request(
         self, request_type: str, body: dict[str, Any], timeout: float = 10.0, *, ttl: float | None = None
@@ -73,6 +85,7 @@ def screenshot_tour(directory: Path, base: KioskConfig | None = None) -> list[Pa
     from kiosk.app import KioskApp, SystemClock
     from kiosk.catalogue import load_catalogue
     from queue_server.config import load_settings
+    from queue_server.contract import topics
 
     directory.mkdir(parents=True, exist_ok=True)
     settings = load_settings(base.office_config if base else None)
@@ -96,7 +109,7 @@ def screenshot_tour(directory: Path, base: KioskConfig | None = None) -> list[Pa
                 app.save_png(str(path))
                 written.append(path)
 
-            app.on_state(f"motcua/v1/{settings.office.id}/state/waiting", {"waiting": {"ho-tich": 3, "dat-dai": 1}})
+            app.on_state(topics.waiting_state(settings.office.id), {"waiting": {"ho-tich": 3, "dat-dai": 1}})
             app.update()
             shot("home")
             app.scan(GARBLED_SCAN)
@@ -165,7 +178,7 @@ def demo_tour(directory: Path, office_config: Path | None = None, service_id: st
     from queue_server.app import OfficeServer
     from queue_server.config import load_settings
     from queue_server.contract import topics
-    from queue_server.demo import _link, demo_devices
+    from queue_server.demo.office import _link, demo_devices
 
     directory.mkdir(parents=True, exist_ok=True)
     settings = load_settings(office_config)
@@ -216,3 +229,33 @@ def demo_tour(directory: Path, office_config: Path | None = None, service_id: st
         pygame.quit()
         server.stop()
     return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m queue_server.demo.kiosk_tour", description="kiosk tours")
+    tour = parser.add_mutually_exclusive_group(required=True)
+    tour.add_argument("--screenshots", type=Path, metavar="DIR", help="save a PNG of every screen and exit")
+    tour.add_argument("--demo-tour", type=Path, metavar="DIR",
+                      help="start the demo office, take one real ticket, print it to DIR; then exit")  # fmt: skip
+    parser.add_argument("--config", type=Path, help="with --screenshots: a kiosk TOML file (display, printer)")
+    parser.add_argument("--office-config", type=Path, help="with --demo-tour: the office's motcua.toml")
+    parser.add_argument("--log-level", default="INFO")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    logging.basicConfig(level=args.log_level, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        if args.screenshots is not None:
+            config = load_kiosk_config(args.config) if args.config else None
+            written = screenshot_tour(args.screenshots, config)
+        else:
+            written = demo_tour(args.demo_tour, args.office_config)
+    except KioskConfigError as exc:
+        logger.error("%s", exc)
+        return 2
+    for path in written:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
