@@ -6,7 +6,8 @@ The profile is the ``[planner] profile`` file when set, else learned from the of
 A learned profile changes at most once a day, so it is kept per day; plans are kept per (profile, period, goal).
 
 The alert (``LevelForecaster``) runs ``simulate.ahead.predict_hour`` on a copy of the live state in a thread of
-its own, at most once per state version and minute: a page reads the last result and never waits for it.
+its own, once a minute and on a change of the state at most every 20 s: a page reads the last result and never
+waits for it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from queue_server.store.event_store import EventStore
 
 logger = logging.getLogger(__name__)
 MAX_EXTRA_COUNTERS = 3
+MIN_REFRESH_SECONDS = 20.0
 CACHED_PLANS = 8
 
 
@@ -134,6 +136,7 @@ class LevelForecaster:
         self._latest: LevelForecast | None = None
         self._key: tuple[int, str] | None = None
         self._worker: threading.Thread | None = None
+        self._started: datetime | None = None
 
     def latest(
         self,
@@ -143,12 +146,15 @@ class LevelForecaster:
         profile: Callable[[], DayProfile],
         target: float,
     ) -> LevelForecast | None:
-        """The last result; starts a refresh when the state's version or the minute changed since it."""
-        key = (version, now.strftime("%Y%m%d%H%M"))
+        """The last result; starts a refresh when the minute changed, or the state did and the last refresh
+        started ``MIN_REFRESH_SECONDS`` ago (a busy office changes every second: one simulation at a time)."""
         with self._lock:
-            stale = self._key != key
+            minute = now.strftime("%Y%m%d%H%M")
+            stale = self._key is None or self._key[1] != minute
+            if not stale and self._key is not None and self._key[0] != version and self._started is not None:
+                stale = (now - self._started).total_seconds() >= MIN_REFRESH_SECONDS
             if stale and (self._worker is None or not self._worker.is_alive()):
-                self._key = key
+                self._key, self._started = (version, minute), now
                 self._worker = threading.Thread(
                     target=self._refresh, args=(version, now, state, profile, target), name="level-forecast",
                     daemon=True,
