@@ -9,10 +9,11 @@ Method. A day profile gives each hour's demand per service (arrivals, service ti
    counters, small ones share one; every service has at least one counter.
 3. *Check by simulation.* The candidate is simulated on the real engine (``queue_server.simulate``) for several
    seeded days, the same days for every candidate (common random numbers); an hour meets the goal when the
-   visits arriving in it while the office is open wait at most the mean target on average and at most the p90
-   threshold at the 90th percentile, both by two standard errors of the days' figures (``HourCheck``). A
-   citizen who comes at lunch waits for the afternoon whatever the staffing: shown, not held against it. While
-   an hour fails, the first failing hour gets one more counter; one failing at the maximum is unreachable.
+   visits arriving in it while the office is open wait (to their first call) at most the mean target on
+   average and at most the p90 threshold at the 90th percentile, both by two standard errors of the days'
+   figures (``HourCheck``). A citizen who comes at lunch waits for the afternoon whatever the staffing: shown,
+   not held against it. While an hour fails, the first failing hour gets one more counter; one failing at the
+   maximum is unreachable (and planned at its Erlang C count).
 4. *Trim.* Each hour in turn, busiest first, loses a counter if every hour still meets the goal without it, but
    never to more than ``max_utilisation`` (85 %) busy: an hour planned at its capacity meets the target on
    average days only, and its line grows all hour on a busy one.
@@ -56,10 +57,10 @@ class Goal:
         return min(self.max_counters, max(1, math.ceil(load / self.max_utilisation - 1e-9)))
 
     def met_by(self, check: HourCheck | None) -> bool:
-        if check is None or check.figures.waits_counted == 0:
+        if check is None or check.judged.waits_counted == 0:
             return True
-        assert check.figures.mean_wait_seconds is not None
-        mean_ok = check.figures.mean_wait_seconds + self.margin * check.mean_se <= self.mean_wait_seconds
+        assert check.judged.mean_wait_seconds is not None
+        mean_ok = check.judged.mean_wait_seconds + self.margin * check.mean_se <= self.mean_wait_seconds
         return mean_ok and check.within_p90 - self.margin * check.within_p90_se >= 0.9
 
     def for_profile(self, profile: DayProfile) -> Goal:
@@ -80,9 +81,14 @@ class HourCheck:
     """An hour's figures over the simulated days, with the standard errors of its mean wait and of its share of
     visits within the p90 threshold (p90 ≤ threshold ⇔ that share ≥ 90 %). Waits of one day are correlated (one bad
     morning delays everyone), so the days, not the visits, are the independent samples; the goal asks both to
-    hold by ``Goal.margin`` standard errors, so a staffing that meets it only on lucky days is not taken."""
+    hold by ``Goal.margin`` standard errors, so a staffing that meets it only on lucky days is not taken.
+
+    The goal is judged on each visit's wait to its *first* call, which the hour's counters decide; a later wait
+    (after a transfer, or a no-show's return) may fall in another hour, or across lunch, where no counter of
+    this hour helps. ``figures`` are the statistics' own (every wait of the visit), as shown."""
 
     figures: WaitFigures
+    judged: WaitFigures
     mean_se: float
     within_p90: float
     """Share of the hour's visits that waited at most the p90 threshold."""
@@ -93,8 +99,13 @@ def _se(values: list[float]) -> float:
     return statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else 0.0
 
 
-def hour_checks(days: list[list[VisitResult]], p90_threshold: float) -> dict[int, HourCheck]:
-    pooled = by_hour(v for day in days for v in day)
+def hour_checks(all_days: list[list[VisitResult]], p90_threshold: float) -> dict[int, HourCheck]:
+    pooled = by_hour(v for day in all_days for v in day)
+    days = [
+        [v if v.first_wait_seconds is None else replace(v, wait_seconds=v.first_wait_seconds) for v in day]
+        for day in all_days
+    ]
+    judged = by_hour(v for day in days for v in day)
     means: dict[int, list[float]] = {}
     shares: dict[int, list[float]] = {}
     within: dict[int, list[int]] = {}
@@ -115,6 +126,7 @@ def hour_checks(days: list[list[VisitResult]], p90_threshold: float) -> dict[int
     return {
         hour: HourCheck(
             figures,
+            judged[hour],
             _se(means.get(hour, [])),
             within[hour][0] / within[hour][1] if hour in within else 1.0,
             _se(shares.get(hour, [])),
@@ -306,7 +318,10 @@ def plan_day(source: DayProfile, goal: Goal = Goal()) -> StaffingPlan:
             counts[bad[0]] += 1
         else:
             unreachable.add(bad[0])
+            counts[bad[0]] = erlang[bad[0]]  # counters do not fix it: no more than queueing theory asks
     for h in sorted(hours, key=lambda h: (-counts[h], h)):
+        if h in unreachable:
+            continue
         floor = goal.floor(sum(loads[h].values()))
         while counts[h] > floor:
             fewer = {**counts, h: counts[h] - 1}

@@ -4,13 +4,15 @@ The log is folded into visits by the statistics' own fold (``analytics.visits``)
 the reports mean. Over the chosen days: arrivals per service and local hour (mean count per day, the Poisson
 rate), service times per service as the empirical durations of its served segments (a log-normal prior of
 8 ± 5 min where a service has none), the priority, no-show, transfer and rating shares, and each counter's open
-hours: the hours in which it called on at least half of the days (so a lunch break shows as a gap).
+hours: its median first call and last service end, and its median lunch break (the longest pause of 45 min or
+more, on most days), to 15 minutes; a counter that worked on fewer than half of the days is closed.
 """
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter as Tally
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -28,14 +30,35 @@ def _weights(tally: Tally[str], default: tuple[tuple[str, float], ...]) -> tuple
     return tuple((k, n / total) for k, n in sorted(tally.items())) if total else default
 
 
-def _periods(open_hours: Sequence[int]) -> tuple[Period, ...]:
-    periods: list[Period] = []
-    for hour in sorted(open_hours):
-        if periods and periods[-1][1] == hour * 3600:
-            periods[-1] = (periods[-1][0], (hour + 1) * 3600)
-        else:
-            periods.append((hour * 3600, (hour + 1) * 3600))
-    return tuple(periods)
+QUARTER = 15 * 60
+LUNCH_GAP_SECONDS = 45 * 60
+"""A pause between two services this long, mid-day, is the counter's lunch break."""
+
+
+def _quarter(seconds: float) -> int:
+    return int(round(seconds / QUARTER) * QUARTER)
+
+
+def _periods(days: list[list[tuple[float, float]]], n_days: int) -> tuple[Period, ...]:
+    """A counter's usual open periods from its work on each day ((call, end) of its segments, local seconds):
+    the median first call and last end, and the median lunch break where most days have one, to 15 min."""
+    if len(days) * 2 < n_days:
+        return ()
+    starts, ends, breaks = [], [], []
+    for work in days:
+        work.sort()
+        starts.append(work[0][0])
+        ends.append(max(end for _, end in work))
+        gaps = [(work[i + 1][0] - work[i][1], work[i][1], work[i + 1][0]) for i in range(len(work) - 1)]
+        longest = max(gaps, default=(0.0, 0.0, 0.0))
+        if longest[0] >= LUNCH_GAP_SECONDS:
+            breaks.append((longest[1], longest[2]))
+    start, end = _quarter(statistics.median(starts)), _quarter(statistics.median(ends))
+    if breaks and len(breaks) * 2 >= len(days):
+        lunch = (_quarter(statistics.median(b[0] for b in breaks)), _quarter(statistics.median(b[1] for b in breaks)))
+        if start < lunch[0] < lunch[1] < end:
+            return ((start, lunch[0]), (lunch[1], end))
+    return ((start, end),) if start < end else ()
 
 
 def learn_profile(events: Iterable[Event], start: date | None = None, end: date | None = None) -> DayProfile:
@@ -60,7 +83,7 @@ def _profile(setup: OfficeSetup, visits: list[Visit], days: list[date]) -> DayPr
     durations: dict[str, list[float]] = {s.id: [] for s in setup.services}
     transfers: dict[str, Tally[str]] = {s.id: Tally() for s in setup.services}
     priorities, ratings, outcomes = Tally[str](), Tally[str](), Tally[str]()
-    called_in: dict[str, set[tuple[date, int]]] = {c.id: set() for c in setup.counters}
+    worked: dict[str, dict[date, list[tuple[float, float]]]] = {c.id: {} for c in setup.counters}
     no_shows = returned = served = rated = 0
     for visit in visits:
         if visit.service_id in arrivals:
@@ -73,7 +96,10 @@ def _profile(setup: OfficeSetup, visits: list[Visit], days: list[date]) -> DayPr
             returned += visit.requeues > 0
         for i, segment in enumerate(segments):
             local = local_time(segment.called_at, offset)
-            called_in.setdefault(segment.counter_id, set()).add((local.date(), local.hour))
+            midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+            called = (local - midnight).total_seconds()
+            ended = called + (segment.seconds or 0.0)
+            worked.setdefault(segment.counter_id, {}).setdefault(local.date(), []).append((called, ended))
             if segment.served and segment.seconds is not None:
                 durations.setdefault(segment.service_id, []).append(segment.seconds)
                 served += 1
@@ -98,8 +124,7 @@ def _profile(setup: OfficeSetup, visits: list[Visit], days: list[date]) -> DayPr
     demands = tuple(d if d.transfer_to else Demand(d.service_id, d.arrivals_per_hour, d.service_time) for d in demands)
     hours = {}
     for counter in setup.counters:
-        per_hour = Tally(hour for _, hour in called_in.get(counter.id, ()))
-        hours[counter.id] = _periods([h for h, n in per_hour.items() if n * 2 >= n_days])
+        hours[counter.id] = _periods(list(worked.get(counter.id, {}).values()), n_days)
     defaults = Visitors()
     visitors = Visitors(
         priority_share=sum(priorities.values()) / len(visits),
