@@ -20,7 +20,7 @@ from queue_server.web.users import UserError, authenticate, create_user, web_use
 from tests.integration.test_web_support import PASSWORD, Office, app, client, csrf_token, login, make_app, office, post
 
 __all__ = ["app", "client", "office"]  # fixtures
-PROTECTED = ["/dashboard", "/console", "/admin/users"]
+PROTECTED = ["/dashboard", "/console", "/admin/users", "/plan", "/plan/export.csv"]
 
 
 @pytest.mark.parametrize("path", [*PROTECTED, "/"])
