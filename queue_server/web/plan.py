@@ -8,6 +8,7 @@ query. Also the predicted service level that ``/live`` shows (``level_forecast``
 
 from __future__ import annotations
 
+import math
 import threading
 from datetime import date
 from typing import Any
@@ -150,7 +151,7 @@ def plan_charts(plan: StaffingPlan, lang: Language) -> dict[str, Chart]:
         lang("Counters open today and counters planned, in each hour of the day."),
         [today_series, planned_series],
         lambda value: lang.decimal(value, "#,##0"),
-        float(top + 1),
+        float(4 * math.ceil(top / 4)),  # four gridlines on whole counters
     )
     waits = [
         Point(
