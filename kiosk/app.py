@@ -20,6 +20,10 @@ Printer status is checked before and after each print and every ``timing.printer
 kiosk's alarms (paper out, near end, offline, scanner lost) go to the server through ``link.set_alarms``.
 ID-card scans arrive on the scanner's thread through :meth:`KioskApp.scan` (see :mod:`kiosk.scan`).
 
+A refusal with ``after_closing`` (the capacity cut-off: the predicted call falls after closing) is never silent:
+:class:`kiosk.screens.late.LateScreen` shows the prediction and offers the number anyway (the same request again
+with ``accept_late: true``) or the next opening (nothing printed); see :mod:`kiosk.late`.
+
 Estimated wait = ceil(people ahead x ``timing.avg_service_min`` / counters serving the field), where "counters
 serving" are those the office config assigns to the field (the kiosk does not yet know which are staffed).
 """
@@ -44,6 +48,7 @@ from kiosk.alarms import AlarmBoard, PrinterWatch
 from kiosk.callbacks import Callbacks
 from kiosk.catalogue import Catalogue
 from kiosk.config import KioskConfig, OfficeInfo, in_office_time
+from kiosk.late import AFTER_CLOSING, IssueRequest, LateNotice, late_notice
 from kiosk.screens.base import GAP, HEADER_H, MARGIN, TOUCH_MIN, YELLOW, Button, Label, Screen, Widget, draw, font
 from kiosk.ticket import TicketView
 from queue_server.contract.link import Link
@@ -77,6 +82,9 @@ class Outcome:
     ticket: TicketView | None = None
     printer_error: PrinterError | None = None
     error: str | None = None
+    late: LateNotice | None = None
+    """With ``error == "after_closing"``: the server's prediction, for the citizen to decide."""
+    request: IssueRequest | None = None
 
 
 class KioskApp(Callbacks):
@@ -156,6 +164,13 @@ class KioskApp(Callbacks):
 
     # -- taking a ticket --------------------------------------------------------------------------------------
     def take_ticket(self, service_id: str) -> None:
+        self._submit(IssueRequest(service_id, self.priority, self._sendable_name()), accept_late=False)
+
+    def take_late(self, request: IssueRequest) -> None:
+        """The citizen was told they may not be served today and still wants the number."""
+        self._submit(request, accept_late=True)
+
+    def _submit(self, request: IssueRequest, *, accept_late: bool) -> None:
         from kiosk.screens.status import MessageScreen
 
         if self._pending is not None:
@@ -165,7 +180,7 @@ class KioskApp(Callbacks):
             self.go(MessageScreen.offline(self))
             return
         self.requests_sent += 1
-        self._pending = self._pool.submit(self._issue, service_id, self.priority, self._sendable_name())
+        self._pending = self._pool.submit(self._issue, request, accept_late)
         self.rebuild()
 
     def _sendable_name(self) -> str | None:
@@ -177,12 +192,10 @@ class KioskApp(Callbacks):
             return None
         return self.masked_name
 
-    def _issue(self, service_id: str, priority: str | None, display_name: str | None = None) -> Outcome:
-        body: dict[str, str | None] = {"service_id": service_id, "priority": priority}
-        if display_name is not None:
-            body["display_name"] = display_name  # docs/kiosk.md: the masked name, for the counter's screen
+    def _issue(self, request: IssueRequest, accept_late: bool = False) -> Outcome:
+        service_id = request.service_id
         ttl = self.config.timing.request_timeout_s
-        reply = self.link.request("issue_ticket", body, timeout=ttl + 1.0, ttl=ttl)
+        reply = self.link.request("issue_ticket", request.body(accept_late=accept_late), timeout=ttl + 1.0, ttl=ttl)
         if reply is None:
             return Outcome(error="timeout")
         try:
@@ -193,6 +206,11 @@ class KioskApp(Callbacks):
             return Outcome(error=ErrorCode.MALFORMED.value)
         if answer.code == EXPIRED:
             return Outcome(error="timeout")
+        if answer.code == AFTER_CLOSING and not accept_late:
+            logger.info("issue_ticket: predicted call after closing; asking the citizen")
+            raw = reply.get("error")  # the forecast and next opening ride beside code and message
+            late = late_notice(raw if isinstance(raw, dict) else {}, self.office.utc_offset_minutes)
+            return Outcome(error=AFTER_CLOSING, late=late, request=request)
         if answer.error is not None or ticket is None:
             code = answer.code or ErrorCode.MALFORMED.value
             logger.error("issue_ticket refused: %s %s", code, answer.error.message if answer.error else "no ticket")
@@ -214,9 +232,13 @@ class KioskApp(Callbacks):
         return Outcome(ticket=view, printer_error=error)
 
     def _finish(self, outcome: Outcome) -> None:
+        from kiosk.screens.late import LateScreen
         from kiosk.screens.status import MessageScreen, TicketScreen
 
         self.priority = None
+        if outcome.late is not None and outcome.request is not None:
+            self.go(LateScreen(self, outcome.late, outcome.request))
+            return
         if outcome.ticket is None:
             timed_out = outcome.error == "timeout"
             if outcome.error == "clock_not_synced":

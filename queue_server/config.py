@@ -27,6 +27,7 @@ from queue_server.engine.setup import (
     Staff,
     setup_problems,
 )
+from queue_server.hours_config import HoursSection
 from queue_server.web_protection import WebProtection
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
@@ -287,6 +288,7 @@ class Settings(EnvOverFileSettings):
 
     office: OfficeSection
     queue: QueueSection = QueueSection()
+    hours: HoursSection = HoursSection()
     services: list[ServiceEntry]
     counters: list[CounterEntry]
     staff: list[StaffEntry] = []
@@ -331,6 +333,7 @@ class Settings(EnvOverFileSettings):
             rating_window_seconds=self.queue.rating_window_seconds,
             utc_offset_minutes=self.office.utc_offset_minutes,
             number_width=self.queue.number_width,
+            hours=self.hours.build(),
             **extra,
         )
 

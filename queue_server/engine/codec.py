@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import Enum
 from functools import cache
 from typing import Any
@@ -27,6 +27,9 @@ def to_jsonable(value: Any) -> Any:
         return value.value
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, time):
+        # "07:30", the shape opening hours are written in by people (config, admin page, hours_to_json)
+        return value.isoformat(timespec="minutes" if not value.second and not value.microsecond else "auto")
     if isinstance(value, tuple | list):
         return [to_jsonable(v) for v in value]
     if isinstance(value, dict):
@@ -91,6 +94,8 @@ def from_jsonable(tp: Any, value: Any) -> Any:
         return _parse(datetime.fromisoformat, value)
     if tp is date:
         return _parse(date.fromisoformat, value)
+    if tp is time:
+        return _parse(time.fromisoformat, value)
     if tp is bool:
         if not isinstance(value, bool):
             raise DecodeError(f"expected true/false, got {value!r}")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from queue_server.engine.hours import DEFAULT_HOURS, OpeningHours, hours_problems
+
 
 class OfficeLevel(StrEnum):
     """Since 1/7/2025 one-stop shops sit at commune and province level; district ones are legacy."""
@@ -106,6 +108,9 @@ class OfficeSetup:
     utc_offset_minutes: int = 420
     """Asia/Ho_Chi_Minh is UTC+7 all year (no DST since 1975); a fixed offset needs no tz files."""
     number_width: int = 3
+    hours: OpeningHours = DEFAULT_HOURS
+    """Opening hours, lunch break and public holidays; events recorded before they existed replay with the
+    default."""
 
     def service(self, service_id: str) -> Service | None:
         return next((s for s in self.services if s.id == service_id), None)
@@ -151,4 +156,5 @@ def setup_problems(setup: OfficeSetup) -> list[tuple[str, str]]:
         problems.append(("staff.id", "duplicate staff id"))
     if not -12 * 60 <= setup.utc_offset_minutes <= 14 * 60:
         problems.append(("office.utc_offset_minutes", "utc_offset_minutes outside -12h..+14h (-720..840)"))
+    problems.extend(hours_problems(setup.hours))
     return problems

@@ -1,4 +1,5 @@
-"""The office setup in the admin pages: services and prefixes, counters, staff, priority policy, targets.
+"""The office setup in the admin pages: services and prefixes, counters, staff, priority policy, opening hours,
+targets.
 
 Every change is a ``ConfigureOffice`` command sent through ``get_execute()`` (the engine path the console uses),
 so it becomes an ``OfficeConfigured`` event and the setup stays a replay of the event log. The page reads the
@@ -26,6 +27,7 @@ from queue_server.contract.topics import valid_id
 from queue_server.engine import commands as cmd
 from queue_server.engine.setup import Counter, OfficeSetup, PriorityPolicy, Service, Staff
 from queue_server.web import audit, get_execute, get_setup, get_store
+from queue_server.web.admin_hours import HOURS_FIELDS, dates_text, day_text, hours_from_form, weekdays
 from queue_server.web.auth import roles_required
 from queue_server.web.i18n import _
 from queue_server.web.office_targets import current_targets, form_value, slot_names, targets_from_form
@@ -46,6 +48,7 @@ COLLECTIONS = {"services": "service", "counters": "counter", "staff": "staff"}
 """URL part -> the name used in audit actions."""
 FORM_FIELDS = frozenset(
     {"id", "prefix", "name_vi", "name_en", "number", "name", "service_ids", "priority_policy", "interleave_every"}
+    | HOURS_FIELDS
 )
 """What the setup forms send (and the audit log keeps); anything else posted is ignored."""
 
@@ -123,6 +126,9 @@ def page() -> ResponseReturnValue:
         form_value=form_value,
         editable=current_user.role is Role.ADMIN,
         policies=[p.value for p in PriorityPolicy],
+        weekdays=weekdays(),
+        day_text=day_text,
+        dates_text=dates_text,
     )
 
 
@@ -181,6 +187,21 @@ def save_policy() -> ResponseReturnValue:
         return dataclasses.replace(setup, priority_policy=policy, interleave_every=every)
 
     return change_setup("policy.save", "priority", change)
+
+
+@bp.route("/hours", methods=["POST"])
+@roles_required(Role.ADMIN)
+def save_hours() -> ResponseReturnValue:
+    """The whole week, lunch breaks and holidays at once: one ``OfficeConfigured`` with the new hours."""
+
+    def change(setup: OfficeSetup) -> OfficeSetup:
+        try:
+            hours = hours_from_form({k: request.form.get(k, "") for k in HOURS_FIELDS})
+        except ValueError as exc:
+            raise FormError(str(exc)) from None
+        return dataclasses.replace(setup, hours=hours)
+
+    return change_setup("hours.save", "hours", change)
 
 
 @bp.route("/targets", methods=["POST"])

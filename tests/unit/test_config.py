@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from queue_server.config import ConfigError, load_settings, show
+from queue_server.engine.hours import DEFAULT_HOURS, format_day, sessions_on
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -87,6 +89,32 @@ def test_a_setup_the_engine_would_refuse_is_refused_at_load_naming_the_field(
     tmp_path: Path, text: str, expected: str
 ) -> None:
     """The engine's own rules (``engine.setup.setup_problems``) run on the file, so it never starts refused."""
+    with pytest.raises(ConfigError) as info:
+        load_settings(write(tmp_path, text))
+    assert expected in str(info.value)
+
+
+def test_hours_come_from_the_config_and_default_to_the_usual_day(tmp_path: Path) -> None:
+    assert load_settings().office_setup().hours == DEFAULT_HOURS
+    path = write(tmp_path, '[hours]\nsaturday = ["07:30-11:30"]\nholidays = [2026-09-02]\n')
+    hours = load_settings(path).office_setup().hours
+    assert format_day(hours, date(2026, 12, 5)) == "07:30–11:30"
+    assert format_day(hours, date(2026, 12, 7)) == "07:30–11:30, 13:30–17:00"
+    assert sessions_on(hours, date(2026, 9, 2)) == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[hours]\nmonday = ["25:00-26:00"]\n', "hours.monday.0"),
+        ('[hours]\nmonday = ["7h30-11h30"]\n', "hours.monday.0"),
+        ('[hours]\nmondya = ["07:30-11:30"]\n', "unknown key 'mondya' (did you mean 'monday'?)"),
+        ('[hours]\nmonday = ["11:30-07:30"]\n', "hours.sessions: session 11:30–07:30 ends before it starts"),
+        ('[hours]\ntuesday = ["07:30-12:00", "11:00-17:00"]\n', "Thứ Ba: sessions 07:30–12:00 and 11:00–17:00 overlap"),
+        ('[hours]\nholidays = ["2026-13-01"]\n', "hours.holidays.0"),
+    ],
+)
+def test_bad_hours_are_refused_at_load(tmp_path: Path, text: str, expected: str) -> None:
     with pytest.raises(ConfigError) as info:
         load_settings(write(tmp_path, text))
     assert expected in str(info.value)
