@@ -28,6 +28,7 @@ from queue_server.engine import commands as cmd
 from queue_server.engine.decide import decide
 from queue_server.engine.errors import CommandRejected
 from queue_server.engine.events import Event, TicketCalled, TicketIssued
+from queue_server.engine.hours import DEFAULT_HOURS, OpeningHours, sessions_on
 from queue_server.engine.setup import OfficeSetup, Outcome
 from queue_server.engine.state import QueueState
 from queue_server.simulate.profile import DayProfile, Period
@@ -362,22 +363,26 @@ class _Day:
             self.run.counters.append(CounterResult(d.id, self.day, d.open_seconds, d.busy_seconds, d.calls))
 
 
-def working_days(first: date, count: int) -> list[date]:
-    """``count`` working days from ``first`` on (Monday to Friday)."""
+def working_days(first: date, count: int, hours: OpeningHours = DEFAULT_HOURS) -> list[date]:
+    """``count`` days the office serves from ``first`` on: its opening hours' days (holidays skipped, make-up
+    days worked; Monday to Friday by default)."""
     days: list[date] = []
     day = first
     while len(days) < count:
-        if day.weekday() < 5:
+        if sessions_on(hours, day):
             days.append(day)
         day += timedelta(days=1)
+        if (day - first).days > 3660:  # hours that never open: ten years of nothing is enough to say so
+            raise ValueError("the office's opening hours have no working day")
     return days
 
 
 def run_days(profile: DayProfile, seed: int | str = 0, days: int = 1) -> DayRun:
-    """Simulate ``days`` working days on one engine (tickets left at night expire as the engine says)."""
+    """Simulate ``days`` working days (the setup's opening hours) on one engine; tickets left at night expire as
+    the engine says."""
     office = _Office(seed)
     run = DayRun(state=office.state)
-    for day in working_days(profile.day, days):
+    for day in working_days(profile.day, days, profile.setup.hours):
         _Day(office, profile, day, seed, run).simulate()
     run.events = office.events
     return run

@@ -25,7 +25,9 @@ from queue_server.config import (
     StaffEntry,
     Strict,
 )
+from queue_server.engine.hours import sessions_on
 from queue_server.engine.setup import Counter, OfficeSetup, Outcome, Service, Staff, setup_problems
+from queue_server.hours_config import HoursSection
 from queue_server.simulate.distributions import ServiceTime, Shape
 
 SAMPLE_PROFILE = Path(__file__).with_name("profiles") / "commune.toml"
@@ -125,6 +127,14 @@ def parse_period(text: str) -> Period:
     return period
 
 
+def office_periods(setup: OfficeSetup, day: date) -> tuple[Period, ...]:
+    """The office's opening sessions on ``day`` (``OfficeSetup.hours``) as periods."""
+    return tuple(
+        (s.start.hour * 3600 + s.start.minute * 60, s.end.hour * 3600 + s.end.minute * 60)
+        for s in sessions_on(setup.hours, day)
+    )
+
+
 def format_period(period: Period) -> str:
     return "-".join(f"{s // 3600:02d}:{s % 3600 // 60:02d}" for s in period)
 
@@ -156,7 +166,8 @@ class ProfileService(ServiceEntry):
 
 
 class ProfileCounter(CounterEntry):
-    hours: list[str] = Field(default_factory=lambda: ["07:30-11:30", "13:30-17:00"])
+    hours: list[str] | None = None
+    """Open periods, "HH:MM-HH:MM"; none: the office's opening hours on the profile's day."""
     staff: str | None = None
 
 
@@ -179,6 +190,8 @@ class DaySection(Strict):
 class ProfileFile(Strict):
     office: OfficeSection
     queue: QueueSection = QueueSection()
+    hours: HoursSection = HoursSection()
+    """The office's opening hours, as motcua.toml's ``[hours]``: the default hours of counters and the days run."""
     day: DaySection = DaySection()
     visitors: VisitorsEntry = VisitorsEntry()
     services: list[ProfileService]
@@ -200,7 +213,7 @@ class ProfileFile(Strict):
         for c in self.counters:
             if c.staff is not None and c.staff not in staff:
                 raise ValueError(f"counter {c.id}: unknown staff {c.staff!r}")
-            for text in c.hours:
+            for text in c.hours or ():
                 parse_period(text)
         return self
 
@@ -225,6 +238,7 @@ def profile_from_dict(data: dict[str, Any]) -> DayProfile:
         rating_window_seconds=spec.queue.rating_window_seconds,
         utc_offset_minutes=spec.office.utc_offset_minutes,
         number_width=spec.queue.number_width,
+        hours=spec.hours.build(),
     )
     problems = setup_problems(setup)
     if problems:
@@ -250,7 +264,12 @@ def profile_from_dict(data: dict[str, Any]) -> DayProfile:
     return DayProfile(
         setup=setup,
         demands=demands,
-        hours={c.id: tuple(parse_period(p) for p in c.hours) for c in spec.counters},
+        hours={
+            c.id: tuple(parse_period(p) for p in c.hours)
+            if c.hours is not None
+            else office_periods(setup, spec.day.date)
+            for c in spec.counters
+        },
         staff_at={c.id: c.staff for c in spec.counters if c.staff is not None},
         visitors=Visitors(
             priority_share=v.priority_share,

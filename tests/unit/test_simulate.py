@@ -107,3 +107,19 @@ def test_a_profile_learned_from_simulated_history_finds_the_demand_again() -> No
     assert learned.day.weekday() < 5 and learned.day > max(v.day for v in history.visits)
     replayed = run_days(learned, seed=1)  # a learned profile simulates like a written one
     assert len(replayed.visits) > 60
+
+
+def test_the_offices_opening_hours_give_the_days_and_the_counters_default_hours() -> None:
+    import tomllib
+
+    from queue_server.simulate import SAMPLE_PROFILE
+    from queue_server.simulate.profile import format_period
+
+    data = tomllib.loads(SAMPLE_PROFILE.read_text(encoding="utf-8"))
+    data["hours"] = {"monday": ["08:00-12:00"], "holidays": ["2026-03-03"]}
+    for counter in data["counters"]:
+        counter.pop("hours")
+    profile = profile_from_dict(data)
+    assert {format_period(p) for periods in profile.hours.values() for p in periods} == {"08:00-12:00"}
+    run = run_days(profile, seed=1, days=2)
+    assert sorted({v.day.isoformat() for v in run.visits}) == ["2026-03-02", "2026-03-04"]  # the holiday skipped
