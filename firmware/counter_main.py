@@ -13,7 +13,7 @@ Run on the Pi as ``python -m firmware.counter_main --config /etc/motcua/counter.
     [counter]
     id = "quay-1"
     rating_window_seconds = 60
-    office_config = "/etc/motcua/motcua.toml"   # optional: field names (Vietnamese) for display and transfer
+    office_cache = "/var/lib/motcua/office-counter-1.json"   # optional; default: beside the outbox
 
     [display]
     kind = "serial"                   # "serial" (LED board) | "screen" (pygame) | "none"
@@ -24,7 +24,7 @@ Run on the Pi as ``python -m firmware.counter_main --config /etc/motcua/counter.
     fullscreen = true
 
     [transfer]
-    targets = ["dat-dai", "cu-tru"]   # fields the transfer button cycles through; default: all in office_config
+    targets = ["dat-dai", "cu-tru"]   # fields the transfer button cycles through; default: all the office's
     timeout_seconds = 10
 
     [panel]
@@ -37,6 +37,10 @@ Run on the Pi as ``python -m firmware.counter_main --config /etc/motcua/counter.
     clips_dir = "/usr/share/motcua/voice/vi"
     repeats = 2
     player = "aplay"                  # "aplay" | "none"
+
+The office (field names for the display, the transfer list, the counter's number) comes from the server's
+``state/office`` and changes live; the last copy is cached in ``office_cache`` so the unit starts with the
+server down. ``office_config`` (the server's TOML) is no longer read: a config that has it is refused, saying so.
 
 Nothing is opened or connected at import time; hardware libraries are imported only by the driver chosen.
 """
@@ -52,11 +56,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from firmware.counter_unit import CounterUnit, Panel
 from firmware.device_config import VoiceConfig
+from queue_server.contract.config_keys import config_problems
 from queue_server.contract.link_config import LinkConfig, StrictConfig
+from queue_server.contract.office import Office
 
 if TYPE_CHECKING:
     from firmware.display.counter_display import Output
@@ -69,8 +75,8 @@ class CounterConfig(StrictConfig):
     id: str
     rating_window_seconds: float = Field(default=60.0, ge=0)
     reply_timeout_seconds: float = Field(default=20.0, gt=0)
-    office_config: Path | None = None
-    """The office's own config file: field names for the display and the transfer targets."""
+    office_cache: Path | None = None
+    """The last ``state/office`` copy; default ``office-<device id>.json`` beside the outbox."""
 
 
 class DisplayConfig(StrictConfig):
@@ -85,7 +91,7 @@ class DisplayConfig(StrictConfig):
 
 class TransferConfig(StrictConfig):
     targets: tuple[str, ...] = ()
-    """Service ids in the order the transfer button offers them; empty: every field in ``office_config``."""
+    """Service ids in the order the transfer button offers them; empty: every field of the office."""
     timeout_seconds: float = Field(default=10.0, gt=0)
 
 
@@ -105,8 +111,18 @@ class CounterUnitConfig(StrictConfig):
     voice: VoiceConfig = VoiceConfig(enabled=False)
 
 
+class CounterConfigError(Exception):
+    """The counter unit's config file is unreadable or invalid; the message says where and why."""
+
+
 def load_config(path: Path) -> CounterUnitConfig:
-    return CounterUnitConfig.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+    try:
+        return CounterUnitConfig.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CounterConfigError(f"{path}: {exc}") from None
+    except ValidationError as exc:
+        problems = "\n".join(f"  {line}" for line in config_problems(exc, CounterUnitConfig))
+        raise CounterConfigError(f"{path}: invalid counter unit configuration\n{problems}") from None
 
 
 class NullPanel:
@@ -155,13 +171,9 @@ def make_outputs(config: DisplayConfig) -> list[Output]:
     return []
 
 
-def office_service_names(office_config: Path | None) -> dict[str, str]:
-    """Field id -> Vietnamese name from the office's config; none without one (ids are shown instead)."""
-    if office_config is None:
-        return {}
-    from queue_server.config import load_settings
-
-    return {s.id: s.name_vi for s in load_settings(office_config).services}
+def office_service_names(office: Office | None) -> dict[str, str]:
+    """Field id -> Vietnamese name, in the office's order; none before any copy (ids are shown instead)."""
+    return {s.id: s.name_vi for s in office.services} if office is not None else {}
 
 
 def transfer_targets(config: TransferConfig, names: dict[str, str]) -> list[tuple[str, str]]:
@@ -176,20 +188,26 @@ def run(
     outputs: Sequence[Output] | None = None,
     player: Player | None = None,
     service_names: dict[str, str] | None = None,
+    on_started: Callable[[CounterUnit], None] | None = None,
 ) -> None:
     """Run the unit until ``stop`` is set; ``pin_factory``, ``outputs`` and ``player`` replace the configured
     hardware (the demo and tests pass gpiozero's MockFactory, off-screen displays and a recording player), and
-    ``service_names`` the names read from ``office_config``."""
+    ``service_names`` the names shown until the server's ``state/office`` (or the cached copy) gives them;
+    ``on_started`` is given the unit once wired (tests look at its transfer cycle)."""
     from firmware.display.counter_display import CounterDisplay
     from firmware.display.counter_model import CounterDisplayModel
     from firmware.voice.announcer import Announcer, AplayPlayer, FakePlayer
     from firmware.voice.speech import Voice
     from queue_server.contract import topics
+    from queue_server.contract.office_feed import NOTICE_VI, OfficeFeed, default_cache_path
 
-    names = service_names if service_names is not None else office_service_names(config.counter.office_config)
     office_id, counter_id = config.link.office_id, config.counter.id
+    cache = config.counter.office_cache or default_cache_path(config.link.device_id, config.link.outbox)
+    feed = OfficeFeed(office_id, cache)
+    cached = feed.start()
+    names = service_names if service_names is not None and cached is None else office_service_names(cached)
     model = CounterDisplayModel(office_id, counter_id, services=names, device_id=config.link.device_id)
-    link = config.link.open(state_topics=model.state_topics())
+    link = config.link.open(state_topics=(*model.state_topics(), feed.topic))
     panel = make_panel(config.panel, pin_factory)
     display_outputs = list(outputs) if outputs is not None else make_outputs(config.display)
     announcer = None
@@ -211,10 +229,25 @@ def run(
         announcer=announcer,
     )
 
+    def on_office(office: Office) -> None:
+        """A new office copy, live: the display's field names and the transfer cycle change at once."""
+        names = office_service_names(office)
+        model.set_services(names)
+        unit.transfer.targets = transfer_targets(config.transfer, names)
+        logger.info("counter unit %s: office %s applied", config.link.device_id, office.version)
+
     def on_state(topic: str, data: dict[str, Any]) -> None:
+        if topic == feed.server_topic:
+            feed.on_state(topic, data)
+        elif feed.on_state(topic, data):
+            return
         unit.on_state(topic, data)
         model.on_state(topic, data)
 
+    feed.on_change(on_office)
+    model.notice_source = lambda connected: NOTICE_VI[n] if (n := feed.notice(connected)) is not None else None
+    if on_started is not None:
+        on_started(unit)
     link.on_reply, link.on_state = unit.on_reply, on_state
     display = CounterDisplay(model, display_outputs, refresh_seconds=config.display.refresh_seconds)
     halt = threading.Event()  # this unit's threads end with it, even when it fails (``stop`` may be shared)
@@ -254,7 +287,12 @@ def main(argv: list[str] | None = None) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    run(load_config(args.config), stop)
+    try:
+        config = load_config(args.config)
+    except CounterConfigError as exc:
+        logger.error("%s", exc)
+        return 2
+    run(config, stop)
     return 0
 
 

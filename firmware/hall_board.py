@@ -18,12 +18,16 @@ Run on the Pi as ``python -m firmware.hall_board --config /etc/motcua/board.toml
     width = 1920
     height = 1080
     fullscreen = true
-    office_config = "/etc/motcua/motcua.toml"   # the office's config: field names (Vietnamese) come from it
+    office_cache = "/var/lib/motcua/office-board-01.json"   # optional; default: beside the outbox
 
     [voice]
     enabled = true
     clips_dir = "/usr/share/motcua/voice/vi"
     player = "aplay"
+
+Field names come from the server's ``state/office`` (live: a renamed field is relabelled at once), cached in
+``office_cache`` so the board starts with the server down and says so in its banner. ``office_config`` (the
+server's TOML) is no longer read: a config that has it is refused, saying so.
 
 Nothing is opened or connected at import time; pygame is imported only when a screen is made.
 """
@@ -35,15 +39,18 @@ import logging
 import signal
 import threading
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from firmware.device_config import VoiceConfig
 from firmware.display.board_model import BoardView, HallBoardModel
+from queue_server.contract.config_keys import config_problems
 from queue_server.contract.link import Link
 from queue_server.contract.link_config import LinkConfig, StrictConfig
+from queue_server.contract.office import Office
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +103,8 @@ class BoardConfig(StrictConfig):
     fullscreen: bool = True
     fps: float = Field(default=10.0, gt=0, le=60)
     flash_seconds: float = Field(default=6.0, ge=0)
-    office_config: Path | None = None
+    office_cache: Path | None = None
+    """The last ``state/office`` copy; default ``office-<device id>.json`` beside the outbox."""
 
 
 class HallBoardConfig(StrictConfig):
@@ -105,40 +113,90 @@ class HallBoardConfig(StrictConfig):
     voice: VoiceConfig = VoiceConfig()
 
 
+class HallBoardConfigError(Exception):
+    """The board's config file is unreadable or invalid; the message says where and why."""
+
+
+def load_config(path: Path) -> HallBoardConfig:
+    try:
+        with path.open("rb") as fp:
+            return HallBoardConfig.model_validate(tomllib.load(fp))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise HallBoardConfigError(f"{path}: {exc}") from None
+    except ValidationError as exc:
+        problems = "\n".join(f"  {line}" for line in config_problems(exc, HallBoardConfig))
+        raise HallBoardConfigError(f"{path}: invalid hall board configuration\n{problems}") from None
+
+
+def service_names(office: Office | None) -> dict[str, str]:
+    return {s.id: s.name_vi for s in office.services} if office is not None else {}
+
+
+def run(
+    config: HallBoardConfig,
+    stop: threading.Event,
+    *,
+    screen: Screen | None = None,
+    voice: Announcer | None = None,
+    on_started: Callable[[HallBoard], None] | None = None,
+) -> None:
+    """Run the board until ``stop`` is set; ``screen`` and ``voice`` replace the configured ones (tests pass an
+    off-screen one), ``on_started`` is given the board once wired."""
+    from queue_server.contract.office_feed import NOTICE_VI, OfficeFeed, default_cache_path
+
+    cache = config.board.office_cache or default_cache_path(config.link.device_id, config.link.outbox)
+    feed = OfficeFeed(config.link.office_id, cache)
+    model = HallBoardModel(config.link.office_id, service_names(feed.start()), flash_seconds=config.board.flash_seconds)
+    model.notice_source = lambda connected: NOTICE_VI[n] if (n := feed.notice(connected)) is not None else None
+    feed.on_change(lambda office: model.set_services(service_names(office)))
+    if voice is None and config.voice.enabled:
+        from firmware.voice.announcer import Announcer as VoiceQueue
+        from firmware.voice.announcer import AplayPlayer, FakePlayer
+        from firmware.voice.speech import Voice
+
+        player = AplayPlayer() if config.voice.player == "aplay" else FakePlayer()
+        voice = VoiceQueue(Voice(config.voice.clips_dir, repeats=config.voice.repeats), player)
+    if screen is None:
+        from firmware.display.board_screen import BoardScreen
+
+        screen = BoardScreen((config.board.width, config.board.height), fullscreen=config.board.fullscreen)
+    board = HallBoard(model, voice, screen)
+
+    def on_state(topic: str, data: dict[str, Any]) -> None:
+        if topic == feed.topic:
+            feed.on_state(topic, data)
+            return
+        if topic == feed.server_topic:
+            feed.on_state(topic, data)
+        board.on_state(topic, data)
+
+    link = config.link.open(on_state=on_state, state_topics=(*model.state_topics(), feed.topic))
+    if on_started is not None:
+        on_started(board)
+    try:
+        with link:
+            board.run(link, stop, config.board.fps)
+    finally:
+        screen.close()
+        close = getattr(voice, "close", None)
+        if callable(close):
+            close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="firmware.hall_board", description="motcua hall board")
     parser.add_argument("--config", type=Path, required=True)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    with args.config.open("rb") as fp:
-        config = HallBoardConfig(**tomllib.load(fp))
-
-    from firmware.display.board_screen import BoardScreen
-    from firmware.voice.announcer import Announcer as VoiceQueue
-    from firmware.voice.announcer import AplayPlayer, FakePlayer
-    from firmware.voice.speech import Voice
-    from queue_server.config import load_settings
-
-    services = {s.id: s.name_vi for s in load_settings(config.board.office_config).services}
-    model = HallBoardModel(config.link.office_id, services, flash_seconds=config.board.flash_seconds)
-    voice = None
-    if config.voice.enabled:
-        player = AplayPlayer() if config.voice.player == "aplay" else FakePlayer()
-        voice = VoiceQueue(Voice(config.voice.clips_dir, repeats=config.voice.repeats), player)
-    screen = BoardScreen((config.board.width, config.board.height), fullscreen=config.board.fullscreen)
-    board = HallBoard(model, voice, screen)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    link = config.link.open(on_state=board.on_state, state_topics=model.state_topics())
     try:
-        with link:
-            board.run(link, stop, config.board.fps)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        screen.close()
-        if voice is not None:
-            voice.close()
+        config = load_config(args.config)
+    except HallBoardConfigError as exc:
+        logger.error("%s", exc)
+        return 2
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    run(config, stop)
     return 0
 
 

@@ -23,10 +23,9 @@ import logging
 import re
 import threading
 import unicodedata
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from firmware.display.counter_model import CounterView
+from hardware.counter_view import CounterView
 
 logger = logging.getLogger(__name__)
 STX, ETX = 0x02, 0x03
@@ -70,7 +69,7 @@ def frame(command: bytes, main: str = "", counter: str = "") -> bytes:
 
 
 def frame_for(view: CounterView) -> bytes:
-    """The frame for a counter display model's view."""
+    """The frame for a counter display's view (``hardware.counter_view.CounterView``)."""
     counter = view.counter_text
     if view.mode == "serving":
         label = view.headline

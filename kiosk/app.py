@@ -47,16 +47,21 @@ from kiosk import i18n
 from kiosk.alarms import AlarmBoard, PrinterWatch
 from kiosk.callbacks import Callbacks
 from kiosk.catalogue import Catalogue
-from kiosk.config import KioskConfig, OfficeInfo, in_office_time
+from kiosk.config import KioskConfig, OfficeInfo, in_office_time, office_from_state
 from kiosk.late import AFTER_CLOSING, IssueRequest, LateNotice, late_notice
+from kiosk.office_copy import NOTICE_TEXT, catalogue_of
 from kiosk.screens.base import GAP, HEADER_H, MARGIN, TOUCH_MIN, YELLOW, Button, Label, Screen, Widget, draw, font
 from kiosk.ticket import TicketView
 from queue_server.contract.link import Link
 from queue_server.contract.masked_name import is_masked_name
 from queue_server.contract.messages import ContractError, ErrorCode
+from queue_server.contract.office import Office
+from queue_server.contract.office_feed import OfficeFeed
 from queue_server.contract.payloads import EXPIRED, Reply
 
 logger = logging.getLogger(__name__)
+OFFICE_NOTICE_H = 36
+"""The strip along the bottom saying the kiosk runs on its cached office copy (``OfficeFeed.notice``)."""
 OFFLINE_HOLD_SECONDS = 5.0
 """After a request timed out, "reconnecting" stays this long even if the link says it is up."""
 
@@ -98,7 +103,9 @@ class KioskApp(Callbacks):
         clock: Clock,
         config: KioskConfig,
         surface: pygame.Surface | None = None,
+        office_feed: OfficeFeed | None = None,
     ) -> None:
+        """``office_feed``: the server's ``state/office`` (live kiosk); without it ``office`` never changes."""
         from kiosk.screens.home import HomeScreen
 
         font.cache_clear()  # fonts cached by an earlier pygame.init() are dangling after pygame.quit()
@@ -114,6 +121,10 @@ class KioskApp(Callbacks):
         self.masked_name: str | None = None
         self.notice: tuple[str, float] | None = None
         self.scans: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self.office_feed = office_feed
+        self.office_updates: queue.SimpleQueue[Office] = queue.SimpleQueue()
+        if office_feed is not None:
+            office_feed.on_change(self.office_updates.put)
         self._check: Future[None] | None = None
         self._last_check = clock.monotonic()
         self.late_tickets: list[str] = []
@@ -297,6 +308,8 @@ class KioskApp(Callbacks):
             self._finish(future.result())
         while not self.scans.empty():
             handle_scan(self, self.scans.get_nowait())
+        while not self.office_updates.empty():
+            self.apply_office(self.office_updates.get_nowait())
         now = self.clock.monotonic()
         self._watch_printer(now)
         if self.notice is not None and now >= self.notice[1]:
@@ -313,6 +326,13 @@ class KioskApp(Callbacks):
             self.home()
         else:
             self.rebuild()
+
+    def apply_office(self, office: Office) -> None:
+        """A new copy of the office (screen thread): fields, counters and catalogue change on the next frame."""
+        self.office = office_from_state(office)
+        self.catalogue = catalogue_of(office, self.catalogue)
+        logger.info("office %s applied: %d fields", office.version, len(office.services))
+        self.rebuild()
 
     def _watch_printer(self, now: float) -> None:
         """Every ``printer_check_s`` while idle, query the printer on the worker thread (never the screen's)."""
@@ -333,10 +353,15 @@ class KioskApp(Callbacks):
 
     def rebuild(self) -> None:
         width, height = self.surface.get_size()
-        self.widgets = self.screen.build(width, height)
+        office_notice = self.office_feed.notice(self.link.connected) if self.office_feed is not None else None
+        strip_h = OFFICE_NOTICE_H if office_notice is not None else 0
+        self.widgets = self.screen.build(width, height - strip_h)  # the screen above the strip, nothing hidden
         if self.notice is not None:
             banner = pygame.Rect(MARGIN, HEADER_H + GAP, width - 2 * MARGIN, TOUCH_MIN)
             self.widgets.append(Label(i18n._(self.notice[0]), banner, 34, bold=True, background=YELLOW))
+        if office_notice is not None:
+            strip = pygame.Rect(0, height - strip_h, width, strip_h)
+            self.widgets.append(Label(i18n._(NOTICE_TEXT[office_notice]), strip, 24, background=YELLOW))
 
     def draw(self) -> None:
         draw(self.surface, self.widgets)

@@ -16,6 +16,7 @@ from queue_server.contract.payloads import Reply, WaitingState
 if TYPE_CHECKING:
     from kiosk.alarms import AlarmBoard
     from kiosk.app import Clock
+    from queue_server.contract.office_feed import OfficeFeed
 
 logger = logging.getLogger("kiosk.app")
 NOTICE_SECONDS = 6.0
@@ -31,12 +32,15 @@ class Callbacks:
     alarm_board: AlarmBoard
     clock: Clock
     notice: tuple[str, float] | None
+    office_feed: OfficeFeed | None
 
     def rebuild(self) -> None:
         raise NotImplementedError
 
     def on_state(self, topic: str, data: dict[str, Any]) -> None:
-        """Retained state from the server (called on the link's thread): keeps the waiting counts."""
+        """Retained state from the server (called on the link's thread): the office's copy, the waiting counts."""
+        if self.office_feed is not None and self.office_feed.on_state(topic, data):
+            return
         where = topics.parse_topic(topic)
         if where is None or where.kind != "waiting_state":
             return

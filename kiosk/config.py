@@ -1,8 +1,8 @@
-"""The kiosk's configuration: one TOML file, unknown keys rejected, plus the office it serves.
+"""The kiosk's configuration: one TOML file of what is the kiosk's own, unknown keys rejected ("did you mean").
 
-Example ``/etc/motcua/kiosk.toml``::
+Example ``/etc/motcua/kiosk.toml`` (``motcua device add kiosk-01 --kind kiosk --out kiosk.toml`` writes one)::
 
-    office_config = "/etc/motcua/motcua.toml"   # the office's own config: name, fields, counters
+    office_cache = "/var/lib/motcua/office-kiosk-01.json"   # optional; default: beside the outbox
     [link]                                      # the shared device link (queue_server.contract.link_config.LinkConfig)
     office_id = "tuan-giao"
     device_id = "kiosk-01"
@@ -24,8 +24,10 @@ Example ``/etc/motcua/kiosk.toml``::
     port = "/dev/ttyACM0"
     show_masked_name = false    # the office may enable "Nguyễn V. A." on the kiosk screen
 
-The office (name, fields, counters, priority categories) comes from the office's own config file
-(``office_config``, the same ``motcua.toml`` the server reads), so both always agree.
+The office (name, fields, counters, priority categories, the procedure catalogue) is not in this file: it comes
+from the server's retained ``state/office`` topic (docs/protocol.md), cached in ``office_cache`` so the kiosk
+starts with the server down. A config that still has the retired ``office_config`` key is refused with a message
+saying so.
 """
 
 from __future__ import annotations
@@ -39,9 +41,12 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kiosk.text import nfc
+from queue_server.contract.config_keys import config_problems
 from queue_server.contract.errors import MotcuaError
 from queue_server.contract.link_config import LinkConfig
-from queue_server.engine.setup import DEFAULT_PRIORITY_CATEGORIES, Counter
+from queue_server.contract.office import Office
+
+DEFAULT_PRIORITY_CATEGORIES: tuple[str, ...] = ("elderly_60", "pregnant", "disabled", "merit")
 
 
 class KioskConfigError(MotcuaError):
@@ -97,13 +102,21 @@ class ScannerSection(_Strict):
 
 
 class KioskConfig(_Strict):
-    office_config: Path | None = None
+    office_cache: Path | None = None
+    """The last ``state/office`` copy; default ``office-<device id>.json`` beside the outbox."""
     link: LinkConfig | None = None
     """None: no server (the offline screenshot tour); the live kiosk requires it."""
     display: DisplaySection = DisplaySection()
     timing: TimingSection = TimingSection()
     printer: PrinterSection = PrinterSection()
     scanner: ScannerSection = ScannerSection()
+
+    def office_cache_path(self) -> Path | None:
+        from queue_server.contract.office_feed import default_cache_path
+
+        if self.office_cache is not None or self.link is None:
+            return self.office_cache
+        return default_cache_path(self.link.device_id, self.link.outbox)
 
 
 def load_kiosk_config(path: Path | None) -> KioskConfig:
@@ -116,7 +129,7 @@ def load_kiosk_config(path: Path | None) -> KioskConfig:
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise KioskConfigError(f"{path}: {exc}") from None
     except ValidationError as exc:
-        problems = [f"  {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        problems = [f"  {line}" for line in config_problems(exc, KioskConfig)]
         raise KioskConfigError(f"{path}: invalid kiosk configuration\n" + "\n".join(problems)) from None
 
 
@@ -130,14 +143,19 @@ class ServiceInfo:
         return self.name_en if language == "en" and self.name_en else self.name_vi
 
 
-CounterInfo = Counter
-"""The engine's own counter record (id, number, services served, name): the kiosk shows which counters serve a
-field."""
+@dataclass(frozen=True)
+class CounterInfo:
+    """A counter as the kiosk shows it: which counters serve a field, "Quầy 3" on the ticket."""
+
+    id: str
+    number: int
+    service_ids: tuple[str, ...]
+    name: str = ""
 
 
 @dataclass(frozen=True)
 class OfficeInfo:
-    """What the kiosk shows of its office; built from the office config (see :func:`office_from_settings`)."""
+    """What the kiosk shows of its office; built from the server's ``state/office`` (:func:`office_from_state`)."""
 
     name: str
     services: tuple[ServiceInfo, ...]
@@ -153,8 +171,24 @@ class OfficeInfo:
         return tuple(c for c in self.counters if service_id in c.service_ids)
 
 
+NO_OFFICE = OfficeInfo(name="", services=(), counters=())
+"""Before any copy arrived (nothing cached, server down): no field to offer, and the screen says why."""
+
+
+def office_from_state(office: Office) -> OfficeInfo:
+    """From the server's ``state/office`` (or the kiosk's cached copy of it)."""
+    return OfficeInfo(
+        name=nfc(office.name),
+        services=tuple(ServiceInfo(s.id, nfc(s.name_vi), s.name_en) for s in office.services),
+        counters=tuple(CounterInfo(c.id, c.number, tuple(c.services), c.name) for c in office.counters),
+        priority_categories=tuple(office.priority_categories),
+        utc_offset_minutes=office.utc_offset_minutes,
+    )
+
+
 def office_from_settings(settings: Any) -> OfficeInfo:
-    """From a ``queue_server.config.Settings`` (duck-typed: the kiosk does not import the server)."""
+    """From a ``queue_server.config.Settings`` (duck-typed): the rigs' in-memory office (tour, bench), not the
+    live kiosk, which takes its office from the server."""
     return OfficeInfo(
         name=nfc(settings.office.name),
         services=tuple(ServiceInfo(s.id, nfc(s.name_vi), s.name_en) for s in settings.services),

@@ -1,4 +1,7 @@
-"""The kiosk's composition root: config file -> DeviceLink, printer, scanner, catalogue, office -> the pygame app.
+"""The kiosk's composition root: config file -> DeviceLink, office feed, printer, scanner -> the pygame app.
+
+The office (fields, counters, the catalogue) comes from the server's ``state/office``, or from the kiosk's cached
+copy of it while the server is down; the config file holds only what is the kiosk's own.
 
 Run on the kiosk (or ``motcua-kiosk --config ...``)::
 
@@ -18,9 +21,13 @@ import os
 import signal
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kiosk.config import KioskConfig, KioskConfigError, PrinterSection, load_kiosk_config, office_from_settings
+from kiosk.config import KioskConfig, KioskConfigError, PrinterSection, load_kiosk_config
+
+if TYPE_CHECKING:
+    from kiosk.app import KioskApp
+    from queue_server.contract.device_link import DeviceLink
 
 logger = logging.getLogger(__name__)
 
@@ -38,33 +45,45 @@ def open_configured_printer(section: PrinterSection) -> Any:
         return None
 
 
+def open_kiosk(config: KioskConfig, surface: Any) -> tuple[KioskApp, DeviceLink]:
+    """The kiosk app on ``surface``, its link (not started) and its office: the cached copy until the server's.
+
+    Split from :func:`run` so a test can drive the very kiosk ``run`` builds, frame by frame."""
+    from kiosk.app import KioskApp, SystemClock
+    from kiosk.catalogue import load_catalogue
+    from kiosk.config import NO_OFFICE, office_from_state
+    from kiosk.office_copy import catalogue_of
+    from queue_server.contract import topics
+    from queue_server.contract.office_feed import OfficeFeed
+
+    if config.link is None:
+        raise KioskConfigError("the kiosk config has no [link] section (office_id, device_id, password, host)")
+    # The office comes from the server (state/office); until it answers, from the last copy this kiosk kept.
+    feed = OfficeFeed(config.link.office_id, config.office_cache_path())
+    cached = feed.start()
+    office = office_from_state(cached) if cached is not None else NO_OFFICE
+    catalogue = load_catalogue()
+    if cached is not None:
+        catalogue = catalogue_of(cached, catalogue)
+    link = config.link.open(state_topics=(topics.waiting_state(config.link.office_id), *feed.state_topics()))
+    app = KioskApp(link, None, catalogue, office, clock=SystemClock(), config=config, surface=surface,
+                   office_feed=feed)  # fmt: skip
+    return app, link
+
+
 def run(config: KioskConfig, stop: threading.Event | None = None, *, first_frame_exit: bool = False) -> int:
     """Run the kiosk until the window is closed or ``stop`` is set (SIGTERM from systemd)."""
     import pygame
 
-    from kiosk.app import KioskApp, SystemClock
-    from kiosk.catalogue import load_catalogue
-    from queue_server.config import load_settings
-    from queue_server.contract import topics
-
     if config.link is None:
-        raise KioskConfigError("the kiosk config has no [link] section (office_id, device_id, password_file, host)")
+        raise KioskConfigError("the kiosk config has no [link] section (office_id, device_id, password, host)")
     stop = stop or threading.Event()
-    settings = load_settings(config.office_config)
-    if settings.office.id != config.link.office_id:
-        raise KioskConfigError(
-            f"link.office_id {config.link.office_id!r} is not the office in {config.office_config or 'the defaults'}"
-            f" ({settings.office.id!r})"
-        )
-    office = office_from_settings(settings)
-    catalogue = load_catalogue()
-    link = config.link.open(state_topics=(topics.waiting_state(config.link.office_id),))
     pygame.display.init()  # display and fonts only: a kiosk has no sound, and SDL audio only logs ALSA noise
     pygame.font.init()
     flags = pygame.FULLSCREEN if config.display.fullscreen else 0
     surface = pygame.display.set_mode(config.display.size, flags)
     pygame.display.set_caption("motcua")
-    app = KioskApp(link, None, catalogue, office, clock=SystemClock(), config=config, surface=surface)
+    app, link = open_kiosk(config, surface)
     scanner = None
     if config.scanner.kind == "serial":
         from hardware.scanner import SerialScanner

@@ -6,8 +6,8 @@ layout follows the real commune ticket in ``shared/reference/voice_and_ticket.md
 TỰ", a very large number, the field and counters, the time of issue, then what the citizen wants to know
 next (people ahead, estimated wait) and a QR code to follow the queue. No personal data is ever printed.
 
-The font is DejaVu Sans from Debian's ``fonts-dejavu-core`` (full Vietnamese coverage, installed on
-Raspberry Pi OS by default); pass ``font_dir`` to use another DejaVu copy.
+The font is DejaVu Sans from Debian's ``fonts-dejavu-core`` (full Vietnamese coverage, found by
+``hardware.fonts``); pass ``font_dir`` to use another DejaVu copy.
 """
 
 from __future__ import annotations
@@ -22,23 +22,13 @@ from urllib.parse import quote
 import qrcode
 from PIL import Image, ImageDraw, ImageFont
 
-from queue_server.contract.errors import MotcuaError
+from hardware.fonts import BOLD, REGULAR, find_font
 from queue_server.contract.payloads import TicketResult
 
 logger = logging.getLogger(__name__)
 
 WIDTH_80MM = 576
 WIDTH_58MM = 384
-FONT_DIRS = (
-    Path("/usr/share/fonts/truetype/dejavu"),
-    Path("/usr/share/fonts/dejavu"),
-    Path("/usr/local/share/fonts/dejavu"),
-)
-REGULAR, BOLD = "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"
-
-
-class FontMissingError(MotcuaError, RuntimeError):
-    """No font with Vietnamese coverage was found; the message says which package to install."""
 
 
 @dataclass(frozen=True)
@@ -78,19 +68,6 @@ class TicketView:
             estimated_wait_min=estimated_wait_min,
             priority=ticket.priority is not None,
         )
-
-
-def find_font(name: str, font_dir: Path | None = None) -> Path:
-    """Path of a DejaVu font file, or a :class:`FontMissingError` that tells the installer what to do."""
-    for directory in (font_dir,) if font_dir else FONT_DIRS:
-        candidate = directory / name
-        if candidate.is_file():
-            return candidate
-    searched = str(font_dir) if font_dir else ", ".join(str(d) for d in FONT_DIRS)
-    raise FontMissingError(
-        f"Không tìm thấy phông chữ {name} / font {name} not found in {searched}: "
-        "install the Debian package fonts-dejavu-core (apt-get install fonts-dejavu-core)"
-    )
 
 
 @lru_cache(maxsize=64)

@@ -18,10 +18,10 @@ from queue_server.analytics.current import ProjectionKeeper
 from queue_server.brokers.credentials import hash_password
 from queue_server.config import Settings
 from queue_server.contract.topics import MONITOR_USERNAME, REPLAYER_USERNAME, SERVER_USERNAME
+from queue_server.mqtt.event_replayer import EventReplayer
 from queue_server.mqtt.server_link import ServerLink
 from queue_server.office_marker import check_store, write_marker
 from queue_server.private_views import CounterDevices
-from queue_server.province.office_replay import EventReplayer
 from queue_server.service import DeviceInfo, OfficeService
 from queue_server.stop_signals import stop_on_signals
 from queue_server.store.db import sqlite_file

@@ -49,10 +49,18 @@ def cmd_device(args: argparse.Namespace) -> int:
     logs.configure("WARNING")
     if args.device_cmd == "add":
         password = provisioning.add_device(settings, args.device_id, args.kind, args.counter)
-        print(f"device {args.device_id} ({args.kind}) added.")
-        print(f"username: {args.device_id}\npassword: {password}")
-        print("The password is shown once; put it in the device's config now.")
         ca_file = provisioning.device_ca_file(settings, args.device_id)
+        print(f"device {args.device_id} ({args.kind}) added.")
+        if args.out is not None:
+            from queue_server.device_files import device_config_text, write_device_config
+
+            text = device_config_text(settings, args.device_id, args.kind, args.counter, password,
+                                      ca_file=ca_file, host=args.host)  # fmt: skip
+            written = write_device_config(args.out, text)
+            print(f"config written to {written} (mode 0600, it holds the password): copy it to the device.")
+        else:
+            print(f"username: {args.device_id}\npassword: {password}")
+            print("The password is shown once; put it in the device's config now.")
         if ca_file is not None:
             print(f"ca_file: {ca_file}")
             print(f"Copy it to the device and set ca_file and port = {settings.broker.tls_port} in its [link].")
@@ -106,7 +114,7 @@ def cmd_broker_config(args: argparse.Namespace) -> int:
 def cmd_web(args: argparse.Namespace) -> int:
     """``web create-admin`` / ``web add-user``: a web user, with the password typed twice or read from stdin."""
     from queue_server.app import open_store
-    from queue_server.web.users import Role, UserError, create_user
+    from queue_server.store.web_users import Role, UserError, create_user
 
     settings = _settings(args)
     logs.configure("WARNING")
@@ -253,7 +261,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from queue_server.demo.office import run_demo
 
-    return run_demo(args.config, seconds=args.seconds)
+    return run_demo(args.config, seconds=args.seconds, seed=args.seed)
 
 
 def cmd_province(args: argparse.Namespace) -> int:
@@ -296,6 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("device_id")
     add.add_argument("--kind", choices=[kind.value for kind in DeviceKind], required=True)
     add.add_argument("--counter", default=None, help="the counter a counter unit belongs to")
+    add.add_argument("--out", type=Path, default=None, metavar="PATH",
+                     help="write the device's config file (with its password, mode 0600) there")  # fmt: skip
+    add.add_argument("--host", default=None, help="with --out: the broker address the device connects to")
     device.add_parser("list", help="list devices")
     revoke = device.add_parser("revoke", help="revoke a device's credentials")
     revoke.add_argument("device_id")
@@ -353,6 +364,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_plan(sub)
     demo = sub.add_parser("demo", help="the whole office on embedded defaults with simulated devices")
     demo.add_argument("--seconds", type=float, default=None, help="stop after this long (default: until Ctrl-C)")
+    demo.add_argument(
+        "--seed", type=int, default=None, help="the simulated devices repeat the same script (default: random)"
+    )
     demo.set_defaults(func=cmd_demo)
     province = sub.add_parser("province", help="run the province server: every office's events into one database")
     province.add_argument(

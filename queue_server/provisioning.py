@@ -24,6 +24,7 @@ from queue_server.contract.topics import (
     SERVER_USERNAME,
     valid_id,
 )
+from queue_server.engine import events as ev
 from queue_server.store.audit_rows import AuditRow
 from queue_server.store.devices import Device, DeviceRegistry
 from queue_server.store.event_store import EventStore
@@ -32,14 +33,26 @@ logger = logging.getLogger(__name__)
 
 
 def add_device(settings: Settings, device_id: str, kind: str, counter_id: str | None) -> str:
-    """Register a device; returns its new password (shown once, only its hash is kept)."""
+    """Register a device; returns its new password (shown once, only its hash is kept).
+
+    A counter unit's counter is checked against the setup in force, the event log's last ``OfficeConfigured``
+    (a counter added in the admin pages counts, one removed there does not), not the TOML file; before the
+    server ever started, the file's setup is what it will record, so that is used."""
     store = open_store(settings)
     try:
-        password = register_device(store, device_id, kind, counter_id, {c.id for c in settings.counters})
+        password = register_device(store, device_id, kind, counter_id, recorded_counters(store, settings))
         sync_mosquitto(settings, DeviceRegistry(store).list(include_revoked=False))
     finally:
         store.close()
     return password
+
+
+def recorded_counters(store: EventStore, settings: Settings) -> set[str]:
+    """The counter ids of the setup in force (the event log's), else of the config file (nothing recorded yet)."""
+    last = store.last_of_type(ev.OfficeConfigured)
+    if last is not None and isinstance(last.event, ev.OfficeConfigured):
+        return {c.id for c in last.event.setup.counters}
+    return {c.id for c in settings.counters}
 
 
 def register_device(

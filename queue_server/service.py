@@ -24,6 +24,7 @@ from queue_server.admission import request_id_of
 from queue_server.admission_commands import to_command
 from queue_server.audited import Audited
 from queue_server.contract import messages as msg
+from queue_server.contract import office as office_contract
 from queue_server.contract import topics
 from queue_server.contract.payloads import Reply
 from queue_server.contract.permissions import BOUND_TO_A_COUNTER, may_send
@@ -149,8 +150,13 @@ class OfficeService(StoreUpkeep):
         for topic, view in retained_views(self.state, self.office_id, touched).items():
             if only_changed and self._published.get(topic) == view:
                 continue
+            payload = (
+                self._office_payload(view, stamp) if topic == self._office_topic else msg.encode({**view, "at": stamp})
+            )
+            if payload is None:
+                continue
             self._published[topic] = view
-            out.append(Publish(topic, msg.encode({**view, "at": stamp}), retain=True))
+            out.append(Publish(topic, payload, retain=True))
         counters = None if touched is None else _counters_of(touched)
         if only_changed and touched is None:
             counters = set(self.state.counters)
@@ -158,6 +164,18 @@ class OfficeService(StoreUpkeep):
             payload = b"" if private is None else msg.encode({**private, "at": stamp})
             out.append(Publish(topic, payload, retain=True))
         return out
+
+    @property
+    def _office_topic(self) -> str:
+        return topics.office_state(self.office_id)
+
+    def _office_payload(self, view: dict[str, Any], stamp: str) -> bytes | None:
+        """``state/office`` stamped ``published_at``; None (logged, the devices keep their copy) if too large."""
+        try:
+            return office_contract.encode(office_contract.Office.model_validate({**view, "published_at": stamp}))
+        except office_contract.OfficeError as exc:
+            logger.error("state/office NOT published: %s", exc)
+            return None
 
     def earlier_reply(self, device_id: str, request_id: str) -> dict[str, Any] | None:
         """The reply already given to this request, if still in memory (read from paho's thread: one dict get)."""
@@ -441,7 +459,7 @@ class OfficeService(StoreUpkeep):
         """Refuse (``clock_not_synced``, not remembered) a ticket or a new day the clock cannot be trusted for."""
         if not isinstance(self.clock, TrustedClock) or self.state.setup is None:
             return
-        if isinstance(command, cmd.ConfigureOffice):
+        if isinstance(command, cmd.ConfigureOffice | cmd.UploadCatalogue):
             return
         raw = self.clock()
         day = local_day(self._floored(raw), self.state.setup.utc_offset_minutes)

@@ -6,10 +6,13 @@ returned as JSON objects: the service stamps ``at`` on them when it publishes.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from queue_server.contract import office as office_contract
 from queue_server.contract import topics
 from queue_server.contract.payloads import (
     BoardCall,
@@ -80,6 +83,59 @@ def waiting_view(state: QueueState) -> dict[str, Any]:
     return WaitingState(day=state.day.isoformat() if state.day else None, waiting=state.waiting_counts()).payload()
 
 
+def office_view(state: QueueState) -> dict[str, Any]:
+    """``state/office``: the replayed setup as devices need it, the last uploaded catalogue, a content version.
+
+    No staff (names are personal), nothing a device in a public hall has no use for. A stored catalogue that no
+    longer reads as JSON is left out (logged by the caller's size check otherwise): the kiosks keep theirs."""
+    assert state.setup is not None
+    setup = state.setup
+    catalogue, catalogue_sha256 = None, None
+    if state.catalogue is not None:
+        try:
+            loaded = json.loads(state.catalogue)
+        except json.JSONDecodeError:
+            loaded = None
+        if isinstance(loaded, dict):
+            catalogue, catalogue_sha256 = loaded, hashlib.sha256(state.catalogue.encode()).hexdigest()
+    office = office_contract.Office(
+        office_id=setup.office_id,
+        name=setup.name,
+        utc_offset_minutes=setup.utc_offset_minutes,
+        number_width=setup.number_width,
+        services=tuple(
+            office_contract.OfficeService(id=s.id, prefix=s.prefix, name_vi=s.name_vi, name_en=s.name_en)
+            for s in setup.services
+        ),
+        counters=tuple(
+            office_contract.OfficeCounter(id=c.id, number=c.number, name=c.name, services=c.service_ids)
+            for c in setup.counters
+        ),
+        priority_categories=setup.priority_categories,
+        priority_policy=setup.priority_policy.value,
+        rating_scale=tuple(
+            office_contract.OfficeRatingLevel(
+                code=r.code, label_vi=r.label_vi, label_en=r.label_en, satisfied=r.satisfied
+            )
+            for r in setup.rating_scale
+        ),
+        rating_window_seconds=setup.rating_window_seconds,
+        hours=office_contract.OfficeHours(
+            sessions=tuple(
+                office_contract.OfficeSession(
+                    weekday=session.weekday, start=session.start.strftime("%H:%M"), end=session.end.strftime("%H:%M")
+                )
+                for session in setup.hours.sessions
+            ),
+            holidays=tuple(day.isoformat() for day in setup.hours.holidays),
+            make_up_days=tuple(day.isoformat() for day in setup.hours.make_up_days),
+        ),
+        catalogue=catalogue,
+        catalogue_sha256=catalogue_sha256,
+    )
+    return office.versioned(published_at="").model_dump(mode="json")
+
+
 def retained_views(
     state: QueueState, office_id: str, touched: Iterable[ev.Event] | None = None
 ) -> dict[str, dict[str, Any]]:
@@ -90,10 +146,11 @@ def retained_views(
     if state.setup is None:
         return {}
     if touched is None:
-        counters, board, waiting = set(state.counters), True, True
+        counters, board, waiting, office = set(state.counters), True, True, True
     else:
-        counters, board, waiting = set(), False, False
+        counters, board, waiting, office = set(), False, False, False
         for event in touched:
+            office = office or isinstance(event, ev.OfficeConfigured | ev.CatalogueUploaded)
             counter_id = getattr(event, "counter_id", None) or getattr(event, "from_counter_id", None)
             if counter_id in state.counters:
                 counters.add(counter_id)
@@ -106,6 +163,8 @@ def retained_views(
         views[topics.board_state(office_id)] = board_view(state)
     if waiting:
         views[topics.waiting_state(office_id)] = waiting_view(state)
+    if office:
+        views[topics.office_state(office_id)] = office_view(state)
     return views
 
 

@@ -97,6 +97,14 @@ class HallBoardModel:
         self._server_online: bool | None = None
         self._link = False
         self._lock = threading.Lock()
+        self.notice_source: Callable[[bool], str | None] | None = None
+        """Given the link state, what to say about the office copy (``OfficeFeed.notice``), shown as the banner
+        when nothing worse is."""
+
+    def set_services(self, services: Mapping[str, str]) -> None:
+        """New field names (a new office copy): the waiting rows are relabelled from the next view on."""
+        with self._lock:
+            self.services = dict(services)
 
     @property
     def primed(self) -> bool:
@@ -151,6 +159,7 @@ class HallBoardModel:
 
     # -- output ---------------------------------------------------------------------------------------------------
     def view(self) -> BoardView:
+        notice = self.notice_source(self._link) if self.notice_source is not None else None
         with self._lock:
             now = self.clock()
             banner = None
@@ -158,8 +167,10 @@ class HallBoardModel:
                 banner = LINK_LOST_BANNER
             elif self._server_online is False:
                 banner = SERVER_OFFLINE_BANNER
-            return BoardView(self._calls(now, banner is None), self._counter_rows(banner is None),
-                             self._waiting_rows(), banner)  # fmt: skip
+            live = banner is None
+            if notice:  # on the cached office copy: said (after a worse problem), the calls stay live
+                banner = f"{banner} · {notice}" if banner else notice
+            return BoardView(self._calls(now, live), self._counter_rows(live), self._waiting_rows(), banner)
 
     def _calls(self, now: float, live: bool) -> tuple[CallRow, ...]:
         rows: list[CallRow] = []

@@ -20,16 +20,16 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Protocol
 
 from firmware.display.counter_model import CounterDisplayModel, CounterView
+from hardware.counter_view import CounterDisplayDriver
 from queue_server.contract.link import Link
 
 logger = logging.getLogger(__name__)
 
 
-class Output(Protocol):
-    def show(self, view: CounterView) -> object: ...
+Output = CounterDisplayDriver
+"""An output of the runner: any counter display driver (``hardware.counter_view``)."""
 
 
 class CounterDisplay:

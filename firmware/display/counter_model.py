@@ -18,12 +18,14 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from hardware.counter_view import Mode
 from queue_server.contract import payloads, topics
 from queue_server.contract.masked_name import is_masked_name
 from queue_server.contract.messages import ContractError
@@ -33,7 +35,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 Parsed = TypeVar("Parsed", bound=payloads.Payload)
-Mode = Literal["serving", "idle", "paused", "link_lost", "transfer"]
 PAUSED_TEXT = "TẠM DỪNG"
 LINK_LOST_TEXT = "MẤT KẾT NỐI"
 IDLE_TEXT = "---"
@@ -42,7 +43,8 @@ TRANSFER_TEXT = "CHUYỂN"
 
 @dataclass(frozen=True)
 class CounterView:
-    """One screenful: ``label`` in modes "serving" and "transfer"; ``counter_number`` when known.
+    """One screenful: ``label`` in modes "serving" and "transfer"; ``counter_number`` when known. The display
+    drivers read it as ``hardware.counter_view.CounterView``.
 
     In "transfer" mode ``service`` is the field chosen as the target and ``position`` says "2/3".
     ``display_name`` is the citizen's masked name ("Nguyễn V. A."), in "serving" mode only and only when the
@@ -56,6 +58,8 @@ class CounterView:
     service: str | None = None
     position: str | None = None
     display_name: str | None = None
+    notice: str | None = None
+    """A line about the unit's copy of the office ("Đang dùng cấu hình lưu sẵn ..."), for screens with room."""
 
     @property
     def counter_text(self) -> str:
@@ -97,6 +101,14 @@ class CounterDisplayModel:
         self._transfer: TransferChoice | None = None
         self._lock = threading.Lock()
         self._changed = threading.Event()
+        self.notice_source: Callable[[bool], str | None] | None = None
+        """Given the link state, what to say about the office copy (``OfficeFeed.notice``); None: nothing."""
+
+    def set_services(self, services: Mapping[str, str]) -> None:
+        """New field names (a new office copy): shown from the next view on."""
+        with self._lock:
+            self.services = dict(services)
+        self._changed.set()
 
     def state_topics(self) -> tuple[str, ...]:
         """What the DeviceLink must subscribe to for this model."""
@@ -134,6 +146,11 @@ class CounterDisplayModel:
         return changed
 
     def view(self) -> CounterView:
+        notice = self.notice_source(self._link) if self.notice_source is not None else None
+        view = self._view()
+        return dataclasses.replace(view, notice=notice) if notice else view
+
+    def _view(self) -> CounterView:
         with self._lock:
             if not self._link or self._server_online is False or self._state is None:
                 return CounterView("link_lost", self._number)

@@ -16,7 +16,8 @@ from pathlib import Path
 import pygame
 
 from firmware.display import drawing
-from firmware.display.counter_model import TRANSFER_TEXT, CounterView
+from firmware.display.counter_model import TRANSFER_TEXT
+from hardware.counter_view import CounterView
 
 BACKGROUND = {"serving": (10, 30, 80), "idle": (10, 30, 80), "paused": (150, 90, 0), "link_lost": (150, 20, 20),
               "transfer": (0, 95, 90)}  # fmt: skip
@@ -48,6 +49,11 @@ def render_counter(surface: pygame.Surface, view: CounterView, font_dir: Path | 
         drawing.text(surface, view.headline, middle.inflate(0, -middle.height // 3), WHITE, font_dir=font_dir)
         bottom_text = SUBTITLE.get(view.mode, "")
     bottom = pygame.Rect(pad, middle.bottom, width - 2 * pad, height - middle.bottom - pad // 2)
+    if view.notice:  # the unit runs on its cached office copy: a strip along the bottom, the subtitle above it
+        strip = pygame.Rect(0, height - height // 12, width, height // 12)
+        surface.fill(YELLOW, strip)
+        drawing.text(surface, view.notice, strip.inflate(-pad, -pad // 4), (0, 0, 0), bold=False, font_dir=font_dir)
+        bottom.height -= strip.height
     if bottom_text:  # grey on navy reads well; on the amber and red screens only white does
         colour = GREY if view.mode in ("serving", "idle") else WHITE
         drawing.text(surface, bottom_text, bottom, colour, bold=False, font_dir=font_dir)

@@ -9,7 +9,7 @@ from typing import Literal
 
 import pygame
 
-from firmware.display.fonts import BOLD, REGULAR, find_font
+from hardware.fonts import BOLD, REGULAR, find_font
 
 Colour = tuple[int, int, int]
 Align = Literal["left", "center", "right"]

@@ -20,8 +20,8 @@ import pygame
 from firmware.display import drawing
 from firmware.display.board_model import BoardView
 from firmware.display.board_screen import render_board
-from firmware.display.counter_model import CounterView
 from firmware.display.counter_screen import render_counter
+from hardware.counter_view import CounterView
 
 RENDER_LOCK = threading.Lock()
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import pygame
 
-from kiosk.ticket import BOLD, REGULAR, find_font
+from hardware.fonts import BOLD, REGULAR, find_font
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp

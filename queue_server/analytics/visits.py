@@ -244,6 +244,7 @@ class _Folder:
 def _handlers(folder: _Folder) -> dict[type[ev.Event], Callable[[Any], None]]:
     return {
         ev.OfficeConfigured: folder.configured,
+        ev.CatalogueUploaded: folder.ignore,
         ev.DayStarted: folder.day_started,
         ev.TicketIssued: folder.issued,
         ev.TicketCalled: folder.called,

@@ -9,6 +9,7 @@
     motcua/v1/{office}/state/counters/{id}  server             now serving         QoS 1, retained
     motcua/v1/{office}/state/board          server             hall board          QoS 1, retained
     motcua/v1/{office}/state/waiting        server             waiting per field   QoS 1, retained
+    motcua/v1/{office}/state/office         server             the office setup    QoS 1, retained
     motcua/v1/{office}/server/status        server             online, LWT         QoS 1, retained
     motcua/v1/{office}/events               server -> province committed events    QoS 1, not retained
     motcua/v1/{office}/events/resend        province -> server resend after seq N  QoS 1, not retained
@@ -74,6 +75,12 @@ def board_state(office: str) -> str:
 
 def waiting_state(office: str) -> str:
     return f"{ROOT}/{office}/state/waiting"
+
+
+def office_state(office: str) -> str:
+    """The office as devices need it (``contract.office``): services, counters, catalogue. Every device reads
+    it (``state/#``), only the server writes it."""
+    return f"{ROOT}/{office}/state/office"
 
 
 def server_status(office: str) -> str:

@@ -73,8 +73,10 @@ def run_counters(
     *,
     counters: int = 2,
     pause_between: tuple[float, float] = (3.0, 6.0),
+    rng: random.Random | None = None,
 ) -> DemoOutputs:
     """Run the simulated counters and the hall board until ``stop`` is set; see the module docstring.
+    ``rng`` draws the staff's pauses and the citizens' ratings (seeded: the same script every run).
 
     ``devices`` is ``queue_server.demo.office.demo_devices(settings)`` (``counter-<n>`` and ``board-01`` passwords).
     """
@@ -120,7 +122,7 @@ def run_counters(
         board = threading.Thread(target=_hall_board, args=(settings, devices, halt, out_dir, outputs), daemon=True)
         board.start()
         threads.append(board)
-        _press_buttons(factories, pinmap, stop, pause_between)
+        _press_buttons(factories, pinmap, stop, pause_between, rng or random.Random())
     finally:
         halt.set()
         for thread in threads:
@@ -226,16 +228,20 @@ def _also(*callbacks: Callable[[str, dict[str, Any]], None]) -> Callable[[str, d
 
 
 def _press_buttons(
-    factories: list[tuple[int, Any]], pinmap: Any, stop: threading.Event, pause: tuple[float, float]
+    factories: list[tuple[int, Any]],
+    pinmap: Any,
+    stop: threading.Event,
+    pause: tuple[float, float],
+    rng: random.Random,
 ) -> None:
     """The staff script: each counter in turn calls the next citizen, who rates; a recall, one transfer."""
     rounds = 0
-    while not stop.wait(random.uniform(*pause)):
+    while not stop.wait(rng.uniform(*pause)):
         rounds += 1
         number, factory = factories[rounds % len(factories)]
         _tap(factory, pinmap.staff["next"])
         logger.info("Quầy %d: nhấn nút GỌI SỐ TIẾP THEO (mô phỏng)", number)
-        if stop.wait(random.uniform(*pause)):
+        if stop.wait(rng.uniform(*pause)):
             return
         if rounds % 5 == 0:
             _tap(factory, pinmap.staff["recall"])
@@ -246,7 +252,7 @@ def _press_buttons(
             _hold(factory, pinmap.staff["transfer"])
             logger.info("Quầy %d: chuyển hồ sơ (nhấn rồi giữ nút CHUYỂN, mô phỏng)", number)
         else:
-            level = random.choice(RATINGS)
+            level = rng.choice(RATINGS)
             _tap(factory, next(r.button for r in pinmap.ratings if r.level == level))
             logger.info("Quầy %d: công dân đánh giá %s (mô phỏng)", number, level)
 

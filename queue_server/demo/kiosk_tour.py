@@ -88,7 +88,7 @@ def screenshot_tour(directory: Path, base: KioskConfig | None = None) -> list[Pa
     from queue_server.contract import topics
 
     directory.mkdir(parents=True, exist_ok=True)
-    settings = load_settings(base.office_config if base else None)
+    settings = load_settings(None)
     office: OfficeInfo = office_from_settings(settings)
     catalogue = load_catalogue()
     prefixes = {s.id: s.prefix for s in settings.services}
@@ -184,7 +184,7 @@ def demo_tour(directory: Path, office_config: Path | None = None, service_id: st
     settings = load_settings(office_config)
     password = demo_devices(settings)["kiosk-01"]["password"]
     server = OfficeServer(settings).start()
-    config = KioskConfig(office_config=office_config)
+    config = KioskConfig()
     written: list[Path] = []
     pygame.init()
     try:

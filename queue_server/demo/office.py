@@ -62,7 +62,7 @@ def demo_devices(settings: Settings) -> dict[str, dict[str, Any]]:
 
 def demo_users(settings: Settings) -> dict[str, dict[str, Any]]:
     """A manager and one staff member per counter, created once; returns username -> {password, role, counter}."""
-    from queue_server.web.users import Role, create_user, get_user, set_password
+    from queue_server.store.web_users import Role, create_user, get_user, set_password
 
     path = settings.server.data_dir / "demo-users.json"
     known: dict[str, dict[str, Any]] = json.loads(path.read_text()) if path.exists() else {}
@@ -109,6 +109,23 @@ def _link(settings: Settings, device_id: str, password: str, **kwargs: Any) -> D
     ).start()
 
 
+def device_rng(seed: int | None, device_id: str) -> random.Random:
+    """The random draws of one simulated device: its own generator, so a seeded run repeats each device's script
+    whatever the threads' interleaving (unseeded: different every run)."""
+    return random.Random(None if seed is None else f"{seed}:{device_id}")
+
+
+def device_pace(settings: Settings, rng: random.Random) -> DemoPace:
+    """One device's view of the demo's pace (``simulate.demo_pace``), drawing from the device's own generator."""
+    return DemoPace([s.id for s in settings.services], rng=rng, prefixes={s.prefix: s.id for s in settings.services})
+
+
+def next_ticket(rng: random.Random, services: list[str]) -> tuple[float, str, str | None]:
+    """The simulated kiosk's first ticket from a fresh pace drawing from ``rng``: the pause before it, its service
+    and its priority category (a seeded run repeats it)."""
+    return DemoPace(services, rng=rng).next_ticket(0.0)
+
+
 def _kiosk(settings: Settings, link: DeviceLink, stop: threading.Event, pace: DemoPace) -> None:
     """Citizens at the sample profile's pace (``simulate.demo_pace``): a believable office, not a flood."""
     names = {s.id: s.name_vi for s in settings.services}
@@ -134,7 +151,8 @@ def _kiosk(settings: Settings, link: DeviceLink, stop: threading.Event, pace: De
 
 def _counter(link: DeviceLink, counter_id: str, number: int, stop: threading.Event, pace: DemoPace) -> None:
     """Calls as soon as it is free; serves for the profile's service time of the ticket's service, compressed."""
-    while not stop.wait(random.uniform(0.5, 1.5)):
+    rng = pace.rng
+    while not stop.wait(rng.uniform(0.5, 1.5)):
         reply = link.request("call_next", {"counter_id": counter_id}, timeout=5)
         if not reply or not reply["ok"]:
             continue
@@ -142,9 +160,9 @@ def _counter(link: DeviceLink, counter_id: str, number: int, stop: threading.Eve
         logger.info("Quầy %d: mời số %s", number, label)
         if stop.wait(pace.service_seconds(pace.service_of(label))):
             return
-        link.request("finish", {"counter_id": counter_id, "outcome": random.choice(OUTCOMES)}, timeout=5)
-        if random.random() < 0.8:
-            link.request("rate", {"counter_id": counter_id, "level": random.choice(RATINGS)}, timeout=5)
+        link.request("finish", {"counter_id": counter_id, "outcome": rng.choice(OUTCOMES)}, timeout=5)
+        if rng.random() < 0.8:
+            link.request("rate", {"counter_id": counter_id, "level": rng.choice(RATINGS)}, timeout=5)
 
 
 def _counter_units(
@@ -157,7 +175,9 @@ def _counter_units(
 ) -> None:
     from queue_server.demo.counters import run_counters
 
-    outputs = run_counters(settings, devices, stop, out_dir, counters=count, pause_between=pace.button_pause())
+    outputs = run_counters(
+        settings, devices, stop, out_dir, counters=count, pause_between=pace.button_pause(), rng=pace.rng
+    )
     logger.info(
         "demo: %d counter screens, %d hall board screens, %d calls spoken (WAV) in %s",
         len(outputs.counter_screens),
@@ -167,7 +187,9 @@ def _counter_units(
     )
 
 
-def run_demo(config: Path | None, seconds: float | None = None) -> int:
+def run_demo(config: Path | None, seconds: float | None = None, seed: int | None = None) -> int:
+    """Run the demo office until Ctrl-C or for ``seconds``; with ``seed``, every simulated device draws the same
+    pauses, services, outcomes and ratings on every run (``device_rng``)."""
     settings = load_settings(config)
     # The demo's one kiosk issues for a whole hall (a ticket every 1-3 s): its budget is a hall's, not a kiosk's.
     kiosk_budget = settings.limits.kiosk.model_copy(update={"per_minute": 120.0, "burst": 20})
@@ -184,7 +206,7 @@ def run_demo(config: Path | None, seconds: float | None = None) -> int:
             server.link.wait_connected(10)
         kiosk = _link(settings, "kiosk-01", devices["kiosk-01"]["password"])
         links.append(kiosk)
-        pace = DemoPace([s.id for s in settings.services], prefixes={s.prefix: s.id for s in settings.services})
+        pace = device_pace(settings, device_rng(seed, "kiosk-01"))
         threads.append(threading.Thread(target=_kiosk, args=(settings, kiosk, stop, pace), daemon=True))
         # The first counters are full counter units on simulated GPIO buttons, with their displays, the hall
         # board and its voice (queue_server.demo.counters); any further counter is a plain simulated device.
@@ -192,7 +214,14 @@ def run_demo(config: Path | None, seconds: float | None = None) -> int:
         threads.append(
             threading.Thread(
                 target=_counter_units,
-                args=(settings, devices, stop, DEMO_OUTPUT, simulated_units, pace),
+                args=(
+                    settings,
+                    devices,
+                    stop,
+                    DEMO_OUTPUT,
+                    simulated_units,
+                    device_pace(settings, device_rng(seed, "counter-units")),
+                ),
                 name="demo-counter-units",
                 daemon=True,
             )
@@ -202,7 +231,11 @@ def run_demo(config: Path | None, seconds: float | None = None) -> int:
             link = _link(settings, device_id, devices[device_id]["password"])
             links.append(link)
             threads.append(
-                threading.Thread(target=_counter, args=(link, counter.id, counter.number, stop, pace), daemon=True)
+                threading.Thread(
+                    target=_counter,
+                    args=(link, counter.id, counter.number, stop, device_pace(settings, device_rng(seed, device_id))),
+                    daemon=True,
+                )
             )
         for thread in threads:
             thread.start()

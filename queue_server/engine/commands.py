@@ -18,6 +18,13 @@ class ConfigureOffice(Command):
 
 
 @dataclass(frozen=True)
+class UploadCatalogue(Command):
+    """Make ``document`` (a catalogue the admin page validated, JSON text) the one the kiosks show."""
+
+    document: str
+
+
+@dataclass(frozen=True)
 class IssueTicket(Command):
     service_id: str
     priority: str | None = None

@@ -21,6 +21,10 @@ NewId = Callable[[], str]
 def decide(state: QueueState, command: cmd.Command, now: datetime, new_id: NewId) -> list[ev.Event]:
     if isinstance(command, cmd.ConfigureOffice):
         return [ev.OfficeConfigured(at=now, setup=_validated(command.setup))]
+    if isinstance(command, cmd.UploadCatalogue):
+        if not command.document.strip():
+            raise CommandRejected(Reason.INVALID_SETUP, "empty catalogue")
+        return [ev.CatalogueUploaded(at=now, document=command.document)]
     if state.setup is None:
         raise CommandRejected(Reason.OFFICE_NOT_CONFIGURED)
     day = local_day(now, state.setup.utc_offset_minutes)

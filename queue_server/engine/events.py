@@ -22,6 +22,15 @@ class OfficeConfigured(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class CatalogueUploaded(Event):
+    """A procedure catalogue uploaded in the admin pages, validated there, as NFC JSON text.
+
+    An event like the setup so that the log alone says which catalogue the kiosks show (``state/office``)."""
+
+    document: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class DayStarted(Event):
     """A new local day: numbering restarts; tickets still waiting from earlier days expire."""
 
@@ -123,6 +132,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls
     for cls in (
         OfficeConfigured,
+        CatalogueUploaded,
         DayStarted,
         TicketIssued,
         TicketCalled,

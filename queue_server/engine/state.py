@@ -88,6 +88,8 @@ class QueueState:
     """Kept with ``waiting``, so counts and the places of new tickets cost nothing however long the line."""
     enqueue_seq: int = 0
     event_count: int = 0
+    catalogue: str | None = None
+    """The last uploaded procedure catalogue (JSON text), for ``state/office``."""
 
     @classmethod
     def replay(cls, events: Iterable[ev.Event]) -> QueueState:
@@ -150,6 +152,10 @@ def _configured(s: QueueState, e: ev.OfficeConfigured) -> None:
     s.setup = e.setup
     for counter in e.setup.counters:
         s.counters.setdefault(counter.id, CounterState(counter.id))
+
+
+def _catalogue(s: QueueState, e: ev.CatalogueUploaded) -> None:
+    s.catalogue = e.document
 
 
 def _day_started(s: QueueState, e: ev.DayStarted) -> None:
@@ -239,6 +245,7 @@ def _signed_out(s: QueueState, e: ev.StaffSignedOut) -> None:
 
 _APPLY: dict[type[ev.Event], Callable[[QueueState, Any], None]] = {
     ev.OfficeConfigured: _configured,
+    ev.CatalogueUploaded: _catalogue,
     ev.DayStarted: _day_started,
     ev.TicketIssued: _issued,
     ev.TicketCalled: _called,

@@ -6,7 +6,7 @@ Exactly once = at-least-once delivery + idempotent import + gap fill:
   client acknowledges a message (manual PUBACK) only after its event is committed;
 * ``EventStore.import_events`` skips an ``event_id`` it already has, so a duplicate changes nothing;
 * a per-office seq watermark (``gaps.OfficeSeqs``) spots events that never came (an office broker restarted
-  and lost its bridge queue) and asks that office to resend them (``office_replay.EventReplayer`` answers), at
+  and lost its bridge queue) and asks that office to resend them (``mqtt.event_replayer.EventReplayer`` answers), at
   most once per ``resend_timeout`` and again until a replay report comes back (``asking.Asking``).
 
 The statistics fold each office in its own seq order up to this watermark (``office_order``), so the order in

@@ -113,7 +113,7 @@ def add_province_user(
 ) -> str:
     """Create a web user in the province database (the first one: ``--role province_manager`` or ``admin``);
     raises ``ValueError`` (``users.UserError``) for a bad name, password or role, ``ConfigError`` for bad settings."""
-    from queue_server.web.users import Role, create_user
+    from queue_server.store.web_users import Role, create_user
 
     settings = load_province_settings(settings_path or PROVINCE_FILE)
     store = EventStore(settings.store.url.get_secret_value(), "-")

@@ -22,8 +22,8 @@ from queue_server.brokers.process import MosquittoBroker
 from queue_server.contract import topics
 from queue_server.contract.mqtt_client import make_client
 from queue_server.engine.events import CounterPaused, Event
+from queue_server.mqtt.event_replayer import EventReplayer
 from queue_server.province.ingest import IngestOptions, ProvinceIngest
-from queue_server.province.office_replay import EventReplayer
 from queue_server.store.event_store import Commit, EventStore, StoredEvent
 from queue_server.store.jsonl import record_to_dict
 

@@ -1,7 +1,7 @@
 """The report as a PDF (fpdf2), A4 landscape, in DejaVu Sans: its TrueType font covers every Vietnamese
 letter with its tone marks, and fpdf2 embeds the subset used, so the file reads the same on any computer.
 
-The font is looked up at run time where Debian's ``fonts-dejavu-core`` puts it (the kiosk's ``find_font``);
+The font is looked up at run time where Debian's ``fonts-dejavu-core`` puts it (``hardware.fonts.find_font``);
 pass ``font_dir`` for another copy.
 """
 
@@ -22,7 +22,7 @@ WIDE_HEADING = FontFace(emphasis="BOLD", fill_color=(238, 241, 244), size_pt=6)
 
 
 def _new_pdf(document: Document, font_dir: Path | None) -> FPDF:
-    from kiosk.ticket import BOLD, REGULAR, find_font
+    from hardware.fonts import BOLD, REGULAR, find_font
 
     pdf = FPDF(orientation="landscape", format="A4")
     pdf.set_margins(12, 12, 12)

@@ -1,5 +1,6 @@
-"""The language of a report: the web app's catalogs (so the dashboard and its exports say the same words) and
-babel's number and date formats, usable outside a Flask request (``motcua stats``)."""
+"""The language of a report: the office's catalogs (``queue_server.i18n``, the web pages' too, so the dashboard and
+its exports say the same words) and babel's number and date formats, usable outside a Flask request
+(``motcua stats``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
-LANGUAGES = ("vi", "en")
+from queue_server.i18n import LANGUAGES, compile_catalogs
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,4 @@ def language(code: str = "vi") -> Language:
     """The merged web catalogs (``queue_server/web/translations``) for ``code``, compiled if stale."""
     if code not in LANGUAGES:
         raise ValueError(f"unknown language {code!r}: one of {', '.join(LANGUAGES)}")
-    from queue_server.web.i18n import compile_catalogs
-
     return Language(code, Translations.load(str(compile_catalogs()), [code], domain="messages"))

@@ -258,6 +258,19 @@ class EventStore:
                 return
             last = rows[-1].seq
 
+    def last_of_type(self, event_type: type[Event]) -> StoredEvent | None:
+        """This office's newest event of one type (``OfficeConfigured``: the setup in force), None if none."""
+        t = events_table
+        stmt = (
+            select(t.c.seq, t.c.event_id, t.c.office_id, t.c.device_id, t.c.request_id, t.c.payload)
+            .where(t.c.office_id == self.office_id, t.c.type == event_type.__name__)
+            .order_by(t.c.seq.desc())
+            .limit(1)
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        return next(decode_rows(rows), None)
+
     def last_seq(self) -> int:
         """The highest seq of this office's events, 0 if there are none."""
         stmt = select(func.max(events_table.c.seq)).where(events_table.c.office_id == self.office_id)

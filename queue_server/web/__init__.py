@@ -1,8 +1,9 @@
 """The web app: staff console, manager dashboard and live page, public ticket page (Flask, server-rendered).
 
 ``create_app`` is the composition root of the web process: the event store, the office setup, the ``execute``
-callable that sends engine commands (``ServerLink.execute`` in the running server, an ``OfficeService`` in tests)
-and the ``live`` view of the queue (``OfficeService.live``) are passed in; nothing connects at import time.
+callable that sends engine commands (``ServerLink.execute`` in the running server, an ``OfficeService`` in tests),
+the ``live`` view of the queue (``OfficeService.live``) and the server's settings are passed in and kept in one
+``WebContext`` (``queue_server.web.context``); nothing connects at import time, and no view loads the settings.
 ``motcua server`` serves it with waitress (``queue_server.web.server``).
 """
 
@@ -11,29 +12,33 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
-from flask import Flask, current_app, request, session
+from flask import Flask, request, session
 from flask.cli import with_appcontext
 from flask_babel import Babel  # type: ignore[import-untyped]
 from flask_login import LoginManager  # type: ignore[import-untyped]
 from flask_wtf.csrf import CSRFProtect  # type: ignore[import-untyped]
 
-from queue_server.audited import Audited
-from queue_server.engine.commands import Command
 from queue_server.engine.setup import OfficeSetup
+from queue_server.i18n import LANGUAGES, compile_catalogs
 from queue_server.live import LiveOffice
+from queue_server.store import web_users as users
 from queue_server.store.event_store import EventStore
 from queue_server.trusted_clock import TrustedClock
-from queue_server.web import labels, security, users
-from queue_server.web.i18n import LANGUAGES, compile_catalogs, register_filters
+from queue_server.web import context, labels, security
+from queue_server.web.context import Execute, WebContext
+from queue_server.web.i18n import register_filters
+
+if TYPE_CHECKING:
+    from queue_server.config import Settings
 
 logger = logging.getLogger(__name__)
-Execute = Callable[[Command | Audited], Mapping[str, Any]]
-"""Run one engine command in the server and return its reply (``ServerLink.execute``)."""
+__all__ = ["Execute", "WebContext", "create_app", "get_execute", "get_live", "get_setup", "get_store"]
 
 
 def create_app(
@@ -44,19 +49,40 @@ def create_app(
     execute: Execute | None = None,
     live: LiveOffice | None = None,
     clock: TrustedClock | None = None,
+    settings: Settings | None = None,
+    catalogue_dir: Path | None = None,
 ) -> Flask:
+    """The office's web app. Without ``setup`` (``flask run``) the settings file gives it and the store's URL;
+    without ``catalogue_dir`` it is ``catalogue`` in the settings' ``data_dir`` (the shipped defaults' when no
+    settings are given), decided here once rather than per request."""
     app = new_app(test_config)
-    if setup is None:
+    if setup is None or (catalogue_dir is None and settings is None):
         from queue_server.config import load_settings
 
-        settings = load_settings()
+        settings = settings or load_settings()
+    if setup is None:
+        assert settings is not None
         setup = settings.office_setup()
         app.config["STORE_URL"] = app.config["STORE_URL"] or settings.store.url.get_secret_value()
+    if catalogue_dir is None:
+        assert settings is not None
+        catalogue_dir = settings.server.data_dir / "catalogue"
     if store is None:
         store = EventStore(app.config["STORE_URL"], setup.office_id)
     if live is None:
         live = LiveOffice.following(store)  # a web process beside the server: catch up from the store
-    app.extensions["motcua"] = {"store": store, "setup": setup, "execute": execute, "live": live, "clock": clock}
+    context.install(
+        app,
+        WebContext(
+            store=store,
+            setup=setup,
+            execute=execute,
+            live=live,
+            clock=clock,
+            settings=settings,
+            catalogue_dir=catalogue_dir,
+        ),
+    )
     install_common(app, store)
 
     from queue_server.web import admin, auth, console, dashboard, hours_today, ticket
@@ -127,30 +153,21 @@ def _locale() -> str:
 
 
 def get_store() -> EventStore:
-    store: EventStore = current_app.extensions["motcua"]["store"]
-    return store
+    return context.current().store
 
 
 def get_setup() -> OfficeSetup:
-    """The setup the queue runs on now: the last ``OfficeConfigured`` event (admin changes included), or the
-    configured one before anything is recorded."""
-    live: LiveOffice = current_app.extensions["motcua"]["live"]
-    current = live.snapshot().setup
-    if current is not None:
-        return current
-    configured: OfficeSetup = current_app.extensions["motcua"]["setup"]
-    return configured
+    """The setup the queue runs on now (``WebContext.office_setup``)."""
+    return context.current().office_setup()
 
 
 def get_execute() -> Execute | None:
-    execute: Execute | None = current_app.extensions["motcua"]["execute"]
-    return execute
+    return context.current().execute
 
 
 def get_live() -> LiveOffice:
     """The office as the server holds it now (thread-safe snapshots; no replay per request)."""
-    live: LiveOffice = current_app.extensions["motcua"]["live"]
-    return live
+    return context.current().live_office()
 
 
 @click.command("create-admin")

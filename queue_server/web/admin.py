@@ -13,11 +13,11 @@ from flask import Blueprint, abort, flash, make_response, redirect, render_templ
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_user  # type: ignore[import-untyped]
 
+from queue_server.store.web_users import Role, UserError, create_user, get_user, list_users, set_active, set_password
 from queue_server.web import admin_catalogue, admin_devices, admin_setup, audit, get_setup, get_store
 from queue_server.web.admin_setup import FormError, current_setup
 from queue_server.web.auth import roles_required
 from queue_server.web.i18n import _
-from queue_server.web.users import Role, UserError, create_user, get_user, list_users, set_active, set_password
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 for child in (admin_setup, admin_devices, admin_catalogue):

@@ -2,9 +2,12 @@
 
 A file (JSON as ``kiosk/data/procedures.json``, or the same structure in TOML with ``[[procedures]]`` tables) is
 checked with ``kiosk.catalogue.validate_document``; if any entry is bad nothing is stored and every problem is
-listed with its entry number, field and reason. A good file is stored, normalised to NFC JSON, in the server's
-data directory as ``catalogue/procedures-v<N>.json`` plus ``catalogue/procedures.json`` (the latest). Sending it to
-the kiosks over MQTT is not done yet: a kiosk is given the file at install time (``kiosk/data/procedures.json``).
+listed with its entry number, field and reason. A good file becomes a ``CatalogueUploaded`` event (through the
+engine path, like a setup change, audited in the same transaction), so the event log says which catalogue the
+kiosks show: the server publishes it on ``state/office`` and every running kiosk takes it within seconds. A copy is
+also kept, normalised to NFC JSON, in the server's data directory as ``catalogue/procedures-v<N>.json`` plus
+``catalogue/procedures.json`` (the latest), for the administrators' history. A catalogue too large for the
+broker's packet limit (``contract.limits``) is refused here, before anything is stored.
 """
 
 from __future__ import annotations
@@ -21,23 +24,24 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 
 from kiosk.catalogue import CATALOGUE_VERSION, CatalogueError, Issue, validate_document
-from queue_server.web import audit
+from queue_server.audited import Audited
+from queue_server.contract.limits import MAX_PAYLOAD_BYTES
+from queue_server.engine import commands as cmd
+from queue_server.store.web_users import Role
+from queue_server.web import audit, context, get_execute
 from queue_server.web.auth import roles_required
 from queue_server.web.i18n import _
-from queue_server.web.users import Role
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
 MAX_BYTES = 2 * 1024 * 1024
+OFFICE_ROOM_BYTES = 32 * 1024
+"""Room left in ``state/office`` for the rest of the office (services, counters, rating scale) next to the
+catalogue: a catalogue over ``MAX_PAYLOAD_BYTES - OFFICE_ROOM_BYTES`` of compact JSON is refused."""
 VERSION_FILE = re.compile(r"procedures-v(\d+)\.json")
 
 
 def catalogue_dir() -> Path:
-    configured = current_app.config.get("CATALOGUE_DIR")
-    if configured:
-        return Path(configured)
-    from queue_server.config import load_settings
-
-    return load_settings().server.data_dir / "catalogue"
+    return context.current().catalogue_folder()
 
 
 def stored_versions() -> list[int]:
@@ -108,18 +112,38 @@ def upload() -> ResponseReturnValue:
             return _page(400, exc.issues or (Issue(None, "", "unreadable", str(exc)),))
         flash(str(exc), "error")
         return _page(400)
-    version = _store([p.model_dump(mode="json") for p in procedures], sent.filename)
-    audit.record("catalogue.upload", f"v{version}", {"procedures": len(procedures), "file": sent.filename[:120]})
+    execute = get_execute()
+    if execute is None:
+        flash(_("The admin pages are not connected to the queue server."), "error")
+        return _page(503)
+    document = _document([p.model_dump(mode="json") for p in procedures], sent.filename)
+    compact = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    # As the event carries it (a JSON string: quotes escaped) on the way to the province, and on state/office.
+    if len(json.dumps(compact, ensure_ascii=False).encode()) > MAX_PAYLOAD_BYTES - OFFICE_ROOM_BYTES:
+        limit = (MAX_PAYLOAD_BYTES - OFFICE_ROOM_BYTES) // 1024
+        flash(_("The catalogue is too large to send to the kiosks (over %(n)s KiB).", n=limit), "error")
+        return _page(400)
+    version = max(stored_versions(), default=0) + 1
+    detail = {"procedures": len(procedures), "file": sent.filename[:120]}
+    reply = execute(Audited(cmd.UploadCatalogue(compact), audit.entry("catalogue.upload", f"v{version}", detail)))
+    if not reply.get("ok"):
+        error = reply.get("error") or {}
+        flash(_("Refused: %(reason)s", reason=error.get("message", "")), "error")
+        return _page(409)
+    _store(document, version)
     flash(_("Catalogue version %(v)s stored with %(n)s procedures.", v=version, n=len(procedures)), "info")
     return redirect(url_for("admin.catalogue.page"))
 
 
-def _store(procedures: list[dict[str, Any]], filename: str) -> int:
-    """Write the next version and make it the latest (each file written whole, then renamed into place)."""
+def _document(procedures: list[dict[str, Any]], filename: str) -> dict[str, Any]:
+    return {"version": CATALOGUE_VERSION, "about": f"Uploaded as {filename[:120]}", "procedures": procedures}
+
+
+def _store(document: dict[str, Any], version: int) -> None:
+    """Keep version ``version`` and make it the latest (each file written whole, then renamed into place)."""
     folder = catalogue_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    version = max(stored_versions(), default=0) + 1
-    document = {"version": CATALOGUE_VERSION, "about": f"Uploaded as {filename[:120]}", "procedures": procedures}
+    procedures = document["procedures"]
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     for name in (f"procedures-v{version}.json", "procedures.json"):
         temporary = folder / f".{name}.tmp"
@@ -131,4 +155,3 @@ def _store(procedures: list[dict[str, Any]], filename: str) -> int:
         len(procedures),
         hashlib.sha256(text.encode()).hexdigest()[:12],
     )
-    return version

@@ -17,11 +17,11 @@ from queue_server.config import ConfigError
 from queue_server.contract.permissions import DeviceKind
 from queue_server.store.devices import DeviceRegistry, UnknownDeviceError
 from queue_server.store.event_store import StoreError
-from queue_server.web import audit, get_store
+from queue_server.store.web_users import Role
+from queue_server.web import audit, context, get_store
 from queue_server.web.admin_setup import VIEWERS, FormError, an_id, current_setup, may_view_office
 from queue_server.web.auth import roles_required
 from queue_server.web.i18n import _
-from queue_server.web.users import Role
 
 bp = Blueprint("devices", __name__, url_prefix="/devices")
 
@@ -54,7 +54,7 @@ def _kind_names() -> dict[str, str]:
 
 
 def _sync_broker() -> None:
-    settings = current_app.config.get("MOTCUA_SETTINGS")
+    settings = context.current().settings
     if settings is not None:
         provisioning.sync_mosquitto(settings, DeviceRegistry(get_store()).list(include_revoked=False))
 

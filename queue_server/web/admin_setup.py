@@ -26,12 +26,12 @@ from queue_server.contract.errors import MotcuaError
 from queue_server.contract.topics import valid_id
 from queue_server.engine import commands as cmd
 from queue_server.engine.setup import Counter, OfficeSetup, PriorityPolicy, Service, Staff
+from queue_server.store.web_users import Role, User, list_users
 from queue_server.web import audit, get_execute, get_setup, get_store
 from queue_server.web.admin_hours import HOURS_FIELDS, dates_text, day_text, hours_from_form, weekdays
 from queue_server.web.auth import roles_required
 from queue_server.web.i18n import _
 from queue_server.web.office_targets import current_targets, form_value, slot_names, targets_from_form
-from queue_server.web.users import Role, User, list_users
 
 bp = Blueprint("setup", __name__, url_prefix="/setup")
 VIEWERS = (Role.ADMIN, Role.MANAGER, Role.PROVINCE_MANAGER)

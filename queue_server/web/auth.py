@@ -10,10 +10,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user  # type: ignore[import-untyped]
 
+from queue_server.store.web_users import Role, User, authenticate, end_sessions
 from queue_server.web import get_store
 from queue_server.web.i18n import _
 from queue_server.web.login_limits import LoginLimiter, LoginLimits
-from queue_server.web.users import Role, User, authenticate, end_sessions
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])

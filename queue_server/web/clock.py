@@ -9,22 +9,21 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, url_for
+from flask import Blueprint, abort, flash, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user  # type: ignore[import-untyped]
 
+from queue_server.store.web_users import Role
 from queue_server.trusted_clock import TrustedClock
-from queue_server.web import audit, get_setup
+from queue_server.web import audit, context, get_setup
 from queue_server.web.auth import roles_required
 from queue_server.web.i18n import _
-from queue_server.web.users import Role
 
 bp = Blueprint("clock", __name__, url_prefix="/live/clock")
 
 
 def get_clock() -> TrustedClock | None:
-    clock: TrustedClock | None = current_app.extensions["motcua"].get("clock")
-    return clock
+    return context.current().clock
 
 
 def doubt_text(kind: str) -> str:

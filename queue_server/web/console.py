@@ -25,13 +25,13 @@ from queue_server.engine.errors import Reason
 from queue_server.engine.setup import Outcome
 from queue_server.live import OfficeSnapshot
 from queue_server.store.health import ServerReadOnly, StoreUnavailable
+from queue_server.store.web_users import Role
 from queue_server.web import get_execute, get_live, get_setup, get_store
 from queue_server.web.auth import roles_required
 from queue_server.web.dashboard import today
 from queue_server.web.errors import store_title
 from queue_server.web.i18n import _
 from queue_server.web.live import event_stream
-from queue_server.web.users import Role
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 ACTIONS = ("sign_in", "next", "recall", "skip", "transfer", "pause", "resume", "finish")

@@ -24,13 +24,13 @@ from queue_server.reports import periods
 from queue_server.reports.document import EXPORTED_GROUPS, group_key_name, names_of
 from queue_server.reports.formats import FORMATS
 from queue_server.reports.text import language
+from queue_server.store.web_users import Role
 from queue_server.web import get_setup, get_store
 from queue_server.web.auth import roles_required
 from queue_server.web.exports import send_export
 from queue_server.web.i18n import _, current_locale
 from queue_server.web.office_targets import current_targets
 from queue_server.web.period_charts import charts
-from queue_server.web.users import Role
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 PERIODS = periods.PERIODS

@@ -22,7 +22,7 @@ def send_export(report: PeriodReport, setup: OfficeSetup, kind: str, lang: str, 
 
 def send_document(document: Document, fmt: str) -> Response:
     """Any report document (an office's period, the province's offices) as a download."""
-    from kiosk.ticket import FontMissingError
+    from hardware.fonts import FontMissingError
 
     try:
         data = render(document, fmt)

@@ -20,10 +20,10 @@ from flask_login import current_user  # type: ignore[import-untyped]
 from queue_server.live import OfficeSnapshot
 from queue_server.planner.office import MAX_EXTRA_COUNTERS, LevelForecast
 from queue_server.simulate.ahead import DRAIN_SECONDS
+from queue_server.store.web_users import Role
 from queue_server.web import get_live, get_setup
 from queue_server.web.auth import roles_required
 from queue_server.web.i18n import _, current_locale
-from queue_server.web.users import Role
 
 bp = Blueprint("live", __name__, url_prefix="/live")
 RECONNECT_MS = 2_000

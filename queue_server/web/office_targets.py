@@ -7,11 +7,11 @@ stored values are in the analytics' units (seconds, share).
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 
 from queue_server.analytics.current import effective_targets
 from queue_server.analytics.targets import DEFAULT_TARGETS, Kind, Target, Targets, make_target, slots, with_slots
-from queue_server.web import get_store
+from queue_server.web import context, get_store
 from queue_server.web.i18n import _
 
 SCALE = {Kind.WAIT: 60.0, Kind.SATISFACTION: 0.01, Kind.PRODUCTIVITY: 1.0}
@@ -19,8 +19,8 @@ SCALE = {Kind.WAIT: 60.0, Kind.SATISFACTION: 0.01, Kind.PRODUCTIVITY: 1.0}
 
 
 def configured_targets() -> Targets:
-    """The config file's targets (the server passes its settings as ``MOTCUA_SETTINGS``), else the national ones."""
-    settings = current_app.config.get("MOTCUA_SETTINGS")
+    """The config file's targets (the server's settings in the web context), else the national ones."""
+    settings = context.current().settings
     return DEFAULT_TARGETS if settings is None else settings.office_targets()
 
 

@@ -31,6 +31,7 @@ from queue_server.planner.report import plan_document
 from queue_server.reports.formats import FORMATS
 from queue_server.reports.text import Language, language
 from queue_server.store.event_store import EventStore
+from queue_server.store.web_users import Role
 from queue_server.web import get_live, get_setup, get_store
 from queue_server.web.auth import roles_required
 from queue_server.web.charts import Point, Rule, Series, bar_chart, line_chart
@@ -39,7 +40,6 @@ from queue_server.web.exports import send_document
 from queue_server.web.i18n import current_locale
 from queue_server.web.office_targets import current_targets
 from queue_server.web.period_charts import Chart
-from queue_server.web.users import Role
 
 bp = Blueprint("plan", __name__, url_prefix="/plan")
 MAX_LEARN_DAYS = 366

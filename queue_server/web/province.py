@@ -30,8 +30,11 @@ from queue_server.reports.document import EXPORTED_GROUPS, group_key_name, names
 from queue_server.reports.formats import FORMATS
 from queue_server.reports.text import language
 from queue_server.store.event_store import EventStore
-from queue_server.web import install_common, new_app
+from queue_server.store.office_setups import office_setups
+from queue_server.store.web_users import Role
+from queue_server.web import context, install_common, new_app
 from queue_server.web.auth import roles_required
+from queue_server.web.context import WebContext
 from queue_server.web.dashboard import LONG_TABLE_ROWS, PERIODS, SHOWN_GROUPS, period_names, requested_period
 from queue_server.web.exports import send_document, send_export
 from queue_server.web.i18n import current_locale
@@ -42,12 +45,10 @@ from queue_server.web.province_offices import (
     catch_up_offices,
     check_label,
     office_rows,
-    office_setups,
     overall_checks,
     province_document,
     status_name,
 )
-from queue_server.web.users import Role
 
 bp = Blueprint("province", __name__, url_prefix="/province")
 DEFAULT_UTC_OFFSET_MINUTES = 420
@@ -58,7 +59,7 @@ def create_province_app(test_config: Mapping[str, Any] | None = None, *, engine:
     """The province's web app on the province database ``engine`` (its owner disposes it)."""
     app = new_app({"PROVINCE_REQUEST_CATCH_UP_EVENTS": REQUEST_CATCH_UP_EVENTS, **(test_config or {})})
     store = EventStore("", "-", engine=engine)  # sign-in reads web_users through the store's engine
-    app.extensions["motcua"] = {"store": store, "live": None}
+    context.install(app, WebContext(store=store))
     install_common(app, store)
     app.context_processor(lambda: {"province_site": True})
     app.register_blueprint(bp)
@@ -76,8 +77,7 @@ def home() -> ResponseReturnValue:
 
 
 def _engine() -> Engine:
-    store: EventStore = current_app.extensions["motcua"]["store"]
-    return store.engine
+    return context.current().store.engine
 
 
 def _setups() -> dict[str, OfficeSetup]:

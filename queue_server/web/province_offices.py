@@ -1,58 +1,33 @@
-"""The province dashboard's data: which offices the province database knows (each one's last ``OfficeConfigured``),
-the read model caught up for all of them, and the table of offices against the targets, worst first.
-
-Setups come from one query over the ``OfficeConfigured`` events only (``ix_events_type_at``), never from a replay
-of a whole log: a province holds millions of events, and a page needs only the offices' names, area classes,
-UTC offsets and rating scales.
+"""The province dashboard's data: which offices the province database knows (each one's last ``OfficeConfigured``,
+read by ``store.office_setups``), the read model caught up for all of them, and the table of offices against the
+targets, worst first.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from queue_server.analytics.current import KEEPER_INTERVAL_SECONDS, ProjectionKeeper
 from queue_server.analytics.metrics import Figures
 from queue_server.analytics.projection import VisitProjection
 from queue_server.analytics.projection_province import ProvinceReport
 from queue_server.analytics.targets import DEFAULT_TARGETS, Kind, Status, TargetCheck, Targets, check
-from queue_server.engine import events as ev
-from queue_server.engine.codec import event_from_dict
 from queue_server.engine.setup import OfficeSetup
 from queue_server.province.office_order import OfficeOrder, catch_up_office
 from queue_server.reports.document import Cell, CellKind, Document, Table, _summary, target_label
 from queue_server.reports.text import Language
-from queue_server.store.schema import events as events_table
+from queue_server.store.office_setups import office_setups
 
 logger = logging.getLogger(__name__)
 REQUEST_CATCH_UP_EVENTS = 5000
 """A page folds an office's new events itself only when fewer than this: one short chunk at most."""
 COLUMNS = ("wait", "share", "qd766", "productivity")
 """The target columns of the offices' table: average wait, satisfied ratings, QĐ 766 ratio, productivity."""
-
-
-def office_setups(engine: Engine) -> dict[str, OfficeSetup]:
-    """Each office's setup as its last ``OfficeConfigured`` event in the office's own order says (an older one
-    resent by gap fill arrives later but is not the last), by office id (sorted)."""
-    e = events_table
-    query = select(e.c.office_id, e.c.origin_seq, e.c.seq, e.c.payload).where(e.c.type == ev.OfficeConfigured.__name__)
-    last: dict[str, tuple[tuple[int, int], str]] = {}
-    with engine.connect() as conn:
-        for office_id, origin_seq, seq, payload in conn.execute(query):
-            key = (-1 if origin_seq is None else int(origin_seq), int(seq))
-            if office_id not in last or key > last[office_id][0]:
-                last[office_id] = (key, payload)
-    setups = []
-    for _key, payload in last.values():
-        event = event_from_dict(json.loads(payload))
-        assert isinstance(event, ev.OfficeConfigured)
-        setups.append(event.setup)
-    return {s.office_id: s for s in sorted(setups, key=lambda s: s.office_id)}
 
 
 def catch_up_offices(engine: Engine, setups: Sequence[OfficeSetup], *, at_most: int | None = None) -> None:

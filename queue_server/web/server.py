@@ -26,7 +26,7 @@ from queue_server.config import Settings
 from queue_server.live import LiveOffice
 from queue_server.store.event_store import EventStore
 from queue_server.trusted_clock import TrustedClock
-from queue_server.web import Execute, create_app
+from queue_server.web import Execute, context, create_app
 from queue_server.web.guarded_server import GuardedServer
 from queue_server.web_protection import WebProtection
 
@@ -42,8 +42,6 @@ def web_config(settings: Settings, secret_key: str) -> dict[str, Any]:
         "WAIT_ALERT_SECONDS": web.wait_alert_minutes * 60,
         "LIVE_MAX_STREAMS": web.max_streams,
         "TICKET_PAGE_PER_MINUTE": web.ticket_page_per_minute,
-        "CATALOGUE_DIR": settings.server.data_dir / "catalogue",
-        "MOTCUA_SETTINGS": settings,
         **protection_config(web),
     }
 
@@ -71,7 +69,9 @@ def build_app(
     clock: TrustedClock | None = None,
 ) -> Flask:
     config = web_config(settings, secret_key)
-    return create_app(config, store=store, setup=settings.office_setup(), execute=execute, live=live, clock=clock)
+    return create_app(
+        config, store=store, setup=settings.office_setup(), execute=execute, live=live, clock=clock, settings=settings
+    )
 
 
 def adjustments(protection: WebProtection, *, host: str, port: int, threads: int) -> Adjustments:
@@ -159,7 +159,7 @@ class WebServer:
 
     def stop(self) -> None:
         self._stopping.set()
-        live: LiveOffice | None = self.app.extensions["motcua"].get("live")
+        live: LiveOffice | None = context.of(self.app).live
         if live is not None:
             live.close()  # ends the open streams, so the workers are free to stop
         self._server.task_dispatcher.shutdown(timeout=5)

@@ -26,8 +26,9 @@ from queue_server.bench.office import OfficeUnderTest
 from queue_server.contract.device_link import DeviceLink
 from queue_server.engine import events as ev
 from queue_server.store.schema import audit_log
-from queue_server.web.users import Role, create_user
-from tests.e2e.test_server_web import TOKEN, WEB_PASSWORD, Browser, wait_until
+from queue_server.store.web_users import Role, create_user
+from tests.e2e.web_helpers import TOKEN, WEB_PASSWORD, Browser
+from tests.fakes import wait_until
 from tests.fixtures.mosquitto import free_port
 
 # the thread-safe build: the server reads the clock from many threads, and the plain libfaketime.so.1 races on its

@@ -25,7 +25,8 @@ from queue_server.config import load_settings
 from queue_server.contract import topics
 from queue_server.contract.device_link import DeviceLink
 from queue_server.store.schema import events as events_table
-from tests.e2e.test_server_web import OFFICE, Browser, kiosk, provision, wait_until, write_config
+from tests.e2e.web_helpers import OFFICE, Browser, kiosk, provision, write_config
+from tests.fakes import wait_until
 from tests.fixtures.mosquitto import free_port
 
 BAD_SEQ = 4

@@ -15,7 +15,9 @@ import pytest
 
 from queue_server.bench.office import OfficeUnderTest
 from queue_server.brokers.process import free_port
+from queue_server.config import load_settings
 from queue_server.contract import topics
+from queue_server.demo.office import device_rng, next_ticket
 
 OFFICE = "tuan-giao"
 
@@ -94,14 +96,20 @@ def test_demo_runs_the_office_and_issues_and_calls(tmp_path: Path) -> None:
         f'[server]\ndata_dir = "{tmp_path}/data"\n'
     )
     result = subprocess.run(
-        [sys.executable, "-m", "queue_server.cli", "--config", str(config), "demo", "--seconds", "12"],
+        [sys.executable, "-m", "queue_server.cli", "--config", str(config), "demo", "--seconds", "12", "--seed", "7"],
         capture_output=True,
         text=True,
         timeout=90,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "Ki-ốt: phát số" in result.stderr, result.stderr[-3000:]
+    issued = [line for line in result.stderr.splitlines() if "Ki-ốt: phát số" in line]
+    assert issued, result.stderr[-3000:]
+    # seeded: the kiosk's first ticket is the service and category its generator draws first
+    services = load_settings(config).services
+    _, service, priority = next_ticket(device_rng(7, "kiosk-01"), [s.id for s in services])
+    name = next(s.name_vi for s in services if s.id == service)
+    assert f"{' (ưu tiên)' if priority else ''} – {name}, " in issued[0], issued[0]
     assert "mời số" in result.stderr and "Bảng gọi số" in result.stderr, result.stderr[-3000:]
     devices = json.loads((tmp_path / "data" / "demo-devices.json").read_text())
     assert {"kiosk-01", "board-01", "counter-1", "counter-2", "counter-3"} == set(devices)

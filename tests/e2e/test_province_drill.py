@@ -29,8 +29,8 @@ from queue_server.province.cursors import CursorStore
 from queue_server.province.office_order import catch_up_office
 from queue_server.province.rig import OfficeRig, ProvinceRig, wait_until
 from queue_server.store import db
+from queue_server.store.office_setups import office_setups
 from queue_server.store.schema import events as events_table
-from queue_server.web.province_offices import office_setups
 from tests.fixtures.mosquitto import MosquittoBroker
 from tests.integration.test_analytics_projection import assert_same
 

@@ -35,7 +35,7 @@ from queue_server.cli import main
 from queue_server.web.server import WebServer, protection_config
 from queue_server.web_protection import WebProtection
 from tests.fixtures.mosquitto import free_port
-from tests.integration.test_web_support import PASSWORD, Office, make_app, office
+from tests.integration.web_support import PASSWORD, Office, make_app, office
 
 __all__ = ["office"]  # fixtures
 NGINX = Path("/usr/sbin/nginx")

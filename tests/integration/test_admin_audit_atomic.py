@@ -12,9 +12,7 @@ from sqlalchemy import func, select, text
 
 from queue_server.engine import events as ev
 from queue_server.store.schema import audit_log, web_users
-from tests.integration.test_web_support import Office, login, make_app, office, post
-
-__all__ = ["office"]  # fixture
+from tests.integration.web_support import Office, login, make_app, post
 
 CHANGES: list[tuple[str, dict[str, str]]] = [
     ("/admin/setup/services", {"id": "thue", "prefix": "E", "name_vi": "Thuế"}),

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import stat
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from firmware.counter_main import load_config
+from queue_server.app import open_store
+from queue_server.brokers.credentials import verify_password
 from queue_server.cli import main
+from queue_server.config import load_settings
+from queue_server.engine import events as ev
+from queue_server.engine.setup import Counter, OfficeSetup
+from queue_server.store.devices import DeviceRegistry
+from queue_server.store.event_store import Commit
 
 
 @pytest.fixture
@@ -83,3 +95,48 @@ def test_events_export_import_and_stats(config: Path, tmp_path: Path, capsys: py
     assert run(other, "stats") == 0
     out = capsys.readouterr().out
     assert "lượt / visits: 1" in out and "chỉ tiêu / targets:" in out
+
+
+def _record_setup(config: Path, change: Callable[[OfficeSetup], OfficeSetup]) -> None:
+    """What the admin pages do: an ``OfficeConfigured`` event in the log, the TOML file left as it was."""
+    settings = load_settings(config)
+    store = open_store(settings)
+    try:
+        event = ev.OfficeConfigured(at=datetime.now(UTC), setup=change(settings.office_setup()))
+        store.commit([Commit(None, None, [event], {"ok": True})])
+    finally:
+        store.close()
+
+
+def test_device_add_checks_the_counter_against_the_event_log_not_the_file(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def add_quay_9_drop_quay_1(setup: OfficeSetup) -> OfficeSetup:
+        counters = tuple(c for c in setup.counters if c.id != "quay-1")
+        return dataclasses.replace(setup, counters=(*counters, Counter("quay-9", 9, ("ho-tich",))))
+
+    _record_setup(config, add_quay_9_drop_quay_1)
+    assert run(config, "device", "add", "counter-9", "--kind", "counter", "--counter", "quay-9") == 0
+    capsys.readouterr()
+    assert run(config, "device", "add", "counter-1", "--kind", "counter", "--counter", "quay-1") == 2
+    assert "quay-9" in capsys.readouterr().err
+
+
+def test_device_add_writes_a_ready_config_file_only_root_can_read(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "to-copy" / "counter-1.toml"
+    assert run(config, "device", "add", "counter-1", "--kind", "counter", "--counter", "quay-1", "--out", str(out),
+               "--host", "office.local") == 0  # fmt: skip
+    said = capsys.readouterr().out
+    assert str(out) in said and "password: " not in said  # the password is in the file, not on the screen
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    written = load_config(out)  # the counter unit's own loader takes it as it is
+    assert (written.link.device_id, written.link.host, written.counter.id) == ("counter-1", "office.local", "quay-1")
+    password = written.link.read_password()
+    store = open_store(load_settings(config))
+    try:
+        device = DeviceRegistry(store).get("counter-1")
+        assert device is not None and verify_password(password, device.password_hash)
+    finally:
+        store.close()

@@ -24,8 +24,8 @@ from hardware.gpio_pinmap import PINMAPS, load_pinmap
 from hardware.serial_display import FRAME_LENGTH, SerialCounterDisplay
 from queue_server.bench.office import OfficeUnderTest
 from queue_server.contract.link_config import LinkConfig
+from tests.fakes import wait_until
 from tests.fixtures.mosquitto import MosquittoBroker, free_port
-from tests.integration.test_counter_unit import wait_until
 
 pytestmark = [
     pytest.mark.mosquitto,

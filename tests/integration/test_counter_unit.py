@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,16 +19,9 @@ from queue_server.brokers.process import free_port
 from queue_server.contract import topics
 from queue_server.contract.device_link import DeviceLink
 from queue_server.engine import events as ev
+from tests.fakes import wait_until
 
 PINMAP = load_pinmap(PINMAPS / "rpi-4b-counter.toml")
-
-
-def wait_until(check: Callable[[], bool], what: str, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 @pytest.fixture()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from firmware.display.board_model import HallBoardModel
@@ -14,6 +12,7 @@ from firmware.voice.speech import Rendered
 from queue_server.bench.office import OfficeUnderTest
 from queue_server.brokers.process import free_port
 from queue_server.config import load_settings
+from tests.fakes import wait_until
 
 
 class FakeVoice:
@@ -27,13 +26,6 @@ class FakeVoice:
         out_path.parent.mkdir(parents=True, exist_ok=True)
         wavio.write_pcm(out_path, wavio.silence(0.05))
         return Rendered(out_path, 0.05)
-
-
-def wait_until(check: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def test_calls_and_recalls_reach_the_board_and_the_speaker_in_order(tmp_path: Path) -> None:

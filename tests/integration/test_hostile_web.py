@@ -19,24 +19,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from queue_server.engine import commands as cmd
+from queue_server.store.web_users import set_password
 from queue_server.web.login_limits import MAX_KEYS, TRUSTED_ADDRESSES, LoginLimiter, LoginLimits, address_key
 from queue_server.web.server import WebServer
-from queue_server.web.users import set_password
 from queue_server.web_protection import WebProtection
-from tests.integration.test_web_support import (
-    FAST_HASH,
-    PASSWORD,
-    Office,
-    app,
-    client,
-    csrf_token,
-    login,
-    make_app,
-    office,
-    post,
-)
+from tests.integration.web_support import FAST_HASH, PASSWORD, Office, csrf_token, login, make_app, post
 
-__all__ = ["app", "client", "office"]  # fixtures
 ATTACKER = "127.0.0.2"
 HALF_REQUEST = b"GET /auth/login HTTP/1.1\r\nHost: office\r\nUser-Agent: slow"
 

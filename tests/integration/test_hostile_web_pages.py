@@ -30,24 +30,18 @@ from queue_server.reports.document import Cell, CellKind, Document, Table
 from queue_server.reports.text import language
 from queue_server.service import OfficeService
 from queue_server.store.event_store import EventStore
-from queue_server.web.users import create_user
-from tests.integration.test_web_dashboard import day_of_three_visits
-from tests.integration.test_web_support import (
+from queue_server.store.web_users import create_user
+from tests.fakes import OfficeClock
+from tests.integration.web_support import (
     FAST_HASH,
     PASSWORD,
     USERS,
-    Clock,
     Office,
-    app,
-    client,
     csrf_token,
+    day_of_three_visits,
     login,
     make_app,
-    office,
 )
-
-__all__ = ["app", "client", "office"]  # fixtures
-
 
 # --- exports ----------------------------------------------------------------------------------------------------
 
@@ -70,7 +64,7 @@ def hostile_office(tmp_path: Path) -> Iterator[Office]:
     staff = tuple(replace(s, name=HOSTILE["staff"]) if s.id == "nv-lan" else s for s in setup.staff)
     counters = tuple(replace(c, name=HOSTILE["counter"]) if c.id == "quay-1" else c for c in setup.counters)
     setup = replace(setup, name=HOSTILE["office"], services=services, staff=staff, counters=counters)
-    clock = Clock()
+    clock = OfficeClock()
     ids = (f"tk{i:014d}" for i in itertools.count())
     service = OfficeService(setup=setup, store=store, devices=lambda _: None, clock=clock, new_id=lambda: next(ids))
     service.start()

@@ -22,7 +22,6 @@ def write_config(path: Path, office: OfficeUnderTest, extra: str = "") -> Path:
     password = path.parent / "kiosk-1.password"
     password.write_text(office.passwords["kiosk-1"] + "\n")
     path.write_text(
-        f'office_config = "{office.config_path}"\n'
         f'[link]\noffice_id = "{office.office_id}"\ndevice_id = "kiosk-1"\npassword_file = "{password}"\n'
         f'port = {office.port}\noutbox = "{path.parent / "outbox.db"}"\n'
         f'[display]\norientation = "portrait"\n'
@@ -38,8 +37,16 @@ def test_config_rejects_unknown_keys_with_their_path(tmp_path: Path) -> None:
     config = load_kiosk_config(write_config(tmp_path / "kiosk.toml", office))
     assert config.link is not None and config.link.device_id == "kiosk-1"
     assert config.display.size == (800, 1280) and config.printer.kind == "file"
-    with pytest.raises(KioskConfigError, match=r"scanner\.colour"):
+    with pytest.raises(KioskConfigError, match=r"scanner\.colour: unknown key"):
         load_kiosk_config(write_config(tmp_path / "bad.toml", office, "colour = 1\n"))
+    with pytest.raises(
+        KioskConfigError, match=r"scanner\.show_masked_nme: unknown key; did you mean 'show_masked_name'"
+    ):
+        load_kiosk_config(write_config(tmp_path / "typo.toml", office, "show_masked_nme = true\n"))
+    old = tmp_path / "old.toml"
+    old.write_text(f'office_config = "{office.config_path}"\n' + write_config(tmp_path / "ok.toml", office).read_text())
+    with pytest.raises(KioskConfigError, match=r"office_config: no longer read: the office .* comes from the server"):
+        load_kiosk_config(old)
 
 
 def test_runner_connects_reports_a_missing_scanner_and_stops_on_sigterm(tmp_path: Path) -> None:

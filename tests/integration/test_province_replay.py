@@ -25,9 +25,9 @@ from queue_server.brokers.mosquitto import BrokerAccount
 from queue_server.contract import topics
 from queue_server.contract.mqtt_client import make_client
 from queue_server.engine.events import CounterPaused
+from queue_server.mqtt.event_replayer import EventReplayer
 from queue_server.province import messages
 from queue_server.province.gaps import OfficeSeqs
-from queue_server.province.office_replay import EventReplayer
 from queue_server.store.event_store import Commit, EventStore
 from tests.fixtures.mosquitto import MosquittoBroker
 

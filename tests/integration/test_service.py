@@ -6,7 +6,6 @@ import copy
 import itertools
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from queue_server.contract import topics
 from queue_server.engine import commands as cmd
 from queue_server.service import DeviceInfo, OfficeService, Publish
 from queue_server.store.event_store import EventStore
+from tests.fakes import SteppingClock
 
 OFFICE = "tuan-giao"
 DEVICES = {
@@ -24,15 +24,6 @@ DEVICES = {
     "counter-1": DeviceInfo("counter-1", "counter", "quay-1"),
     "tool-01": DeviceInfo("tool-01", "console"),
 }
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        self.now += timedelta(seconds=1)
-        return self.now
 
 
 @pytest.fixture
@@ -43,13 +34,13 @@ def store(tmp_path: Path) -> Iterator[EventStore]:
     store.close()
 
 
-def make_service(store: EventStore, clock: Clock | None = None, **kwargs: Any) -> OfficeService:
+def make_service(store: EventStore, clock: SteppingClock | None = None, **kwargs: Any) -> OfficeService:
     ids = (f"t{i:04d}" for i in itertools.count())
     service = OfficeService(
         setup=load_settings().office_setup(),
         store=store,
         devices=DEVICES.get,
-        clock=clock or Clock(),
+        clock=clock or SteppingClock(),
         new_id=lambda: next(ids),
         **kwargs,
     )
@@ -169,7 +160,11 @@ def test_failed_commit_is_answered_store_unavailable_and_keeps_state_consistent(
 def test_every_committed_event_is_published_on_the_events_stream(store: EventStore) -> None:
     ids = (f"t{i:04d}" for i in itertools.count())
     service = OfficeService(
-        setup=load_settings().office_setup(), store=store, devices=DEVICES.get, clock=Clock(), new_id=lambda: next(ids)
+        setup=load_settings().office_setup(),
+        store=store,
+        devices=DEVICES.get,
+        clock=SteppingClock(),
+        new_id=lambda: next(ids),
     )
     published = service.start()
     published += service.handle([request("kiosk-01", "req-00000001", "issue_ticket", service_id="ho-tich")])

@@ -28,7 +28,8 @@ from queue_server.store.event_store import Commit, EventStore, StoredEvent
 from queue_server.store.health import Problem, ServerReadOnly, StoreHealth, StoreUnavailable
 from queue_server.store.jsonl import export_jsonl
 from queue_server.store.schema import events as events_table
-from tests.integration.test_service import DEVICES, OFFICE, Clock, replies, request
+from tests.fakes import SteppingClock
+from tests.integration.test_service import DEVICES, OFFICE, replies, request
 
 MB = 1024 * 1024
 
@@ -79,7 +80,7 @@ def make_service(store: EventStore, health: StoreHealth | None = None, **kwargs:
         setup=load_settings().office_setup(),
         store=store,
         devices=DEVICES.get,
-        clock=Clock(),
+        clock=SteppingClock(),
         new_id=lambda: next(ids),
         health=health,
         **kwargs,

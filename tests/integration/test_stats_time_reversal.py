@@ -20,9 +20,9 @@ from queue_server.engine import events as ev
 from queue_server.engine.decide import decide
 from queue_server.engine.state import QueueState
 from queue_server.store.event_store import Commit, EventStore
+from queue_server.store.web_users import Role, create_user
 from queue_server.web import create_app
-from queue_server.web.users import Role, create_user
-from tests.integration.test_web_support import FAST_HASH, PASSWORD, login
+from tests.integration.web_support import FAST_HASH, PASSWORD, login
 
 DAY = date(2026, 11, 23)
 AT_10 = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)  # 10:00 local

@@ -22,24 +22,14 @@ from queue_server.engine import commands as cmd
 from queue_server.engine import events as ev
 from queue_server.engine.setup import PriorityPolicy
 from queue_server.engine.state import QueueState
+from queue_server.i18n import TRANSLATIONS
 from queue_server.service import OfficeService
 from queue_server.store.devices import DeviceRegistry
 from queue_server.store.schema import audit_log
-from queue_server.web.i18n import TRANSLATIONS
-from queue_server.web.users import authenticate
-from tests.integration.test_web_support import (
-    PASSWORD,
-    Clock,
-    Office,
-    client,
-    csrf_token,
-    login,
-    make_app,
-    office,
-    post,
-)
+from queue_server.store.web_users import authenticate
+from tests.fakes import OfficeClock
+from tests.integration.web_support import PASSWORD, Office, csrf_token, login, make_app, post
 
-__all__ = ["client", "office"]  # fixtures
 CATALOGUE = Path(__file__).parents[2] / "kiosk" / "data" / "procedures.json"
 NEW_PASSWORD = re.compile(r'<code id="new-password">([^<]+)</code>')
 PAGES = ["/admin/users", "/admin/setup", "/admin/devices", "/admin/catalogue", "/admin/audit"]
@@ -71,7 +61,7 @@ READERS = {
 @pytest.fixture
 def app(office: Office, tmp_path: Path) -> Flask:
     DeviceRegistry(office.store).add("kiosk-1", "kiosk", hash_password("kiosk password 1"))
-    return make_app(office, CATALOGUE_DIR=str(tmp_path / "catalogue"))
+    return make_app(office, catalogue_dir=tmp_path / "catalogue")
 
 
 def audit_rows(office: Office) -> list[Any]:
@@ -194,7 +184,7 @@ def test_an_admin_change_survives_a_restart_with_the_same_config_file(office: Of
     login(client, "admin")
     assert post(client, "/admin/setup/staff", {"id": "nv-moi", "name": "Lê Văn Mới"}).status_code == 302
     restarted = OfficeService(
-        setup=office.setup, store=office.store, devices=lambda _: None, clock=Clock(), new_id=lambda: "restart-id"
+        setup=office.setup, store=office.store, devices=lambda _: None, clock=OfficeClock(), new_id=lambda: "restart-id"
     )
     restarted.start()
     assert restarted.state.setup is not None and any(s.id == "nv-moi" for s in restarted.state.setup.staff)
@@ -294,6 +284,25 @@ def test_catalogue_upload_stores_a_good_file_as_a_new_version(
     assert [p["code"] for p in stored["procedures"]] == [p["code"] for p in original["procedures"]]
     assert "v2" in client.get("/admin/catalogue").get_data(as_text=True)
     assert [row.action for row in audit_rows(office)] == ["catalogue.upload"] * 2
+    # The event log, not the file, is what the kiosks get (``state/office``): two uploads, two events.
+    uploads = [s.event for s in office.store.events() if isinstance(s.event, ev.CatalogueUploaded)]
+    assert len(uploads) == 2
+    in_log = json.loads(replayed(office).catalogue or "{}")
+    assert [p["code"] for p in in_log["procedures"]] == [p["code"] for p in original["procedures"]]
+
+
+def test_a_catalogue_too_large_for_the_broker_is_refused_and_nothing_stored(
+    office: Office, client: FlaskClient, tmp_path: Path
+) -> None:
+    login(client, "admin")
+    document = json.loads(CATALOGUE.read_text(encoding="utf-8"))
+    one = document["procedures"][0]
+    document["procedures"] = [{**one, "code": f"{i // 1000}.{i % 1000:06d}"} for i in range(200)]
+    data = {"csrf_token": csrf_token(client), "file": (io.BytesIO(json.dumps(document).encode()), "big.json")}
+    response = client.post("/admin/catalogue", data=data, content_type="multipart/form-data")
+    assert response.status_code == 400 and "quá lớn" in response.get_data(as_text=True)
+    assert not any(isinstance(s.event, ev.CatalogueUploaded) for s in office.store.events())
+    assert not (tmp_path / "catalogue").exists()
 
 
 def test_catalogue_upload_reads_toml_and_refuses_garbage(client: FlaskClient, tmp_path: Path) -> None:

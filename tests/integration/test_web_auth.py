@@ -15,11 +15,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from queue_server.engine import commands as cmd
-from queue_server.web.i18n import TRANSLATIONS, compile_catalogs, merged_catalog
-from queue_server.web.users import UserError, authenticate, create_user, web_users
-from tests.integration.test_web_support import PASSWORD, Office, app, client, csrf_token, login, make_app, office, post
+from queue_server.i18n import TRANSLATIONS, compile_catalogs, merged_catalog
+from queue_server.store.web_users import UserError, authenticate, create_user, web_users
+from tests.integration.web_support import PASSWORD, Office, csrf_token, login, make_app, post
 
-__all__ = ["app", "client", "office"]  # fixtures
 PROTECTED = ["/dashboard", "/console", "/admin/users", "/plan", "/plan/export.csv"]
 
 

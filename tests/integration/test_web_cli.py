@@ -11,7 +11,7 @@ import pytest
 from queue_server.app import open_store
 from queue_server.cli import main
 from queue_server.config import ConfigError, load_settings, show
-from queue_server.web.users import Role, User, authenticate
+from queue_server.store.web_users import Role, User, authenticate
 
 PASSWORD = "correct horse battery"
 

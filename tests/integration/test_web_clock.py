@@ -10,9 +10,7 @@ from sqlalchemy import select
 from queue_server.store.schema import audit_log
 from queue_server.trusted_clock import TrustedClock
 from queue_server.web import create_app
-from tests.integration.test_web_support import Office, login, office, post
-
-__all__ = ["office"]  # fixture
+from tests.integration.web_support import Office, login, post
 
 
 def test_console_refusal_live_alarm_and_confirmation(office: Office) -> None:

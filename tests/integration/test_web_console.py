@@ -11,21 +11,9 @@ from flask.testing import FlaskClient
 from queue_server.engine import commands as cmd
 from queue_server.engine import events as ev
 from queue_server.engine.state import QueueState, TicketStatus
+from queue_server.store.web_users import Role, create_user
 from queue_server.web import create_app
-from queue_server.web.users import Role, create_user
-from tests.integration.test_web_support import (
-    FAST_HASH,
-    PASSWORD,
-    Office,
-    app,
-    client,
-    login,
-    make_app,
-    office,
-    post,
-)
-
-__all__ = ["app", "client", "office"]  # fixtures
+from tests.integration.web_support import FAST_HASH, PASSWORD, Office, login, make_app, post
 
 
 def test_console_shows_the_ticket_in_service_at_the_users_counter(office: Office, client: FlaskClient) -> None:

@@ -2,59 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 
-from queue_server.engine import commands as cmd
-from queue_server.engine.setup import Outcome
-from tests.integration.test_web_support import Office, app, client, login, office
+from tests.integration.web_support import Office, day_of_three_visits, login, target_statuses, tile
 
-__all__ = ["app", "client", "office"]  # fixtures
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "web"
-
-
-def day_of_three_visits(office: Office) -> None:
-    """2026-11-23 (local UTC+7), counter 1, Lan signed in; three ho-tich tickets issued 08:00, 08:01, 08:02.
-
-    A001 called 08:05 (waited 300 s), finished 08:15 with a dossier (600 s), rated satisfied.
-    A002 called 08:21 (waited 1,200 s), finished 08:25, guidance only (240 s), rated dissatisfied.
-    A003 called 08:42 (waited 2,400 s), absent: skipped 08:43 (a no-show; its segment is not service time).
-    """
-    run, at = office.run, office.clock.at
-    at(1, 0)
-    run(cmd.SignIn("quay-1", "nv-lan"))
-    for minute in (0, 1, 2):
-        at(1, minute)
-        run(cmd.IssueTicket("ho-tich"))
-    at(1, 5)
-    run(cmd.CallNext("quay-1"))
-    at(1, 15)
-    run(cmd.FinishService("quay-1", Outcome.DOSSIER_RECEIVED, "HS-001"))
-    at(1, 15, 30)
-    run(cmd.RateService("quay-1", "satisfied"))
-    at(1, 21)
-    run(cmd.CallNext("quay-1"))
-    at(1, 25)
-    run(cmd.FinishService("quay-1", Outcome.GUIDANCE_ONLY))
-    at(1, 25, 30)
-    run(cmd.RateService("quay-1", "dissatisfied"))
-    at(1, 42)
-    run(cmd.CallNext("quay-1"))
-    at(1, 43)
-    run(cmd.SkipTicket("quay-1"))
-
-
-def tile(page: str, tile_id: str) -> str:
-    match = re.search(rf'<b id="{tile_id}">([^<]*)</b>', page)
-    assert match is not None, tile_id
-    return match.group(1)
-
-
-def target_statuses(page: str) -> list[str]:
-    return re.findall(r'<tr class="(met|not_met|no_data)">', page)
 
 
 def test_dashboard_figures_match_the_hand_computed_day(office: Office, client: FlaskClient) -> None:

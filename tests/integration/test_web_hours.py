@@ -14,9 +14,8 @@ from queue_server.engine.hours import Session, sessions_on
 from queue_server.engine.state import QueueState
 from queue_server.store.schema import audit_log
 from tests.integration.test_web_live import live_app, text_of
-from tests.integration.test_web_support import Office, login, office, post
+from tests.integration.web_support import Office, login, post
 
-__all__ = ["office"]  # fixture
 WEEK = {
     "monday": "07:30-11:30, 13:30-17:00",
     "tuesday": "07:30-11:30, 13:30-17:00",

@@ -18,11 +18,10 @@ from flask.testing import FlaskClient
 
 from queue_server.contract.payloads import DeviceStatus
 from queue_server.engine import commands as cmd
+from queue_server.i18n import TRANSLATIONS
 from queue_server.web import create_app
-from queue_server.web.i18n import TRANSLATIONS
-from tests.integration.test_web_support import Office, login, office
+from tests.integration.web_support import Office, login
 
-__all__ = ["office"]  # fixture
 LIVE_FILES = ["live.py", "server.py", "templates/live.html", "templates/live_panel.html", "templates/base.html"]
 LIVE_FILES += ["templates/console_live.html", "templates/ticket_part.html", "templates/console.html"]
 

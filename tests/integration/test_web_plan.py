@@ -20,9 +20,9 @@ from queue_server.service import OfficeService
 from queue_server.simulate import load_profile, run_days
 from queue_server.simulate.output import stored_events
 from queue_server.store.event_store import EventStore
+from queue_server.store.web_users import create_user
 from queue_server.web import create_app
-from queue_server.web.users import create_user
-from tests.integration.test_web_support import FAST_HASH, PASSWORD, USERS, Clock, Office, login
+from tests.integration.web_support import FAST_HASH, PASSWORD, USERS, Clock, Office, login
 
 HISTORY_FROM = date(2026, 11, 9)
 """Two working weeks before the support clock's day (Monday 2026-11-23, 08:00 local)."""

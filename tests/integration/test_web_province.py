@@ -39,11 +39,12 @@ from queue_server.province.main import add_province_user
 from queue_server.province.office_order import OfficeOrder
 from queue_server.store import db
 from queue_server.store.event_store import EventStore, StoredEvent
+from queue_server.store.web_users import Role, create_user
+from queue_server.web import context
 from queue_server.web.i18n import minutes, number, percent
 from queue_server.web.province import create_province_app
 from queue_server.web.province_offices import catch_up_offices, province_keeper
-from queue_server.web.users import Role, create_user
-from tests.integration.test_web_support import FAST_HASH, PASSWORD, TOKEN, csrf_token, login
+from tests.integration.web_support import FAST_HASH, PASSWORD, TOKEN, csrf_token, login
 
 OFFICES = (
     ("tuan-giao", "Bộ phận Một cửa huyện Tuần Giáo", AreaClass.RURAL, 1200),
@@ -138,7 +139,7 @@ def test_the_page_shows_the_read_model_s_province_and_office_figures(
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     setups = [setup for setup, _ in logs]
-    projection = VisitProjection(app.extensions["motcua"]["store"].engine)
+    projection = VisitProjection(context.of(app).store.engine)
     province = projection.province_report(setups, *JANUARY)
     # By hand: a visit is a ticket issued in the period; the synthetic offices issue every ticket in January.
     issued = sum(isinstance(e, ev.TicketIssued) and JANUARY[0] <= e.day <= JANUARY[1] for _, log in logs for e in log)
@@ -173,16 +174,16 @@ def test_an_office_s_page_is_its_period_report(app: Flask, client: FlaskClient) 
     page = client.get(f"/province/office/muong-ang?{MONTH_QUERY}").get_data(as_text=True)
     assert "Bộ phận Một cửa huyện Mường Ảng" in page
     setup = next(s for s in [*_setups(app)] if s.office_id == "muong-ang")
-    report = VisitProjection(app.extensions["motcua"]["store"].engine).report(setup, *JANUARY, group_by=())
+    report = VisitProjection(context.of(app).store.engine).report(setup, *JANUARY, group_by=())
     assert int(tile(page, "visits")) == report.overall.visits
     assert "/province/office/muong-ang/export.xlsx?period=month" in page
     assert client.get("/province/office/nowhere").status_code == 404
 
 
 def _setups(app: Flask) -> list[OfficeSetup]:
-    from queue_server.web.province_offices import office_setups
+    from queue_server.store.office_setups import office_setups
 
-    return list(office_setups(app.extensions["motcua"]["store"].engine).values())
+    return list(office_setups(context.of(app).store.engine).values())
 
 
 def test_roles(client: FlaskClient) -> None:
@@ -204,7 +205,7 @@ def test_roles(client: FlaskClient) -> None:
 
 def test_the_exports_hold_the_offices_table(app: Flask, client: FlaskClient) -> None:
     login(client, "province")
-    projection = VisitProjection(app.extensions["motcua"]["store"].engine)
+    projection = VisitProjection(context.of(app).store.engine)
     client.get(f"/province?{MONTH_QUERY}")  # catches the read model up
     offices = {g.key: g.figures for g in projection.province_report(_setups(app), *JANUARY).offices}
     response = client.get(f"/province/export.xlsx?{MONTH_QUERY}")

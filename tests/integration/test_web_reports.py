@@ -19,10 +19,8 @@ from pypdf import PdfReader
 from queue_server.engine import commands as cmd
 from queue_server.engine.setup import Outcome
 from queue_server.stats import run
-from tests.integration.test_web_dashboard import day_of_three_visits, tile
-from tests.integration.test_web_support import Office, app, client, login, office
+from tests.integration.web_support import Office, day_of_three_visits, login, tile
 
-__all__ = ["app", "client", "office"]  # fixtures
 OFFICE_NAME = "Trung tâm Phục vụ hành chính công xã Tuần Giáo"
 DAY = "period=day&date=2026-11-23"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "web"
@@ -218,8 +216,8 @@ def test_stats_command_writes_the_same_reports(office: Office, tmp_path: Path) -
 
 def test_a_missing_font_is_a_clear_error(boss: FlaskClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Without DejaVu Sans the PDF cannot be made: 503 naming the Debian package, not a broken file."""
-    import kiosk.ticket
+    import hardware.fonts
 
-    monkeypatch.setattr(kiosk.ticket, "FONT_DIRS", (tmp_path,))
+    monkeypatch.setattr(hardware.fonts, "FONT_DIRS", (tmp_path,))
     response = boss.get(f"/dashboard/export.pdf?{DAY}")
     assert response.status_code == 503 and "fonts-dejavu-core" in response.get_data(as_text=True)

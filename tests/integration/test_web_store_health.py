@@ -17,9 +17,8 @@ from queue_server.engine import commands as cmd
 from queue_server.store.event_store import Commit, StoredEvent
 from queue_server.store.health import StoreHealth
 from queue_server.web import create_app
-from tests.integration.test_web_support import Office, login, office, post
+from tests.integration.web_support import Office, login, post
 
-__all__ = ["office"]  # fixture
 MB = 1024 * 1024
 
 
@@ -82,7 +81,7 @@ def test_a_page_that_needs_the_database_while_it_is_down_is_a_503_in_vietnamese(
     def down(*args: object, **kwargs: object) -> None:
         raise OperationalError("SELECT", {}, ConnectionRefusedError("connection refused"))
 
-    monkeypatch.setattr("queue_server.web.users.get_user", down)  # the sign-in check reads web_users first
+    monkeypatch.setattr("queue_server.store.web_users.get_user", down)  # the sign-in check reads web_users first
     answer = client.get("/live")
     page = answer.get_data(as_text=True)
     assert answer.status_code == 503 and "Mất kết nối cơ sở dữ liệu" in page and "connection refused" in page

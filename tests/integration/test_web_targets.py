@@ -15,10 +15,8 @@ from queue_server.analytics.current import effective_targets
 from queue_server.analytics.targets import DEFAULT_TARGETS, slots
 from queue_server.config import load_settings
 from queue_server.store.schema import audit_log, office_settings
-from tests.integration.test_web_dashboard import day_of_three_visits, target_statuses
-from tests.integration.test_web_support import Office, app, client, login, make_app, office, post
+from tests.integration.web_support import Office, day_of_three_visits, login, make_app, post, target_statuses
 
-__all__ = ["app", "client", "office"]  # fixtures
 DAY = "/dashboard?period=day&date=2026-11-23"
 # The day's average wait is 21.7 min: ≤ 30 met, ≤ 15 not; QĐ 766 100 % met twice; rural productivity 250 not met.
 NATIONAL = ["met", "not_met", "met", "met", "not_met"]
@@ -91,7 +89,7 @@ def test_saved_targets_win_over_the_config_file(office: Office, tmp_path: Path) 
     config = tmp_path / "motcua.toml"
     config.write_text("[targets.wait_final]\nvalue = 25\n", encoding="utf-8")
     settings = load_settings(config)
-    app: Flask = make_app(office, MOTCUA_SETTINGS=settings)
+    app: Flask = make_app(office, settings=settings)
     client = app.test_client()
     login(client, "admin")
     assert target_statuses(client.get(DAY).get_data(as_text=True)) == ["met", "met", "met", "met", "not_met"]

@@ -12,18 +12,11 @@ from queue_server.admission import AdmissionGate, request_id_of
 from queue_server.admission_limits import DeviceLimits, Rate, TokenBucket
 from queue_server.contract import topics
 from queue_server.service import DeviceInfo
+from tests.fakes import MonotonicClock
 
 OFFICE = "tuan-giao"
 LINE = " (one line a minute at most)"
 KIOSK = Rate(per_minute=6, burst=5)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_a_bucket_gives_its_burst_then_its_rate() -> None:
@@ -47,7 +40,9 @@ def test_limits_are_per_device_and_by_kind_and_keep_a_bounded_number_of_devices(
     assert len(limits) == 50
 
 
-def gate(clock: Clock, replies: dict[tuple[str, str], dict[str, Any]] | None = None, **kwargs: Any) -> AdmissionGate:
+def gate(
+    clock: MonotonicClock, replies: dict[tuple[str, str], dict[str, Any]] | None = None, **kwargs: Any
+) -> AdmissionGate:
     known = {"kiosk-a": DeviceInfo("kiosk-a", "kiosk"), "kiosk-b": DeviceInfo("kiosk-b", "kiosk")}
     return AdmissionGate(
         OFFICE,
@@ -65,7 +60,7 @@ def payload(request_id: str) -> bytes:
 
 def test_over_budget_is_dropped_with_a_bounded_number_of_rate_limited_replies(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
-    clock = Clock()
+    clock = MonotonicClock()
     g = gate(clock, refusals_per_minute=30)
     topic = topics.request(OFFICE, "kiosk-a")
     results = [g.screen(topic, payload(f"flood-{i:08d}")) for i in range(20_000)]
@@ -85,7 +80,7 @@ def test_over_budget_is_dropped_with_a_bounded_number_of_rate_limited_replies(ca
 
 
 def test_a_retry_over_budget_gets_its_earlier_reply_not_a_refusal() -> None:
-    clock = Clock()
+    clock = MonotonicClock()
     earlier = {"v": 1, "id": "kiosk-a-0001", "ok": True, "result": {"ticket": {"label": "A001"}}}
     g = gate(clock, {("kiosk-a", "kiosk-a-0001"): earlier})
     topic = topics.request(OFFICE, "kiosk-a")
@@ -96,7 +91,7 @@ def test_a_retry_over_budget_gets_its_earlier_reply_not_a_refusal() -> None:
 
 
 def test_a_given_back_token_lets_the_next_request_in() -> None:
-    g = gate(Clock())
+    g = gate(MonotonicClock())
     topic = topics.request(OFFICE, "kiosk-a")
     assert [g.screen(topic, payload(f"kiosk-a-{i:04d}"))[0] for i in range(6)] == [True] * 5 + [False]
     g.give_back("kiosk-a")
@@ -110,7 +105,7 @@ def test_the_flooding_alarm_is_raised_once_and_cleared_after_a_quiet_minute() ->
     from queue_server.live import LiveOffice
 
     live = LiveOffice(QueueState, clock=lambda: datetime(2026, 11, 23, tzinfo=UTC))
-    clock = Clock()
+    clock = MonotonicClock()
     g = gate(clock, live=live)
     topic = topics.request(OFFICE, "kiosk-a")
     for i in range(100):
@@ -145,7 +140,7 @@ def test_request_id_of_reads_only_a_valid_id(raw: bytes, found: str | None) -> N
 
 def test_a_status_flood_is_dropped_and_raises_the_alarm(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
-    g = gate(Clock())
+    g = gate(MonotonicClock())
     assert sum(g.screen_status("kiosk-a") for _ in range(10_000)) == 20
     assert g.screen_status("kiosk-b"), "another device's status still counts"
     assert g.flooding() == {"kiosk-a"}

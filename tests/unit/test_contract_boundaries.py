@@ -18,14 +18,9 @@ CONTRACT_DIR = ROOT / "queue_server" / "contract"
 DEVICE_DIRS = (ROOT / "kiosk", ROOT / "firmware")
 CONTRACT_MAY_IMPORT = frozenset({"paho", "pydantic", "pydantic_core", "typing_extensions"})
 
-OFFICE_STATE_ALLOW_LIST = {
-    # Devices still read the office setup from the server's TOML file. The office-state work (issue 12's
-    # retained ``state/office`` topic, branch office-state) replaces these imports; remove each line with it.
-    ("kiosk/config.py", "queue_server.engine.setup"),
-    ("kiosk/main.py", "queue_server.config"),
-    ("firmware/counter_main.py", "queue_server.config"),
-    ("firmware/hall_board.py", "queue_server.config"),
-}
+OFFICE_STATE_ALLOW_LIST: set[tuple[str, str]] = set()
+"""Device modules allowed to import the server outside ``contract``: none since the devices take the office from
+``state/office`` (issue 12). Kept as a named empty allow-list so a future exception must be written down here."""
 
 
 def imported_modules(source: str) -> list[str]:

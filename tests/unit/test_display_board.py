@@ -15,18 +15,11 @@ from firmware.display.board_model import (
     HallBoardModel,
 )
 from queue_server.contract import topics
+from tests.fakes import MonotonicClock
 
 OFFICE = "tuan-giao"
 SERVICES = {"ho-tich": "Hộ tịch", "chung-thuc": "Chứng thực", "dat-dai": "Đất đai"}
 BOARD, WAITING, SERVER = topics.board_state(OFFICE), topics.waiting_state(OFFICE), topics.server_status(OFFICE)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def call(label: str, counter: int, at: str, serving: bool = True) -> dict[str, Any]:
@@ -45,12 +38,12 @@ def counter(n: int, label: str | None, paused: bool = False) -> tuple[str, dict[
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> MonotonicClock:
+    return MonotonicClock()
 
 
 @pytest.fixture
-def model(clock: Clock) -> HallBoardModel:
+def model(clock: MonotonicClock) -> HallBoardModel:
     m = HallBoardModel(OFFICE, SERVICES, flash_seconds=6.0, flash_period=0.5, clock=clock)
     m.set_link(True)
     m.update(SERVER, {"online": True})
@@ -58,7 +51,9 @@ def model(clock: Clock) -> HallBoardModel:
     return m
 
 
-def test_a_new_call_is_announced_highlighted_and_flashes_then_stays_steady(model: HallBoardModel, clock: Clock) -> None:
+def test_a_new_call_is_announced_highlighted_and_flashes_then_stays_steady(
+    model: HallBoardModel, clock: MonotonicClock
+) -> None:
     assert model.update(BOARD, board(call("A001", 1, "08:01"))) == [Announcement("A001", 1)]
     row = model.view().calls[0]
     assert row == CallRow("A001", 1, True, highlighted=True, flashing=True, flash_on=True)
@@ -81,14 +76,14 @@ def test_only_the_newest_is_highlighted_and_calls_are_announced_oldest_first(mod
     assert [c.highlighted for c in calls] == [True, False, False]
 
 
-def test_first_board_after_start_is_shown_but_not_announced(clock: Clock) -> None:
+def test_first_board_after_start_is_shown_but_not_announced(clock: MonotonicClock) -> None:
     m = HallBoardModel(OFFICE, SERVICES, clock=clock)
     m.set_link(True)
     assert m.update(BOARD, board(call("A001", 1, "08:01"))) == []
     assert m.view().calls == (CallRow("A001", 1, True, highlighted=True),)
 
 
-def test_a_recall_is_announced_again_and_shown_once(model: HallBoardModel, clock: Clock) -> None:
+def test_a_recall_is_announced_again_and_shown_once(model: HallBoardModel, clock: MonotonicClock) -> None:
     model.update(BOARD, board(call("A001", 1, "08:01")))
     clock.now += 30
     recalled = board(call("A001", 1, "08:02"), call("A001", 1, "08:01"))
@@ -147,3 +142,20 @@ def test_reconnect_with_retained_state_is_right_at_once(model: HallBoardModel) -
     assert view.banner is None
     assert [(c.label, c.current, c.highlighted) for c in view.calls] == [("A002", True, True), ("A001", False, False)]
     assert view.counters == (CounterRow(1, "A002", False),)
+
+
+def test_a_new_office_copy_relabels_the_fields_and_a_cached_one_is_said_while_calls_stay_live(
+    model: HallBoardModel,
+) -> None:
+    model.update(WAITING, {"v": 1, "day": "2026-11-23", "waiting": {"ho-tich": 2}})
+    model.update(*counter(1, "A001"))
+    model.update(BOARD, board(call("A001", 1, "08:01")))
+    assert model.view().waiting == (("Hộ tịch", 2),)
+    model.set_services({"ho-tich": "Hộ tịch – Khai sinh"})
+    assert model.view().waiting == (("Hộ tịch – Khai sinh", 2),)
+    cached = "Đang dùng cấu hình lưu sẵn (máy chủ chưa kết nối)"
+    model.notice_source = lambda connected: cached
+    view = model.view()
+    assert view.banner == cached and view.calls[0].current  # only the office copy is old, not the calls
+    model.set_link(False)
+    assert model.view().banner == f"{LINK_LOST_BANNER} · {cached}"

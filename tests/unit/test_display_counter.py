@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from firmware.display.counter_model import CounterDisplayModel, CounterView
+from hardware.counter_view import CounterView as DriverView
 from queue_server.contract import topics
 
 OFFICE, COUNTER = "tuan-giao", "quay-3"
@@ -108,10 +109,10 @@ def test_screen_draws_each_state_and_saves_a_screenshot(pygame_dummy: Any, name:
 
 class Recorder:
     def __init__(self, fail: bool = False) -> None:
-        self.shown: list[CounterView] = []
+        self.shown: list[DriverView] = []
         self.fail = fail
 
-    def show(self, view: CounterView) -> None:
+    def show(self, view: DriverView) -> None:
         if self.fail:
             raise OSError("board unplugged")
         self.shown.append(view)
@@ -209,3 +210,23 @@ def test_screen_shows_the_masked_name_small_under_the_number(pygame_dummy: Any) 
     )
     assert white_plain == 0 and white_named > 100, (white_plain, white_named)
     assert yellow_named > 1000  # the number is still the big thing on the screen
+
+
+def test_a_unit_on_its_cached_office_says_so_on_a_yellow_strip(pygame_dummy: Any) -> None:
+    from firmware.display.counter_screen import YELLOW, CounterScreen
+
+    model = CounterDisplayModel("tuan-giao", "quay-3")
+    said = {"text": "Đang dùng cấu hình lưu sẵn (máy chủ chưa kết nối)"}
+    model.notice_source = lambda connected: None if connected else said["text"]
+    assert model.view().notice == said["text"]  # link down: the cached copy is all there is
+    model.set_link(True)
+    assert model.view().notice is None
+
+    def bottom_yellow(view: CounterView, name: str) -> int:
+        with CounterScreen((800, 480)) as screen:
+            screen.draw(view)
+            screen.save(ARTIFACTS / f"counter_{name}.png")
+            return [screen.surface.get_at((x, 476))[:3] for x in range(0, 800, 8)].count(YELLOW)
+
+    assert bottom_yellow(CounterView("link_lost", 3), "link_lost_plain") == 0
+    assert bottom_yellow(CounterView("link_lost", 3, notice=said["text"]), "link_lost_cached") > 80

@@ -32,6 +32,7 @@ def every_kind_of_event() -> list[ev.Event]:
 
     commands: list[tuple[int, cmd.Command | Callable[[QueueState], cmd.Command]]] = [
         (0, cmd.ConfigureOffice(SETUP)),
+        (10, cmd.UploadCatalogue('{"procedures": []}')),
         (10, cmd.SignIn("c1", "s1")),
         (10, cmd.IssueTicket("land")),
         (10, cmd.IssueTicket("land", "elderly_60")),

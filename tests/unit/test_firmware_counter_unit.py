@@ -17,6 +17,7 @@ from queue_server.contract import topics
 from queue_server.contract.messages import SCHEMA_VERSION, parse_request
 from queue_server.contract.payloads import CounterState, ServingTicket
 from queue_server.contract.permissions import MAY_SEND, DeviceKind
+from tests.fakes import MonotonicClock
 
 PINMAP = load_pinmap(PINMAPS / "rpi-4b-counter.toml")
 
@@ -45,14 +46,6 @@ class FakeLink:
         return [t for t, _, _ in self.sent]
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture()
 def panel(mock_factory: MockFactory) -> Iterator[GpioCounterPanel]:
     with GpioCounterPanel(PINMAP, hold_seconds=0.05, bounce_seconds=None) as p:
@@ -79,8 +72,10 @@ def serving(ticket_id: str | None, *, paused: bool = False) -> dict[str, Any]:
     return CounterState(counter_id="quay-1", number=1, paused=paused, serving=ticket).payload()
 
 
-def make_unit(panel: GpioCounterPanel, link: FakeLink, clock: Clock | None = None) -> CounterUnit:
-    return CounterUnit(link, panel, "quay-1", device_id="counter-1", rating_window_seconds=30, clock=clock or Clock())
+def make_unit(panel: GpioCounterPanel, link: FakeLink, clock: MonotonicClock | None = None) -> CounterUnit:
+    return CounterUnit(
+        link, panel, "quay-1", device_id="counter-1", rating_window_seconds=30, clock=clock or MonotonicClock()
+    )
 
 
 @pytest.mark.parametrize(("button", "request_type"), [("next", "call_next"), ("recall", "recall"), ("skip", "skip")])
@@ -110,7 +105,7 @@ def test_a_second_press_while_unanswered_is_ignored_not_queued(
 
 
 def test_a_lost_reply_frees_the_buttons_after_the_timeout(panel: GpioCounterPanel, mock_factory: MockFactory) -> None:
-    link, clock = FakeLink(), Clock()
+    link, clock = FakeLink(), MonotonicClock()
     unit = make_unit(panel, link, clock)
     unit.press("next")
     clock.now += unit.reply_timeout_seconds - 1
@@ -165,7 +160,7 @@ def test_pause_needs_a_hold_and_toggles_with_state(panel: GpioCounterPanel, mock
 
 
 def test_rating_lights_follow_the_service_and_the_window(panel: GpioCounterPanel, mock_factory: MockFactory) -> None:
-    link, clock = FakeLink(), Clock()
+    link, clock = FakeLink(), MonotonicClock()
     unit = make_unit(panel, link, clock)
     leds = [r.led for r in PINMAP.ratings]
     assert not any(lit(mock_factory, p) for p in leds)
@@ -227,7 +222,7 @@ def test_a_called_ticket_is_announced(panel: GpioCounterPanel, mock_factory: Moc
             calls.append((label, counter_number))
 
     link = FakeLink()
-    unit = CounterUnit(link, panel, "quay-1", announcer=Recorder(), clock=Clock())
+    unit = CounterUnit(link, panel, "quay-1", announcer=Recorder(), clock=MonotonicClock())
     unit.on_state(COUNTER_TOPIC, serving(None))
     request_id = unit.press("next")
     unit.on_reply({"id": request_id, "ok": True, "result": {"ticket": {"ticket_id": "t-7", "label": "A007"}}})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 from gpiozero.pins.mock import MockFactory
 from pydantic import ValidationError
 
-from firmware.counter_main import NullPanel, PanelConfig, load_config, make_panel
+from firmware.counter_main import CounterConfigError, NullPanel, PanelConfig, load_config, make_panel
 from hardware.gpio_buttons import GpioCounterPanel
 from hardware.gpio_pinmap import PinMapError
 
@@ -37,13 +38,19 @@ def test_config_defaults(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "extra", ['[counter]\nid = "quay-1"\nrating_windw_seconds = 5', '[panel]\nkind = "serial"', "[speaker]\n"]
+    ("extra", "said"),
+    [
+        ('[counter]\nid = "quay-1"\nrating_windw_seconds = 5', "did you mean 'rating_window_seconds'"),
+        ('[panel]\nkind = "serial"', "panel.kind"),
+        ("[speaker]\n", "speaker: unknown key"),
+        ('[counter]\nid = "quay-1"\noffice_config = "/etc/motcua/motcua.toml"', "comes from the server"),
+    ],
 )
-def test_config_mistakes_are_refused(tmp_path: Path, extra: str) -> None:
+def test_config_mistakes_are_refused_saying_what_to_do(tmp_path: Path, extra: str, said: str) -> None:
     path = tmp_path / "counter.toml"
     text = CONFIG.replace('[counter]\nid = "quay-1"\n', "").replace('[panel]\nkind = "gpio"\n', "")
     path.write_text(text + extra)
-    with pytest.raises(ValidationError):
+    with pytest.raises(CounterConfigError, match=re.escape(said)):
         load_config(path)
 
 
@@ -87,13 +94,27 @@ def test_display_and_transfer_from_config(tmp_path: Path) -> None:
         transfer_targets,
     )
     from hardware.serial_display import SerialCounterDisplay
+    from queue_server.contract.office import Office, OfficeService
 
     path = tmp_path / "counter.toml"
     path.write_text(CONFIG + '[display]\nkind = "serial"\nport = "/dev/ttyAMA0"\n[transfer]\ntargets = ["dat-dai"]\n')
     config = load_config(path)
     assert config.display.port == "/dev/ttyAMA0" and config.transfer.targets == ("dat-dai",)
-    names = office_service_names(Path(__file__).parents[2] / "queue_server" / "defaults.toml")
-    assert names["dat-dai"] == "Đất đai"
+    office = Office(
+        office_id="tuan-giao",
+        name="Tuần Giáo",
+        services=tuple(
+            OfficeService(id=i, prefix=p, name_vi=n)
+            for i, p, n in [
+                ("ho-tich", "A", "Hộ tịch"),
+                ("chung-thuc", "B", "Chứng thực"),
+                ("dat-dai", "C", "Đất đai"),
+                ("cu-tru", "D", "Cư trú"),
+            ]
+        ),
+    )
+    names = office_service_names(office)
+    assert names["dat-dai"] == "Đất đai" and office_service_names(None) == {}
     assert transfer_targets(config.transfer, names) == [("dat-dai", "Đất đai")]
     assert [s for s, _ in transfer_targets(TransferConfig(), names)] == ["ho-tich", "chung-thuc", "dat-dai", "cu-tru"]
     assert make_outputs(DisplayConfig(kind="none")) == []

@@ -16,7 +16,8 @@ from hardware.gpio_buttons import GpioCounterPanel
 from hardware.gpio_pinmap import PINMAPS, load_pinmap
 from hardware.serial_display import frame_for
 from queue_server.contract import topics
-from tests.unit.test_firmware_counter_unit import Clock, FakeLink
+from tests.fakes import MonotonicClock
+from tests.unit.test_firmware_counter_unit import FakeLink
 
 PINMAP = load_pinmap(PINMAPS / "rpi-4b-counter.toml")
 TARGETS = [("ho-tich", "Hộ tịch"), ("dat-dai", "Đất đai"), ("cu-tru", "Đăng ký, quản lý cư trú")]
@@ -40,7 +41,7 @@ def panel(mock_factory: MockFactory) -> Iterator[GpioCounterPanel]:
 
 class Rig:
     def __init__(self, panel: GpioCounterPanel, factory: MockFactory) -> None:
-        self.link, self.clock, self.factory = FakeLink(), Clock(), factory
+        self.link, self.clock, self.factory = FakeLink(), MonotonicClock(), factory
         self.model = CounterDisplayModel("tuan-giao", "quay-1", services=dict(TARGETS))
         self.model.set_link(True)
         self.unit = CounterUnit(self.link, panel, "quay-1", device_id="counter-1", transfer_targets=TARGETS,

@@ -10,15 +10,12 @@ from typing import Any
 import pytest
 from PIL import Image, ImageChops, ImageDraw
 
+from hardware.fonts import BOLD, REGULAR, FontMissingError, find_font
 from kiosk.ticket import (
-    BOLD,
-    REGULAR,
     WIDTH_58MM,
     WIDTH_80MM,
-    FontMissingError,
     TicketView,
     _font,
-    find_font,
     qr_image,
     render_ticket,
     ticket_url,

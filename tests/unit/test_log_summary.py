@@ -7,19 +7,12 @@ import logging
 import pytest
 
 from queue_server.log_summary import OTHER, PerMinuteSummary
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.fakes import MonotonicClock
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> MonotonicClock:
+    return MonotonicClock()
 
 
 def _lines(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -27,7 +20,7 @@ def _lines(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 
 def test_first_occurrence_at_once_then_one_line_a_minute_with_the_count(
-    caplog: pytest.LogCaptureFixture, clock: Clock
+    caplog: pytest.LogCaptureFixture, clock: MonotonicClock
 ) -> None:
     caplog.set_level(logging.INFO)
     summary = PerMinuteSummary(logging.getLogger("test.summary"), "denied publishes from %s", clock=clock)
@@ -44,7 +37,7 @@ def test_first_occurrence_at_once_then_one_line_a_minute_with_the_count(
 
 
 def test_flush_tells_a_burst_that_stopped_and_forgets_quiet_keys(
-    caplog: pytest.LogCaptureFixture, clock: Clock
+    caplog: pytest.LogCaptureFixture, clock: MonotonicClock
 ) -> None:
     caplog.set_level(logging.INFO)
     summary = PerMinuteSummary(logging.getLogger("test.summary"), "refused %s", clock=clock)
@@ -63,7 +56,7 @@ def test_flush_tells_a_burst_that_stopped_and_forgets_quiet_keys(
     assert len(_lines(caplog)) == 3 and _lines(caplog)[2] == "refused a count=1 seconds=0"
 
 
-def test_keys_are_bounded(caplog: pytest.LogCaptureFixture, clock: Clock) -> None:
+def test_keys_are_bounded(caplog: pytest.LogCaptureFixture, clock: MonotonicClock) -> None:
     caplog.set_level(logging.INFO)
     summary = PerMinuteSummary(logging.getLogger("test.summary"), "refused %s", clock=clock, max_keys=3)
     for i in range(1000):

@@ -11,16 +11,9 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from queue_server.store.health import PerMinute, Problem, StoreHealth, describe
+from tests.fakes import MonotonicClock
 
 MB = 1024 * 1024
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_what_a_store_exception_means() -> None:
@@ -32,7 +25,7 @@ def test_what_a_store_exception_means() -> None:
 
 
 def test_a_lasting_problem_is_logged_once_a_minute_with_its_count(caplog: pytest.LogCaptureFixture) -> None:
-    clock = Clock()
+    clock = MonotonicClock()
     log = PerMinute(logging.getLogger("t"), 60, clock)
     with caplog.at_level(logging.ERROR, logger="t"):
         for _ in range(100):
@@ -44,7 +37,7 @@ def test_a_lasting_problem_is_logged_once_a_minute_with_its_count(caplog: pytest
 
 
 def test_a_read_failure_clears_with_a_read_a_write_failure_only_with_a_commit() -> None:
-    health = StoreHealth(clock=Clock())
+    health = StoreHealth(clock=MonotonicClock())
     health.failed(OperationalError("SELECT", {}, ConnectionRefusedError("refused")), writing=False)
     assert health.status.problem is Problem.UNAVAILABLE
     assert health.succeeded(wrote=False) and health.status.ok
@@ -56,7 +49,7 @@ def test_a_read_failure_clears_with_a_read_a_write_failure_only_with_a_commit() 
 
 
 def test_the_free_space_floor_is_checked_at_most_every_few_seconds() -> None:
-    clock, free, looked = Clock(), [500 * MB], [0]
+    clock, free, looked = MonotonicClock(), [500 * MB], [0]
 
     def statvfs(_: Path) -> int:
         looked[0] += 1

@@ -1,5 +1,5 @@
 """Web users' session version: bumped at sign-out and at a password change, so a session cookie captured before
-either no longer signs anybody in (``web.users``).
+either no longer signs anybody in (``store.web_users``).
 
 Revision ID: 0006
 Revises: 0005

@@ -1,6 +1,6 @@
-"""Where the displays find a font with full Vietnamese coverage (DejaVu, Debian's ``fonts-dejavu-core``).
-
-The same directories as the kiosk's ticket renderer, without importing Pillow on a display-only Pi.
+"""Where motcua finds a font with full Vietnamese coverage (DejaVu Sans, Debian's ``fonts-dejavu-core``,
+installed on Raspberry Pi OS by default): the kiosk's ticket and screens, the counter and hall displays, the
+server's PDF reports. One lookup, standard library only, so a display-only Pi does not import Pillow for it.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ REGULAR, BOLD = "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"
 
 
 class FontMissingError(MotcuaError, RuntimeError):
-    """No DejaVu font was found; the message says which package to install."""
+    """No font with Vietnamese coverage was found; the message says which package to install."""
 
 
 def find_font(name: str, font_dir: Path | None = None) -> Path:

@@ -7,7 +7,6 @@ import itertools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +15,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from queue_server.audited import Audited
-from queue_server.config import load_settings
+from queue_server.config import Settings, load_settings
 from queue_server.engine import commands as cmd
-from queue_server.engine.setup import OfficeSetup
+from queue_server.engine.setup import OfficeSetup, Outcome
 from queue_server.service import OfficeService
 from queue_server.store.event_store import EventStore
+from queue_server.store.web_users import Role, create_user
 from queue_server.web import create_app
-from queue_server.web.users import Role, create_user
+from tests.fakes import OfficeClock
 
 PASSWORD = "correct horse battery"
 USERS: dict[str, dict[str, Any]] = {
@@ -38,29 +38,12 @@ FAST_HASH = "pbkdf2:sha256:1000"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-class Clock:
-    """Server time the test sets: 2026-11-23 at 08:00 local (01:00Z) unless moved."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def at(self, hour: int, minute: int, second: int = 0) -> None:
-        """Move to this UTC time of 2026-11-23."""
-        self.now = datetime(2026, 11, 23, hour, minute, second, tzinfo=UTC)
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
 @dataclass
 class Office:
     store: EventStore
     setup: OfficeSetup
     service: OfficeService
-    clock: Clock
+    clock: OfficeClock
     sent: list[cmd.Command] = field(default_factory=list)
 
     def execute(self, command: cmd.Command | Audited) -> Mapping[str, Any]:
@@ -81,7 +64,7 @@ def office(tmp_path: Path) -> Iterator[Office]:
     store = EventStore(f"sqlite:///{tmp_path}/office.db", "tuan-giao")
     store.migrate()
     setup = load_settings().office_setup()
-    clock = Clock()
+    clock = OfficeClock()
     ids = (f"tk{i:014d}" for i in itertools.count())  # 16 characters, like secrets.token_urlsafe(12)
     service = OfficeService(setup=setup, store=store, devices=lambda _: None, clock=clock, new_id=lambda: next(ids))
     service.start()
@@ -91,10 +74,24 @@ def office(tmp_path: Path) -> Iterator[Office]:
     store.close()
 
 
-def make_app(office: Office, *, connected: bool = True, **config: Any) -> Flask:
+def make_app(
+    office: Office,
+    *,
+    connected: bool = True,
+    settings: Settings | None = None,
+    catalogue_dir: Path | None = None,
+    **config: Any,
+) -> Flask:
     test_config = {"TESTING": True, "SECRET_KEY": "test-secret", **config}
     execute = office.execute if connected else None
-    return create_app(test_config, store=office.store, setup=office.setup, execute=execute)
+    return create_app(
+        test_config,
+        store=office.store,
+        setup=office.setup,
+        execute=execute,
+        settings=settings,
+        catalogue_dir=catalogue_dir,
+    )
 
 
 @pytest.fixture
@@ -119,3 +116,44 @@ def post(client: FlaskClient, url: str, data: Mapping[str, str] | None = None) -
 
 def login(client: FlaskClient, username: str, password: str = PASSWORD) -> Any:
     return post(client, "/auth/login", {"username": username, "password": password})
+
+
+def day_of_three_visits(office: Office) -> None:
+    """2026-11-23 (local UTC+7), counter 1, Lan signed in; three ho-tich tickets issued 08:00, 08:01, 08:02.
+
+    A001 called 08:05 (waited 300 s), finished 08:15 with a dossier (600 s), rated satisfied.
+    A002 called 08:21 (waited 1,200 s), finished 08:25, guidance only (240 s), rated dissatisfied.
+    A003 called 08:42 (waited 2,400 s), absent: skipped 08:43 (a no-show; its segment is not service time).
+    """
+    run, at = office.run, office.clock.at
+    at(1, 0)
+    run(cmd.SignIn("quay-1", "nv-lan"))
+    for minute in (0, 1, 2):
+        at(1, minute)
+        run(cmd.IssueTicket("ho-tich"))
+    at(1, 5)
+    run(cmd.CallNext("quay-1"))
+    at(1, 15)
+    run(cmd.FinishService("quay-1", Outcome.DOSSIER_RECEIVED, "HS-001"))
+    at(1, 15, 30)
+    run(cmd.RateService("quay-1", "satisfied"))
+    at(1, 21)
+    run(cmd.CallNext("quay-1"))
+    at(1, 25)
+    run(cmd.FinishService("quay-1", Outcome.GUIDANCE_ONLY))
+    at(1, 25, 30)
+    run(cmd.RateService("quay-1", "dissatisfied"))
+    at(1, 42)
+    run(cmd.CallNext("quay-1"))
+    at(1, 43)
+    run(cmd.SkipTicket("quay-1"))
+
+
+def tile(page: str, tile_id: str) -> str:
+    match = re.search(rf'<b id="{tile_id}">([^<]*)</b>', page)
+    assert match is not None, tile_id
+    return match.group(1)
+
+
+def target_statuses(page: str) -> list[str]:
+    return re.findall(r'<tr class="(met|not_met|no_data)">', page)
