@@ -22,7 +22,8 @@ from queue_server.simulate.output import stored_events
 from queue_server.store.event_store import EventStore
 from queue_server.store.web_users import create_user
 from queue_server.web import create_app
-from tests.integration.web_support import FAST_HASH, PASSWORD, USERS, Clock, Office, login
+from tests.fakes import OfficeClock
+from tests.integration.web_support import FAST_HASH, PASSWORD, USERS, Office, login
 
 HISTORY_FROM = date(2026, 11, 9)
 """Two working weeks before the support clock's day (Monday 2026-11-23, 08:00 local)."""
@@ -36,7 +37,7 @@ def office(tmp_path: Path) -> Iterator[Office]:
     history = run_days(type(profile)(**{**profile.__dict__, "day": HISTORY_FROM}), seed="history", days=10)
     store.import_events(stored_events(history.events, "tuan-giao", "history"))
     setup = load_settings().office_setup()
-    clock = Clock()
+    clock = OfficeClock()
     ids = (f"tk{i:014d}" for i in itertools.count())
     service = OfficeService(setup=setup, store=store, devices=lambda _: None, clock=clock, new_id=lambda: next(ids))
     service.start()
