@@ -1,5 +1,5 @@
-"""``motcua``: the office server's command line (server, config, devices, web users, events, stats, bench, demo,
-province)."""
+"""``motcua``: the office server's command line (server, config, devices, web users, events, stats, simulate,
+plan, bench, demo, province)."""
 
 from __future__ import annotations
 
@@ -357,6 +357,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="benchmarks through real Mosquitto; prints a table")
     bench.add_argument("--quick", action="store_true", help="fewer requests (a smoke run)")
     bench.set_defaults(func=cmd_bench)
+    from queue_server.simulate.cli import add_parser as add_simulate
+
+    add_simulate(sub)
+    from queue_server.planner.cli import add_parser as add_plan
+
+    add_plan(sub)
     demo = sub.add_parser("demo", help="the whole office on embedded defaults with simulated devices")
     demo.add_argument("--seconds", type=float, default=None, help="stop after this long (default: until Ctrl-C)")
     demo.add_argument(

@@ -256,6 +256,20 @@ class ForecastSection(Strict):
         return ForecastPolicy(cutoff=self.cutoff)
 
 
+class PlannerSection(Strict):
+    """The staffing planner (``motcua plan``, the /plan page) and /live's predicted service-level alert."""
+
+    p90_wait_minutes: float = Field(default=30, gt=0)
+    """Besides the mean wait target (the office's targets), the 90th percentile of waits must stay within this."""
+    max_counters: int = Field(default=10, ge=1, le=50)
+    days_per_candidate: int = Field(default=0, ge=0, le=50)
+    """Seeded days simulated for each staffing the planner tries; 0: as many as make ~2,500 visits."""
+    profile: Path | None = None
+    """A day profile (docs/simulate.md) for the /plan page and /live's alert; none: learned from the log's last
+    ``learn_days`` days with visits."""
+    learn_days: int = Field(default=20, ge=1, le=365)
+
+
 class WebSection(WebProtection):
     enabled: bool = True
     host: str = "127.0.0.1"
@@ -299,6 +313,7 @@ class Settings(EnvOverFileSettings):
     clock: ClockSection = ClockSection()
     targets: TargetsSection = TargetsSection()
     forecast: ForecastSection = ForecastSection()
+    planner: PlannerSection = PlannerSection()
 
     @model_validator(mode="after")
     def _engine_accepts_setup(self) -> Settings:

@@ -234,6 +234,14 @@ class LiveOffice:
                 self._snapshot = _build(self._state(), self._version, self._devices, self._store)
             return self._snapshot
 
+    def state_copy(self) -> QueueState:
+        """A deep copy of the queue state, for a simulation of what comes next (``simulate.ahead``)."""
+        import copy
+
+        with self._changed:
+            self._catch_up()
+            return copy.deepcopy(self._state())
+
     def ticket(self, ticket_id: str) -> TicketView | None:
         with self._changed:
             self._catch_up()

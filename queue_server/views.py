@@ -24,6 +24,7 @@ from queue_server.contract.payloads import (
     WaitingState,
 )
 from queue_server.engine import events as ev
+from queue_server.engine.hours import hours_to_json
 from queue_server.engine.state import QueueState
 
 
@@ -120,16 +121,7 @@ def office_view(state: QueueState) -> dict[str, Any]:
             for r in setup.rating_scale
         ),
         rating_window_seconds=setup.rating_window_seconds,
-        hours=office_contract.OfficeHours(
-            sessions=tuple(
-                office_contract.OfficeSession(
-                    weekday=session.weekday, start=session.start.strftime("%H:%M"), end=session.end.strftime("%H:%M")
-                )
-                for session in setup.hours.sessions
-            ),
-            holidays=tuple(day.isoformat() for day in setup.hours.holidays),
-            make_up_days=tuple(day.isoformat() for day in setup.hours.make_up_days),
-        ),
+        hours=office_contract.OfficeHours.model_validate(hours_to_json(setup.hours)),  # the one encoding of hours
         catalogue=catalogue,
         catalogue_sha256=catalogue_sha256,
     )

@@ -70,7 +70,7 @@ def latency_ms(runs: int) -> list[float]:
 def simulated_accuracy(days: int, seeds: int) -> Accuracy | None:
     """The sample profile's days through ``check``; None while the simulator is not in this tree."""
     try:
-        from queue_server.simulate import load_profile, simulate_day  # type: ignore[import-not-found,import-untyped,unused-ignore]
+        from queue_server.simulate import load_profile, simulate_day
     except ImportError:
         return None
     profile = load_profile()

@@ -68,6 +68,12 @@ def province_rows(scale: float) -> list[BenchRow]:
     return [("office -> province events/s (bridge + ingest, SQLite)", "", f"{rate:,.0f}/s", None)]
 
 
+def simulator_rows(scale: float) -> list[BenchRow]:
+    from queue_server.simulate.bench import simulate_rows
+
+    return simulate_rows(scale)
+
+
 def device_and_web_rows(scale: float) -> list[BenchRow]:
     from queue_server.bench.forecast import forecast_rows
 
@@ -77,4 +83,5 @@ def device_and_web_rows(scale: float) -> list[BenchRow]:
         *statistics_rows(scale),
         *province_rows(scale),
         *forecast_rows(scale),
+        *simulator_rows(scale),
     ]

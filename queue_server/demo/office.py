@@ -1,9 +1,11 @@
 """``make demo``: the whole office on the embedded defaults (amqtt in-process, SQLite), with simulated devices.
 
-A simulated kiosk issues tickets, simulated counter units call, finish and rate them, and a simulated hall display
-prints what a waiting citizen would see. Devices and web users (a manager, one staff member per counter) are
-provisioned on first run; their passwords are kept in the demo's data folder and printed at start (a demo
-convenience: a real office uses ``motcua device add`` and ``motcua web create-admin`` / ``add-user``).
+A simulated kiosk issues tickets, simulated counter units call, finish and rate them, at the pace of the sample
+day profile time-compressed (``queue_server.simulate.demo_pace``: the queue stays an office's, never a flood),
+and a simulated hall display prints what a waiting citizen would see. Devices and web users (a manager, one
+staff member per counter) are provisioned on first run; their passwords are kept in the demo's data folder and
+printed at start (a demo convenience: a real office uses ``motcua device add`` and ``motcua web create-admin`` /
+``add-user``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import logging
 import random
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,7 @@ from queue_server.app import OfficeServer, open_store
 from queue_server.brokers.credentials import hash_password, new_password
 from queue_server.config import Settings, load_settings
 from queue_server.contract.device_link import DeviceLink
+from queue_server.simulate.demo_pace import DemoPace
 from queue_server.store.devices import DeviceRegistry
 
 logger = logging.getLogger("motcua.demo")
@@ -111,19 +115,24 @@ def device_rng(seed: int | None, device_id: str) -> random.Random:
     return random.Random(None if seed is None else f"{seed}:{device_id}")
 
 
+def device_pace(settings: Settings, rng: random.Random) -> DemoPace:
+    """One device's view of the demo's pace (``simulate.demo_pace``), drawing from the device's own generator."""
+    return DemoPace([s.id for s in settings.services], rng=rng, prefixes={s.prefix: s.id for s in settings.services})
+
+
 def next_ticket(rng: random.Random, services: list[str]) -> tuple[float, str, str | None]:
-    """The simulated kiosk's next ticket: the pause before it, its service and its priority category."""
-    pause = rng.uniform(1.0, 3.0)
-    service = rng.choice(services)
-    return pause, service, "elderly_60" if rng.random() < 0.15 else None
+    """The simulated kiosk's first ticket from a fresh pace drawing from ``rng``: the pause before it, its service
+    and its priority category (a seeded run repeats it)."""
+    return DemoPace(services, rng=rng).next_ticket(0.0)
 
 
-def _kiosk(settings: Settings, link: DeviceLink, stop: threading.Event, rng: random.Random) -> None:
-    services = [s.id for s in settings.services]
+def _kiosk(settings: Settings, link: DeviceLink, stop: threading.Event, pace: DemoPace) -> None:
+    """Citizens at the sample profile's pace (``simulate.demo_pace``): a believable office, not a flood."""
     names = {s.id: s.name_vi for s in settings.services}
+    started = time.monotonic()
     while True:
-        pause, service, priority = next_ticket(rng, services)
-        if stop.wait(pause):
+        delay, service, priority = pace.next_ticket(time.monotonic() - started)
+        if stop.wait(delay):
             return
         reply = link.request("issue_ticket", {"service_id": service, "priority": priority}, timeout=5)
         if reply and reply["ok"]:
@@ -140,14 +149,16 @@ def _kiosk(settings: Settings, link: DeviceLink, stop: threading.Event, rng: ran
             logger.warning("Ki-ốt: lỗi %s", reply["error"])
 
 
-def _counter(link: DeviceLink, counter_id: str, number: int, stop: threading.Event, rng: random.Random) -> None:
-    while not stop.wait(rng.uniform(3.0, 8.0)):
+def _counter(link: DeviceLink, counter_id: str, number: int, stop: threading.Event, pace: DemoPace) -> None:
+    """Calls as soon as it is free; serves for the profile's service time of the ticket's service, compressed."""
+    rng = pace.rng
+    while not stop.wait(rng.uniform(0.5, 1.5)):
         reply = link.request("call_next", {"counter_id": counter_id}, timeout=5)
         if not reply or not reply["ok"]:
             continue
-        label = reply["result"]["ticket"]["label"]
+        label = reply["result"]["ticket"]["label"] or ""
         logger.info("Quầy %d: mời số %s", number, label)
-        if stop.wait(rng.uniform(2.0, 6.0)):
+        if stop.wait(pace.service_seconds(pace.service_of(label))):
             return
         link.request("finish", {"counter_id": counter_id, "outcome": rng.choice(OUTCOMES)}, timeout=5)
         if rng.random() < 0.8:
@@ -160,11 +171,13 @@ def _counter_units(
     stop: threading.Event,
     out_dir: Path,
     count: int,
-    rng: random.Random,
+    pace: DemoPace,
 ) -> None:
     from queue_server.demo.counters import run_counters
 
-    outputs = run_counters(settings, devices, stop, out_dir, counters=count, rng=rng)
+    outputs = run_counters(
+        settings, devices, stop, out_dir, counters=count, pause_between=pace.button_pause(), rng=pace.rng
+    )
     logger.info(
         "demo: %d counter screens, %d hall board screens, %d calls spoken (WAV) in %s",
         len(outputs.counter_screens),
@@ -193,16 +206,22 @@ def run_demo(config: Path | None, seconds: float | None = None, seed: int | None
             server.link.wait_connected(10)
         kiosk = _link(settings, "kiosk-01", devices["kiosk-01"]["password"])
         links.append(kiosk)
-        threads.append(
-            threading.Thread(target=_kiosk, args=(settings, kiosk, stop, device_rng(seed, "kiosk-01")), daemon=True)
-        )
+        pace = device_pace(settings, device_rng(seed, "kiosk-01"))
+        threads.append(threading.Thread(target=_kiosk, args=(settings, kiosk, stop, pace), daemon=True))
         # The first counters are full counter units on simulated GPIO buttons, with their displays, the hall
         # board and its voice (queue_server.demo.counters); any further counter is a plain simulated device.
         simulated_units = min(SIMULATED_COUNTER_UNITS, len(settings.counters))
         threads.append(
             threading.Thread(
                 target=_counter_units,
-                args=(settings, devices, stop, DEMO_OUTPUT, simulated_units, device_rng(seed, "counter-units")),
+                args=(
+                    settings,
+                    devices,
+                    stop,
+                    DEMO_OUTPUT,
+                    simulated_units,
+                    device_pace(settings, device_rng(seed, "counter-units")),
+                ),
                 name="demo-counter-units",
                 daemon=True,
             )
@@ -214,7 +233,7 @@ def run_demo(config: Path | None, seconds: float | None = None, seed: int | None
             threads.append(
                 threading.Thread(
                     target=_counter,
-                    args=(link, counter.id, counter.number, stop, device_rng(seed, device_id)),
+                    args=(link, counter.id, counter.number, stop, device_pace(settings, device_rng(seed, device_id))),
                     daemon=True,
                 )
             )

@@ -88,8 +88,9 @@ def create_app(
     from queue_server.web import admin, auth, console, dashboard, hours_today, ticket
     from queue_server.web import clock as clock_page
     from queue_server.web import live as live_page
+    from queue_server.web import plan as plan_page
 
-    for module in (dashboard, console, ticket, admin, live_page, clock_page, hours_today):
+    for module in (dashboard, console, ticket, admin, live_page, clock_page, hours_today, plan_page):
         app.register_blueprint(module.bp)
     app.add_url_rule("/", endpoint="index", view_func=auth.home)
     app.cli.add_command(create_admin_command)

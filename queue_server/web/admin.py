@@ -95,7 +95,7 @@ def set_user_active(username: str) -> ResponseReturnValue:
     active = request.form.get("active") == "1"
     if username == current_user.username and not active:
         flash(_("You cannot deactivate yourself."), "error")
-        return redirect(url_for("admin.users_page")), 400
+        return _users_page(400)
     try:
         row = audit.entry("user.activate" if active else "user.deactivate", username)
         set_active(get_store().engine, username, active, audit_row=row)

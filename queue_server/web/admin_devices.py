@@ -100,7 +100,7 @@ def revoke(device_id: str) -> ResponseReturnValue:
         DeviceRegistry(get_store()).revoke(device_id, audit_row=audit.entry("device.revoke", device_id))
     except UnknownDeviceError:
         flash(_("No such device."), "error")
-        return redirect(url_for("admin.devices.page")), 404
+        return _page(404)
     _sync_broker()
     flash(_("Device %(id)s revoked: its password no longer works.", id=device_id), "info")
     return redirect(url_for("admin.devices.page"))

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user  # type: ignore[import-untyped]
 
@@ -98,18 +98,18 @@ def change_setup(action: str, target: str, change: Callable[[OfficeSetup], Offic
     execute = get_execute()
     if execute is None:
         flash(_("The admin pages are not connected to the queue server."), "error")
-        return redirect(url_for("admin.setup.page")), 503
+        return make_response(page(), 503)  # the page itself: a browser does not follow a 503's Location
     try:
         new = change(current_setup())
     except FormError as exc:
         flash(str(exc), "error")
-        return redirect(url_for("admin.setup.page")), 400
+        return make_response(page(), 400)  # the page itself: a browser does not follow a 400's Location
     detail = {k: ", ".join(request.form.getlist(k)) for k in request.form if k in FORM_FIELDS}
     reply = execute(Audited(cmd.ConfigureOffice(new), audit.entry(action, target, detail)))  # one transaction
     if not reply.get("ok"):
         error = reply.get("error") or {}
         flash(_("Refused: %(reason)s", reason=error.get("message", "")), "error")
-        return redirect(url_for("admin.setup.page")), 409
+        return make_response(page(), 409)  # the page itself: a browser does not follow a 409's Location
     flash(_("Saved. The change is recorded in the event log."), "info")
     return redirect(url_for("admin.setup.page"))
 
@@ -213,7 +213,7 @@ def save_targets_form() -> ResponseReturnValue:
         targets = targets_from_form(current_targets())
     except ValueError as exc:
         flash(str(exc), "error")
-        return redirect(url_for("admin.setup.page")), 400
+        return make_response(page(), 400)  # the page itself: a browser does not follow a 400's Location
     detail = {slot: f"{form_value(t)} ({t.year}): {t.source[:200]}" for slot, t in slots(targets).items()}
     save_targets(get_store(), targets, current_user.username, audit_row=audit.entry("targets.save", "targets", detail))
     flash(_("Targets saved. They apply to the dashboard, reports and exports from now on."), "info")

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user  # type: ignore[import-untyped]
 from sqlalchemy.exc import SQLAlchemyError
@@ -173,7 +173,9 @@ def act(action: str) -> ResponseReturnValue:
     execute = get_execute()
     if execute is None:
         flash(_("The console is not connected to the queue server."), "error")
-        return redirect(url_for("console.page")), 503
+        return make_response(
+            page(), 503
+        )  # the page itself, with the message: a browser does not follow a 503's Location
     try:
         reply = execute(command_for(action, _counter_id(), current_user.staff_id))
     except StoreUnavailable as exc:

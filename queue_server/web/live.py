@@ -7,16 +7,19 @@ Without JavaScript a meta refresh reloads the page. ``event_stream`` also serves
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Blueprint, Response, abort, current_app, render_template, stream_with_context
 from flask.typing import ResponseReturnValue
 from flask_login import current_user  # type: ignore[import-untyped]
 
 from queue_server.live import OfficeSnapshot
+from queue_server.planner.office import MAX_EXTRA_COUNTERS, LevelForecast
+from queue_server.simulate.ahead import DRAIN_SECONDS
 from queue_server.store.web_users import Role
 from queue_server.web import get_live, get_setup
 from queue_server.web.auth import roles_required
@@ -29,6 +32,9 @@ UPCOMING_SHOWN = 15
 """Browsers reconnect this soon after a stream ends (each ends after ``LIVE_STREAM_SECONDS``)."""
 BUSY_RETRY_MS = 20_000
 """Over the stream cap, a client gets one update and comes back this much later: polling, not starving."""
+LEVEL_FRESH_SECONDS = 300
+"""A predicted service level older than this is not shown (its refresh failed or the office is quiet)."""
+logger = logging.getLogger(__name__)
 
 
 class StreamGate:
@@ -99,6 +105,20 @@ def _check_office() -> None:
         abort(403)
 
 
+def predicted_level(now: datetime) -> LevelForecast | None:
+    """The coming hour's predicted service level if fresh (computed off the request path: ``web.plan``)."""
+    from queue_server.web.plan import level_forecast
+
+    try:
+        level = level_forecast()
+    except Exception:  # the live page must stay up whatever the planner's profile or store does
+        logger.exception("predicted service level unavailable")
+        return None
+    if level is None or (now - level.computed_at).total_seconds() > LEVEL_FRESH_SECONDS:
+        return None
+    return level
+
+
 def render_panel(snapshot: OfficeSnapshot) -> str:
     setup = snapshot.setup or get_setup()
     english = current_locale() == "en"
@@ -106,6 +126,9 @@ def render_panel(snapshot: OfficeSnapshot) -> str:
     threshold = current_app.config["WAIT_ALERT_SECONDS"]
     return render_template(
         "live_panel.html",
+        level=predicted_level(now),
+        max_extra=MAX_EXTRA_COUNTERS,
+        drain_hours=round(DRAIN_SECONDS / 3600),
         snapshot=snapshot,
         now=now,
         longest=snapshot.longest_wait(now),

@@ -164,7 +164,7 @@ def test_bad_setup_changes_are_refused_with_a_reason(office: Office, client: Fla
     for path, data, message in refusals:
         response = post(client, path, data)
         assert response.status_code == 400
-        assert message in client.get(response.headers["Location"]).get_data(as_text=True)
+        assert message in response.get_data(as_text=True)  # the page itself, not a redirect a browser ignores
     assert office.sent == []
     for path in ("/admin/setup/counters/quay-3/delete", "/admin/setup/services/dat-dai/delete"):
         assert post(client, path).status_code == 302

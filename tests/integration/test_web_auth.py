@@ -19,7 +19,7 @@ from queue_server.i18n import TRANSLATIONS, compile_catalogs, merged_catalog
 from queue_server.store.web_users import UserError, authenticate, create_user, web_users
 from tests.integration.web_support import PASSWORD, Office, csrf_token, login, make_app, post
 
-PROTECTED = ["/dashboard", "/console", "/admin/users"]
+PROTECTED = ["/dashboard", "/console", "/admin/users", "/plan", "/plan/export.csv"]
 
 
 @pytest.mark.parametrize("path", [*PROTECTED, "/"])

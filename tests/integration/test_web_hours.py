@@ -69,7 +69,7 @@ def test_bad_hours_are_refused_with_a_reason_and_nothing_is_recorded(office: Off
     ]:
         response = post(client, "/admin/setup/hours", data)
         assert response.status_code == 400
-        assert message in client.get(response.headers["Location"]).get_data(as_text=True)
+        assert message in response.get_data(as_text=True)  # the page itself, not a redirect a browser ignores
     assert office.sent == []
 
 
@@ -113,5 +113,5 @@ def test_an_oversized_hours_post_is_refused_before_parsing(office: Office) -> No
     login(client, "admin")
     response = post(client, "/admin/setup/hours", {**WEEK, "holidays": "1/1/2027 " * 300})
     assert response.status_code == 400
-    assert "Giờ làm việc: tối đa 2000 ký tự." in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Giờ làm việc: tối đa 2000 ký tự." in response.get_data(as_text=True)
     assert office.sent == []

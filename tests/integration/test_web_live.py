@@ -231,8 +231,8 @@ def test_a_web_process_beside_the_server_follows_the_store(office: Office) -> No
 def test_nav_links_by_role(client: FlaskClient) -> None:
     expected = {
         "lan": {"nav-console"},
-        "boss": {"nav-live", "nav-dashboard"},
-        "admin": {"nav-live", "nav-dashboard", "nav-admin"},
+        "boss": {"nav-live", "nav-dashboard", "nav-plan"},
+        "admin": {"nav-live", "nav-dashboard", "nav-plan", "nav-admin"},
     }
     for username, ids in expected.items():
         login(client, username)

@@ -15,6 +15,7 @@ from queue_server.contract.limits import MAX_PAYLOAD_BYTES
 from queue_server.contract.office_feed import OfficeFeed, OfficeNotice
 from queue_server.engine import commands as cmd
 from queue_server.engine.decide import decide
+from queue_server.engine.hours import hours_to_json
 from queue_server.engine.state import QueueState
 from queue_server.views import office_view
 
@@ -139,6 +140,7 @@ def test_the_opening_hours_travel_as_office_time_text() -> None:
     assert len(hours.sessions) == len(setup.hours.sessions)
     first = setup.hours.sessions[0]
     assert (hours.sessions[0].weekday, hours.sessions[0].start) == (first.weekday, first.start.strftime("%H:%M"))
+    assert hours.model_dump(mode="json") == hours_to_json(setup.hours)  # the one JSON, as in OfficeConfigured
 
 
 def test_a_field_from_a_newer_server_is_ignored_not_refused() -> None:
