@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
+
 from kiosk.config import in_office_time
+from queue_server.contract import payloads
 
 MAX_MINUTES = 24 * 60
 
@@ -30,18 +33,14 @@ class WaitForecast:
 
 
 def wait_forecast(data: Any, utc_offset_minutes: int) -> WaitForecast | None:
-    if not isinstance(data, dict):
-        return None
-    wait = data.get("wait_minutes")
-    if not isinstance(wait, dict):
-        return None
-    low, high = wait.get("low"), wait.get("high")
-    if not all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= MAX_MINUTES for v in (low, high)):
-        return None
-    assert isinstance(low, int) and isinstance(high, int)
+    """The forecast of a reply (``payloads.WaitForecast``, the contract's one parser), or None if absent or bad."""
     try:
-        call_at = datetime.fromisoformat(str(data.get("call_at")))
-    except ValueError:
+        parsed = payloads.WaitForecast.model_validate(data, strict=True)  # no "25" or True for a number
+        call_at = datetime.fromisoformat(parsed.call_at)
+    except (ValidationError, ValueError):
+        return None
+    low, high = parsed.wait_minutes.low, parsed.wait_minutes.high
+    if not all(0 <= v <= MAX_MINUTES for v in (low, high)):
         return None
     return WaitForecast(min(low, high), max(low, high), in_office_time(call_at, utc_offset_minutes))
 

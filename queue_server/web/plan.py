@@ -32,7 +32,7 @@ from queue_server.reports.formats import FORMATS
 from queue_server.reports.text import Language, language
 from queue_server.store.event_store import EventStore
 from queue_server.store.web_users import Role
-from queue_server.web import get_live, get_setup, get_store
+from queue_server.web import context, get_live, get_setup, get_store
 from queue_server.web.auth import roles_required
 from queue_server.web.charts import Point, Rule, Series, bar_chart, line_chart
 from queue_server.web.dashboard import today
@@ -47,7 +47,7 @@ _lock = threading.Lock()
 
 
 def planner_settings() -> PlannerSection:
-    settings = current_app.config.get("MOTCUA_SETTINGS")
+    settings = context.current().settings
     return PlannerSection() if settings is None else settings.planner
 
 

@@ -131,7 +131,13 @@ _ARGS: dict[str, Any] = {
 def test_the_servers_forecast_is_read_in_office_time_and_a_malformed_one_is_left_out() -> None:
     from kiosk.wait_forecast import printed_line, wait_forecast
 
-    good = {"wait_minutes": {"low": 25, "high": 35}, "call_at": "2026-11-23T02:40:00+00:00"}
+    good = {
+        "position": 4,
+        "wait_minutes": {"low": 25, "high": 35},
+        "call_at": "2026-11-23T02:40:00+00:00",
+        "call_at_low": "2026-11-23T02:35:00+00:00",
+        "call_at_high": "2026-11-23T02:45:00+00:00",
+    }
     forecast = wait_forecast(good, 420)
     assert forecast is not None and f"{forecast.call_at:%H:%M}" == "09:40"  # a Pi on UTC prints office time
     assert printed_line(forecast) == "Thời gian chờ dự kiến: khoảng 25–35 phút (dự kiến gọi lúc 09:40)"
