@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -329,25 +330,8 @@ class Settings(EnvOverFileSettings):
 
     def office_setup(self) -> OfficeSetup:
         """The engine's view of this office (recorded as an event whenever it changes)."""
-        scale = tuple(RatingLevel(r.code, r.label_vi, r.label_en, r.satisfied) for r in self.rating_scale)
-        extra: dict[str, Any] = {"rating_scale": scale} if scale else {}
-        return OfficeSetup(
-            office_id=self.office.id,
-            name=self.office.name,
-            level=self.office.level,
-            area_class=self.office.area_class,
-            services=tuple(Service(s.id, s.prefix, s.name_vi, s.name_en) for s in self.services),
-            counters=tuple(Counter(c.id, c.number, tuple(c.services), c.name) for c in self.counters),
-            staff=tuple(Staff(s.id, s.name) for s in self.staff),
-            priority_policy=self.queue.priority_policy,
-            interleave_every=self.queue.interleave_every,
-            priority_categories=tuple(self.queue.priority_categories),
-            no_show_grace_seconds=self.queue.no_show_grace_seconds,
-            rating_window_seconds=self.queue.rating_window_seconds,
-            utc_offset_minutes=self.office.utc_offset_minutes,
-            number_width=self.queue.number_width,
-            hours=self.hours.build(),
-            **extra,
+        return office_setup_of(
+            self.office, self.queue, self.hours, self.services, self.counters, self.staff, self.rating_scale
         )
 
 
@@ -447,3 +431,36 @@ def _toml(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def office_setup_of(
+    office: OfficeSection,
+    queue: QueueSection,
+    hours: HoursSection,
+    services: Sequence[ServiceEntry],
+    counters: Sequence[CounterEntry],
+    staff: Sequence[StaffEntry],
+    rating_scale: Sequence[RatingEntry] = (),
+) -> OfficeSetup:
+    """The engine's setup from the config file's sections: ``motcua.toml`` and a simulator's day profile, which
+    takes the same sections, build it the same way."""
+    scale = tuple(RatingLevel(r.code, r.label_vi, r.label_en, r.satisfied) for r in rating_scale)
+    extra: dict[str, Any] = {"rating_scale": scale} if scale else {}
+    return OfficeSetup(
+        office_id=office.id,
+        name=office.name,
+        level=office.level,
+        area_class=office.area_class,
+        services=tuple(Service(s.id, s.prefix, s.name_vi, s.name_en) for s in services),
+        counters=tuple(Counter(c.id, c.number, tuple(c.services), c.name) for c in counters),
+        staff=tuple(Staff(s.id, s.name) for s in staff),
+        priority_policy=queue.priority_policy,
+        interleave_every=queue.interleave_every,
+        priority_categories=tuple(queue.priority_categories),
+        no_show_grace_seconds=queue.no_show_grace_seconds,
+        rating_window_seconds=queue.rating_window_seconds,
+        utc_offset_minutes=office.utc_offset_minutes,
+        number_width=queue.number_width,
+        hours=hours.build(),
+        **extra,
+    )

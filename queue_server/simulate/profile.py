@@ -24,9 +24,10 @@ from queue_server.config import (
     ServiceEntry,
     StaffEntry,
     Strict,
+    office_setup_of,
 )
 from queue_server.engine.hours import sessions_on
-from queue_server.engine.setup import Counter, OfficeSetup, Outcome, Service, Staff, setup_problems
+from queue_server.engine.setup import OfficeSetup, Outcome, setup_problems
 from queue_server.hours_config import HoursSection
 from queue_server.simulate.distributions import ServiceTime, Shape
 
@@ -223,23 +224,7 @@ def profile_from_dict(data: dict[str, Any]) -> DayProfile:
         spec = ProfileFile.model_validate(data)
     except ValidationError as exc:
         raise ProfileError(str(exc)) from exc
-    setup = OfficeSetup(
-        office_id=spec.office.id,
-        name=spec.office.name,
-        level=spec.office.level,
-        area_class=spec.office.area_class,
-        services=tuple(Service(s.id, s.prefix, s.name_vi, s.name_en) for s in spec.services),
-        counters=tuple(Counter(c.id, c.number, tuple(c.services), c.name) for c in spec.counters),
-        staff=tuple(Staff(s.id, s.name) for s in spec.staff),
-        priority_policy=spec.queue.priority_policy,
-        interleave_every=spec.queue.interleave_every,
-        priority_categories=tuple(spec.queue.priority_categories),
-        no_show_grace_seconds=spec.queue.no_show_grace_seconds,
-        rating_window_seconds=spec.queue.rating_window_seconds,
-        utc_offset_minutes=spec.office.utc_offset_minutes,
-        number_width=spec.queue.number_width,
-        hours=spec.hours.build(),
-    )
+    setup = office_setup_of(spec.office, spec.queue, spec.hours, spec.services, spec.counters, spec.staff)
     problems = setup_problems(setup)
     if problems:
         raise ProfileError("; ".join(f"{f}: {p}" for f, p in problems))
