@@ -3,7 +3,6 @@ that holds two weeks of simulated history (the sample commune profile on the rea
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -14,16 +13,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
-from queue_server.config import load_settings
 from queue_server.engine import commands as cmd
-from queue_server.service import OfficeService
 from queue_server.simulate import load_profile, run_days
 from queue_server.simulate.output import stored_events
 from queue_server.store.event_store import EventStore
-from queue_server.store.web_users import create_user
 from queue_server.web import create_app
-from tests.fakes import OfficeClock
-from tests.integration.web_support import FAST_HASH, PASSWORD, USERS, Office, login
+from tests.integration.web_support import Office, login, started_office
 
 HISTORY_FROM = date(2026, 11, 9)
 """Two working weeks before the support clock's day (Monday 2026-11-23, 08:00 local)."""
@@ -36,14 +31,7 @@ def office(tmp_path: Path) -> Iterator[Office]:
     profile = load_profile()
     history = run_days(type(profile)(**{**profile.__dict__, "day": HISTORY_FROM}), seed="history", days=10)
     store.import_events(stored_events(history.events, "tuan-giao", "history"))
-    setup = load_settings().office_setup()
-    clock = OfficeClock()
-    ids = (f"tk{i:014d}" for i in itertools.count())
-    service = OfficeService(setup=setup, store=store, devices=lambda _: None, clock=clock, new_id=lambda: next(ids))
-    service.start()
-    for username, fields in USERS.items():
-        create_user(store.engine, username, PASSWORD, password_method=FAST_HASH, **fields)
-    yield Office(store, setup, service, clock)
+    yield started_office(store)
     store.close()
 
 

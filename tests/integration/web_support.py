@@ -63,6 +63,13 @@ class Office:
 def office(tmp_path: Path) -> Iterator[Office]:
     store = EventStore(f"sqlite:///{tmp_path}/office.db", "tuan-giao")
     store.migrate()
+    yield started_office(store)
+    store.close()
+
+
+def started_office(store: EventStore) -> Office:
+    """The office of ``motcua.toml``'s defaults served on ``store`` (what it already holds is replayed), with the
+    test users; on the support clock."""
     setup = load_settings().office_setup()
     clock = OfficeClock()
     ids = (f"tk{i:014d}" for i in itertools.count())  # 16 characters, like secrets.token_urlsafe(12)
@@ -70,8 +77,7 @@ def office(tmp_path: Path) -> Iterator[Office]:
     service.start()
     for username, fields in USERS.items():
         create_user(store.engine, username, PASSWORD, password_method=FAST_HASH, **fields)
-    yield Office(store, setup, service, clock)
-    store.close()
+    return Office(store, setup, service, clock)
 
 
 def make_app(
