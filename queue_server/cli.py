@@ -375,6 +375,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     province.set_defaults(func=cmd_province)
     province_cmds = province.add_subparsers(dest="province_cmd")
+    from queue_server.ops.cli import add_parsers as add_operations
+
+    add_operations(sub, province_cmds)
     add_user = province_cmds.add_parser("add-user", help="create a web user of the province dashboard")
     add_user.add_argument("username")
     add_user.add_argument("--role", choices=["province_manager", "admin", "manager"], required=True)
