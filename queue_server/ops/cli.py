@@ -52,6 +52,24 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    from queue_server.ops.backup import BackupError
+    from queue_server.ops.upgrade import UpgradeError, upgrade
+
+    settings = load_settings(args.config)
+    logs.configure("INFO")
+    try:
+        result = upgrade(settings, args.backup_dir, keep=args.keep, restart=not args.no_restart)
+    except (UpgradeError, BackupError) as exc:
+        print(f"motcua: upgrade refused: {exc}", file=sys.stderr)
+        return 2
+    if result.backup is not None:
+        print(f"backup first: {result.backup.path}")
+    print(f"database schema: {result.before or 'none'} -> {result.after}")
+    print(result.note)
+    return 0
+
+
 def add_parsers(sub: Any, province_sub: Any = None) -> None:
     """Add ``backup`` and ``restore`` to ``motcua``'s sub-commands."""
     backup = sub.add_parser("backup", help="online backup of the office (database, JSON Lines, data folder)")
@@ -61,3 +79,8 @@ def add_parsers(sub: Any, province_sub: Any = None) -> None:
     restore = sub.add_parser("restore", help="bring the office back from a backup onto an empty database")
     restore.add_argument("archive", type=Path, help="a motcua-backup-<office>-<time>.tar.gz")
     restore.set_defaults(func=cmd_restore)
+    upgrade = sub.add_parser("upgrade", help="after installing a new release: back up, migrate, restart")
+    upgrade.add_argument("--backup-dir", type=Path, default=DEFAULT_BACKUP_DIR, help="where the backup goes")
+    upgrade.add_argument("--keep", type=int, default=DEFAULT_KEEP, help="backups kept")
+    upgrade.add_argument("--no-restart", action="store_true", help="do not stop/start motcua-server")
+    upgrade.set_defaults(func=cmd_upgrade)
