@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 ## Debian packages the demo needs (fonts with full Vietnamese coverage, the voice, USB printers) and those the
 ## tests and benchmarks start for real (a broker, a database server, a browser, the HTTPS reverse proxy).
 DEMO_APT_PACKAGES := fonts-dejavu-core espeak-ng libusb-1.0-0
-APT_PACKAGES := $(DEMO_APT_PACKAGES) mosquitto mosquitto-clients postgresql chromium nginx-light faketime
+APT_PACKAGES := $(DEMO_APT_PACKAGES) mosquitto mosquitto-clients postgresql chromium nginx-light faketime systemd
 apt_install = missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \

@@ -63,6 +63,7 @@ from firmware.device_config import VoiceConfig
 from queue_server.contract.config_keys import config_problems
 from queue_server.contract.link_config import LinkConfig, StrictConfig
 from queue_server.contract.office import Office
+from queue_server.contract.systemd_notify import Watchdog
 
 if TYPE_CHECKING:
     from firmware.display.counter_display import Output
@@ -257,7 +258,10 @@ def run(
             unit.run_ticker(halt)
             drawer.start()
             logger.info("counter unit %s for %s started", config.link.device_id, counter_id)
-            stop.wait()
+            watchdog = Watchdog()  # systemd's WatchdogSec: pinged while the display thread runs
+            watchdog.ready(f"counter unit {config.link.device_id}")
+            while not stop.wait(1.0):
+                watchdog.tick(drawer.is_alive())
     finally:
         halt.set()
         if drawer.is_alive():

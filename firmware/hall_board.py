@@ -51,6 +51,7 @@ from queue_server.contract.config_keys import config_problems
 from queue_server.contract.link import Link
 from queue_server.contract.link_config import LinkConfig, StrictConfig
 from queue_server.contract.office import Office
+from queue_server.contract.systemd_notify import Watchdog
 
 logger = logging.getLogger(__name__)
 
@@ -89,11 +90,14 @@ class HallBoard:
 
     def run(self, link: Link, stop: threading.Event, fps: float = 10.0) -> None:
         """Redraw until ``stop`` is set; a failing frame is logged and the next one tried."""
+        watchdog = Watchdog()  # systemd's WatchdogSec: pinged from this loop, so a hung board gets restarted
+        watchdog.ready("hall board")
         while not stop.wait(1.0 / fps):
             try:
                 self.tick(link.connected)
             except Exception:
                 logger.exception("hall board frame failed")
+            watchdog.tick()
 
 
 # -- composition root -----------------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kiosk.config import KioskConfig, KioskConfigError, PrinterSection, load_kiosk_config
+from queue_server.contract.systemd_notify import Watchdog
 
 if TYPE_CHECKING:
     from kiosk.app import KioskApp
@@ -103,9 +104,12 @@ def run(config: KioskConfig, stop: threading.Event | None = None, *, first_frame
             scanner.start()
         logger.info("kiosk %s started (%s, printer %s, scanner %s)", config.link.device_id,
                     config.display.orientation, config.printer.kind, config.scanner.kind)  # fmt: skip
+        watchdog = Watchdog()  # systemd's WatchdogSec: pinged from this loop, so a hung screen gets restarted
+        watchdog.ready(f"kiosk {config.link.device_id}")
         while app.running and not stop.is_set():
             app.step()
             frames.tick(config.display.fps)
+            watchdog.tick()
     finally:
         if scanner is not None:
             scanner.close()

@@ -368,9 +368,15 @@ class OfficeServer:
 
     def run_forever(self) -> None:
         """Run until SIGINT/SIGTERM (systemd stops us with SIGTERM)."""
+        from queue_server.contract.systemd_notify import Watchdog
+
         done = stop_on_signals(logger)
         self.start()
+        watchdog = Watchdog()  # systemd (Type=notify, WatchdogSec): ready now, then pinged while the ingest runs
+        watchdog.ready(f"office {self.settings.office.id} serving")
         try:
-            done.wait()
+            while not done.wait(1.0):
+                watchdog.tick(self.link is not None and self.link.worker_alive())
         finally:
+            watchdog.stopping()
             self.stop()

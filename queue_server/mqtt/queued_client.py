@@ -44,6 +44,10 @@ class QueuedClient:
         self._worker.start()
         self._started = True
 
+    def worker_alive(self) -> bool:
+        """The worker thread runs (the systemd watchdog stops pinging when it died)."""
+        return self._worker.is_alive()
+
     def wait_connected(self, timeout: float) -> bool:
         return self._connected.wait(timeout)
 

@@ -54,9 +54,15 @@ def province_main(settings_path: Path | None = None) -> int:
     logger.info("province ingest running for %d offices", len(settings.offices))
     if dashboard is not None:
         dashboard.start()
+    from queue_server.contract.systemd_notify import Watchdog
+
+    watchdog = Watchdog()  # systemd's Type=notify and WatchdogSec (systemd/motcua-province.service)
+    watchdog.ready(f"province ingest for {len(settings.offices)} offices")
     try:
-        done.wait()
+        while not done.wait(1.0):
+            watchdog.tick()
     finally:
+        watchdog.stopping()
         if dashboard is not None:
             dashboard.stop()
         ingest.stop()
