@@ -197,7 +197,6 @@ def run(
     from firmware.display.counter_display import CounterDisplay
     from firmware.display.counter_model import CounterDisplayModel
     from firmware.voice.announcer import Announcer, AplayPlayer, FakePlayer
-    from firmware.voice.speech import Voice
     from queue_server.contract import topics
     from queue_server.contract.office_feed import NOTICE_VI, OfficeFeed, default_cache_path
 
@@ -214,7 +213,7 @@ def run(
     if config.voice.enabled:
         if player is None:
             player = AplayPlayer() if config.voice.player == "aplay" else FakePlayer()
-        announcer = Announcer(Voice(config.voice.clips_dir, repeats=config.voice.repeats), player)
+        announcer = Announcer(config.voice.voice(), player, backlog=config.voice.backlog)
     unit = CounterUnit(
         link,
         panel,
