@@ -7,7 +7,8 @@ renders the WAV and hands it to a ``Player``, which blocks until the sound is ov
 **Backlog policy** (``backlog="shorten"``, the default): when calls queue up the speaker catches up instead of
 falling further behind, and still says every number:
 
-* a call with another call waiting behind it is said **once** (its repeat is dropped);
+* a call is said once, then repeated only if no other call is waiting by then: a call arriving during the first
+  saying drops the repeat (the repeat is its own WAV, so the check is made at the moment it would start);
 * the chime sounds only before a call that follows silence, not between calls of a run said back to back;
 * the same ticket called to the same counter twice while the first is still queued (a double press, a recall
   before the call was even said) is **merged**: said once, at the place of the first.
@@ -48,7 +49,13 @@ class Player(Protocol):
 
 class Renderer(Protocol):
     def render(
-        self, sentence: str, out_path: Path, *, repeats: int | None = None, chime: bool | None = None
+        self,
+        sentence: str,
+        out_path: Path,
+        *,
+        repeats: int | None = None,
+        chime: bool | None = None,
+        lead_gap: bool = False,
     ) -> Rendered: ...
 
 
@@ -107,9 +114,12 @@ class Announcer:
         reading: Reading = CLDR,
         work_dir: Path | None = None,
         backlog: Literal["shorten", "keep"] = "shorten",
+        repeats: int | None = None,
     ) -> None:
+        """``repeats``: how often a call is said when nothing waits (default: the voice's own ``repeats``)."""
         self.voice, self.player, self.template, self.reading = voice, player, template, reading
         self.backlog = backlog
+        self.repeats = repeats if repeats is not None else int(getattr(voice, "repeats", 1))
         self._tmp = None if work_dir else tempfile.TemporaryDirectory(prefix="motcua-calls-")
         self.work_dir = work_dir or Path(self._tmp.name if self._tmp else ".")
         self._queue: deque[Call | None] = deque()
@@ -117,13 +127,15 @@ class Announcer:
         self._busy = False
         self._in_run = False
         """The last call ended with another waiting: the next one is part of the same run (no chime)."""
-        self._rendered: OrderedDict[tuple[str, int | None, bool | None], Path] = OrderedDict()
+        self._rendered: OrderedDict[tuple[str, int | None, bool | None, bool], Path] = OrderedDict()
         self._count = 0
         self.spoken: list[Call] = []
         self.merged: list[Call] = []
         """Calls not said on their own: a duplicate of one still queued (backlog policy)."""
-        self.shortened = 0
-        """Calls said once, or without the chime, because others were waiting."""
+        self.dropped_repeats = 0
+        """Repeats not said because another call was waiting (backlog policy)."""
+        self.unchimed = 0
+        """Calls said without the chime: the second and later of a run said back to back."""
         self._closed = False
         self._worker = threading.Thread(target=self._run, name="announcer", daemon=True)
         self._worker.start()
@@ -180,17 +192,14 @@ class Announcer:
 
     def _run(self) -> None:
         while True:
-            call, waiting = self._next()
+            call, _ = self._next()
             if call is None:
                 return
             try:
-                repeats: int | None = None
-                chime: bool | None = None
-                if self.backlog == "shorten":
-                    repeats = 1 if waiting else None
-                    chime = False if self._in_run else None
-                    self.shortened += bool(waiting or self._in_run)
-                self.player.play(self._wav_for(call, repeats, chime))
+                if self.backlog == "keep":
+                    self.player.play(self._wav_for(call))
+                else:
+                    self._say_shortened(call)
                 self.spoken.append(call)
             except Exception:
                 logger.exception("could not announce %s at counter %s", call.label, call.counter_number)
@@ -200,20 +209,33 @@ class Announcer:
                     self._in_run = any(c is not None for c in self._queue)
                     self._changed.notify_all()
 
-    def _wav_for(self, call: Call, repeats: int | None = None, chime: bool | None = None) -> Path:
+    def _say_shortened(self, call: Call) -> None:
+        """Once (chimed unless in a run), then each repeat only while nobody else waits."""
+        chime = False if self._in_run else None
+        self.unchimed += chime is False
+        self.player.play(self._wav_for(call, 1, chime))
+        for _ in range(self.repeats - 1):
+            if self.backlog_size:
+                self.dropped_repeats += 1
+                return
+            self.player.play(self._wav_for(call, 1, False, lead_gap=True))
+
+    def _wav_for(
+        self, call: Call, repeats: int | None = None, chime: bool | None = None, *, lead_gap: bool = False
+    ) -> Path:
         """Render once per sentence and style: a recall replays the file already made. Only recent files are kept."""
         sentence = call_sentence(call.label, call.counter_number, self.template, self.reading)
-        key = (sentence, repeats, chime)
+        key = (sentence, repeats, chime, lead_gap)
         path = self._rendered.get(key)
         if path is not None and path.exists():
             self._rendered.move_to_end(key)
             return path
         self._count += 1
         path = self.work_dir / f"call-{self._count:06d}.wav"
-        if repeats is None and chime is None:
+        if repeats is None and chime is None and not lead_gap:
             self.voice.render(sentence, path)
         else:
-            self.voice.render(sentence, path, repeats=repeats, chime=chime)
+            self.voice.render(sentence, path, repeats=repeats, chime=chime, lead_gap=lead_gap)
         self._rendered[key] = path
         while len(self._rendered) > KEEP_RENDERED:
             _, old = self._rendered.popitem(last=False)

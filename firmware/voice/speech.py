@@ -80,13 +80,21 @@ class Voice:
         self._cache_lock = threading.Lock()
 
     def render(
-        self, sentence: str, out_path: Path, *, repeats: int | None = None, chime: bool | None = None
+        self,
+        sentence: str,
+        out_path: Path,
+        *,
+        repeats: int | None = None,
+        chime: bool | None = None,
+        lead_gap: bool = False,
     ) -> Rendered:
-        """Write the whole announcement (chime, sentence x repeats) to ``out_path``."""
+        """Write the announcement (chime, sentence x repeats) to ``out_path``; ``lead_gap``: the gap first."""
         report = Rendered(out_path, 0.0)
         spoken = self._sentence_pcm(sentence, report)
         gap = wavio.silence(self.gap_seconds)
         parts = [self._chime()] if (self.chime if chime is None else chime) else []
+        if lead_gap:  # a repeat played as its own file: the gap before it is in it
+            parts.append(gap)
         parts.append(gap.join([spoken] * max(1, repeats or self.repeats)))
         out_path.parent.mkdir(parents=True, exist_ok=True)
         wavio.write_pcm(out_path, b"".join(parts))

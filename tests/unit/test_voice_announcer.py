@@ -118,22 +118,37 @@ class GatedPlayer(FakePlayer):
         super().play(wav_path)
 
 
-def test_a_backlog_is_said_once_each_and_chimed_once(tmp_path: Path) -> None:
+def test_a_backlog_drops_the_repeats_and_chimes_once(tmp_path: Path) -> None:
     voice, player = FakeVoice(), GatedPlayer()
-    with Announcer(voice, player, work_dir=tmp_path) as announcer:
+    with Announcer(voice, player, work_dir=tmp_path, repeats=2) as announcer:
         announcer.announce("A001", 1)
-        assert player.started.wait(10)
+        assert player.started.wait(10)  # A001's first saying plays; four more calls arrive meanwhile
         for n in range(2, 6):
             announcer.announce(f"A{n:03d}", n)
         assert announcer.backlog_size == 4
         player.release.set()
         assert announcer.wait_idle(10)
-    styles = [voice.styles[p] for p in player.played]
+    said_as = [(voice.sentences[p].split(" a, ")[1][:4], voice.styles[p]) for p in player.played]
+    once = {"repeats": 1, "lead_gap": False}
+    assert said_as == [
+        ("một,", {**once, "chime": None}),  # began in silence: chimed; its repeat dropped (others wait)
+        ("hai,", {**once, "chime": False}),  # a run said back to back: no chime, no repeat
+        ("ba, ", {**once, "chime": False}),
+        ("bốn,", {**once, "chime": False}),
+        ("năm,", {**once, "chime": False}),
+        ("năm,", {"repeats": 1, "chime": False, "lead_gap": True}),  # nobody waits any more: repeated
+    ]
     assert [c.label for c in announcer.spoken] == ["A001", "A002", "A003", "A004", "A005"]
-    assert styles[0] == {}  # nothing waited when it began: chime and every repeat
-    assert styles[1:4] == [{"repeats": 1, "chime": False}] * 3  # others behind: once, no chime between
-    assert styles[4] == {"repeats": None, "chime": False}  # the last of the run: in full, still no chime
-    assert announcer.shortened == 4
+    assert (announcer.dropped_repeats, announcer.unchimed) == (4, 4)
+
+
+def test_a_lone_call_is_said_in_full(tmp_path: Path) -> None:
+    voice, player = FakeVoice(), FakePlayer()
+    with Announcer(voice, player, work_dir=tmp_path, repeats=3) as announcer:
+        announcer.announce("A001", 1)
+        assert announcer.wait_idle(10)
+    assert [voice.styles[p].get("lead_gap") for p in player.played] == [False, True, True]
+    assert voice.styles[player.played[0]]["chime"] is None and announcer.dropped_repeats == 0
 
 
 def test_a_duplicate_still_queued_is_merged_into_the_first(tmp_path: Path) -> None:
