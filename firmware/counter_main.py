@@ -83,6 +83,10 @@ class DisplayConfig(StrictConfig):
     kind: Literal["serial", "screen", "none"] = "none"
     port: str = "/dev/serial0"
     baudrate: int = Field(default=9600, gt=0)
+    serial_mode: Literal["text", "bitmap"] = "text"
+    """A serial board with a graphic mode: "bitmap" shows Vietnamese with diacritics (docs/serial-display.md)."""
+    serial_pixels: tuple[int, int] = (128, 32)
+    """The graphic board's size in pixels (P10 modules: 32x16 each)."""
     width: int = Field(default=800, ge=160)
     height: int = Field(default=480, ge=120)
     fullscreen: bool = True
@@ -163,7 +167,9 @@ def make_outputs(config: DisplayConfig) -> list[Output]:
     if config.kind == "serial":
         from hardware.serial_display import SerialCounterDisplay
 
-        return [SerialCounterDisplay(config.port, config.baudrate)]
+        return [
+            SerialCounterDisplay(config.port, config.baudrate, mode=config.serial_mode, pixels=config.serial_pixels)
+        ]
     if config.kind == "screen":
         from firmware.display.counter_screen import CounterScreen
 
