@@ -84,6 +84,10 @@ class DisplayConfig(StrictConfig):
     kind: Literal["serial", "screen", "none"] = "none"
     port: str = "/dev/serial0"
     baudrate: int = Field(default=9600, gt=0)
+    serial_mode: Literal["text", "bitmap"] = "text"
+    """A serial board with a graphic mode: "bitmap" shows Vietnamese with diacritics (docs/serial-display.md)."""
+    serial_pixels: tuple[int, int] = (128, 32)
+    """The graphic board's size in pixels (P10 modules: 32x16 each)."""
     width: int = Field(default=800, ge=160)
     height: int = Field(default=480, ge=120)
     fullscreen: bool = True
@@ -164,7 +168,9 @@ def make_outputs(config: DisplayConfig) -> list[Output]:
     if config.kind == "serial":
         from hardware.serial_display import SerialCounterDisplay
 
-        return [SerialCounterDisplay(config.port, config.baudrate)]
+        return [
+            SerialCounterDisplay(config.port, config.baudrate, mode=config.serial_mode, pixels=config.serial_pixels)
+        ]
     if config.kind == "screen":
         from firmware.display.counter_screen import CounterScreen
 
@@ -198,7 +204,6 @@ def run(
     from firmware.display.counter_display import CounterDisplay
     from firmware.display.counter_model import CounterDisplayModel
     from firmware.voice.announcer import Announcer, AplayPlayer, FakePlayer
-    from firmware.voice.speech import Voice
     from queue_server.contract import topics
     from queue_server.contract.office_feed import NOTICE_VI, OfficeFeed, default_cache_path
 
@@ -215,7 +220,7 @@ def run(
     if config.voice.enabled:
         if player is None:
             player = AplayPlayer() if config.voice.player == "aplay" else FakePlayer()
-        announcer = Announcer(Voice(config.voice.clips_dir, repeats=config.voice.repeats), player)
+        announcer = Announcer(config.voice.voice(), player, backlog=config.voice.backlog)
     unit = CounterUnit(
         link,
         panel,

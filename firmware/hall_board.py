@@ -22,7 +22,11 @@ Run on the Pi as ``python -m firmware.hall_board --config /etc/motcua/board.toml
 
     [voice]
     enabled = true
-    clips_dir = "/usr/share/motcua/voice/vi"
+    clips_dir = "/var/lib/motcua/voice/vi"     # made by `motcua voice clips build` (or at first start)
+    repeats = 2                                 # the call's length: docs/voice.md, "Call length"
+    gap_seconds = 0.7
+    chime = true
+    backlog = "shorten"                         # calls queued up: said once each, chimed once, duplicates merged
     player = "aplay"
 
 Field names come from the server's ``state/office`` (live: a renamed field is relabelled at once), cached in
@@ -156,10 +160,9 @@ def run(
     if voice is None and config.voice.enabled:
         from firmware.voice.announcer import Announcer as VoiceQueue
         from firmware.voice.announcer import AplayPlayer, FakePlayer
-        from firmware.voice.speech import Voice
 
         player = AplayPlayer() if config.voice.player == "aplay" else FakePlayer()
-        voice = VoiceQueue(Voice(config.voice.clips_dir, repeats=config.voice.repeats), player)
+        voice = VoiceQueue(config.voice.voice(), player, backlog=config.voice.backlog)
     if screen is None:
         from firmware.display.board_screen import BoardScreen
 

@@ -9,6 +9,8 @@ name, cut to 12, and ``CHUYEN``) or ``C`` (clear). ``TEXT`` is 12 characters of
 main text, left-aligned, then 8 of counter text, right-aligned: ``"A025          QUAY 3"``. Most LED boards have
 no Vietnamese glyphs, so text is transliterated (diacritics dropped, đ -> D, upper case); a ticket number is
 sent exactly as it is, or not at all: a label that is not plain ASCII letters and digits raises ``ValueError``.
+A board with a graphic mode (``mode="bitmap"``) is sent the same screen drawn in Vietnamese with every diacritic
+instead: ``hardware/serial_bitmap.py``, docs/serial-display.md "Graphic mode".
 
 Wiring: the board's RX to the Pi's TX (GPIO14, ``/dev/serial0``) through a 3.3 V -> 5 V level shifter or a
 MAX3485 for RS-485 boards; common ground. Example::
@@ -23,7 +25,7 @@ import logging
 import re
 import threading
 import unicodedata
-from typing import Any
+from typing import Any, Literal
 
 from hardware.counter_view import CounterView
 
@@ -88,10 +90,20 @@ def clear_frame() -> bytes:
 class SerialCounterDisplay:
     """An LED board on a serial port (pyserial). ``show`` sends a frame; ``close`` clears the board once."""
 
-    def __init__(self, port: str, baudrate: int = 9600, *, timeout: float = 1.0) -> None:
+    def __init__(
+        self,
+        port: str,
+        baudrate: int = 9600,
+        *,
+        timeout: float = 1.0,
+        mode: Literal["text", "bitmap"] = "text",
+        pixels: tuple[int, int] = (128, 32),
+    ) -> None:
+        """``mode="bitmap"``: a board with a graphic mode, shown Vietnamese with diacritics at ``pixels``
+        (``hardware.serial_bitmap``); ``"text"``: the ASCII text frame every board reads."""
         import serial  # only the serial driver needs pyserial
 
-        self.port = port
+        self.port, self.mode, self.pixels = port, mode, pixels
         self._serial: Any = serial.Serial(port, baudrate=baudrate, timeout=timeout, write_timeout=timeout)
         self._lock = threading.Lock()
         self._closed = False
@@ -100,12 +112,19 @@ class SerialCounterDisplay:
     def show(self, view: CounterView) -> bytes:
         """Send the view; an unshowable label is logged and the board shows the idle dash instead."""
         try:
-            data = frame_for(view)
+            data = self._bitmap(view) if self.mode == "bitmap" else frame_for(view)
         except ValueError:
             logger.exception("display=%s cannot show %r; showing idle", self.port, view.label)
             data = frame(COMMANDS["idle"], "---", view.counter_text)
         self._write(data)
         return data
+
+    def _bitmap(self, view: CounterView) -> bytes:
+        from hardware.serial_bitmap import bitmap_frame_for  # Pillow, only for a graphic board
+
+        if view.mode == "serving" and not _LABEL.fullmatch(view.headline):
+            raise ValueError(f"ticket label {view.headline!r} is not a motcua label")
+        return bitmap_frame_for(view, self.pixels)
 
     def clear(self) -> None:
         self._write(clear_frame())

@@ -363,6 +363,9 @@ def build_parser() -> argparse.ArgumentParser:
     from queue_server.planner.cli import add_parser as add_plan
 
     add_plan(sub)
+    from firmware.voice.clips_cli import add_parser as add_voice
+
+    add_voice(sub)
     demo = sub.add_parser("demo", help="the whole office on embedded defaults with simulated devices")
     demo.add_argument("--seconds", type=float, default=None, help="stop after this long (default: until Ctrl-C)")
     demo.add_argument(

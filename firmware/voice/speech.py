@@ -1,13 +1,13 @@
 """Render a call sentence to one WAV file: chime, then the sentence said ``repeats`` times.
 
-Words come from a folder of recorded clips when one exists for them (a human voice sounds better and works
-without any speech engine); every run of words without a clip is spoken by espeak-ng's Vietnamese voice. All
-pieces are converted to one format (``wavio.FORMAT``: 22050 Hz mono 16-bit) and joined with the stdlib ``wave``
-module. Clip naming is described in ``docs/voice.md``: ``<word>.wav``, the word lower-case and NFC.
+A call is assembled from a clip set (``hardware.audio.clipset``: recorded by the office, or made from espeak-ng at
+install time by ``motcua voice clips build``), longest phrase first; every run of words no clip covers is spoken
+by espeak-ng and spliced in. All pieces are converted to one format (``wavio.FORMAT``: 22050 Hz mono 16-bit) and
+joined. Clip naming and the manifest are described in ``docs/voice.md``.
 
 Example::
 
-    voice = Voice(clips_dir=Path("/usr/share/motcua/voice/vi"))
+    voice = Voice(clips_dir=Path("/var/lib/motcua/voice/vi"))
     voice.render("Kính mời công dân có số thứ tự a, hai mươi lăm, đến quầy số ba.", Path("/tmp/call.wav"))
 """
 
@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import logging
 import re
-import shutil
-import subprocess
 import tempfile
 import threading
 import unicodedata
@@ -26,17 +24,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from firmware.voice import wavio
-from queue_server.contract.errors import MotcuaError
+from hardware.audio import wavio
+from hardware.audio.clipset import ClipSet
+from hardware.audio.espeak import EspeakNg, SpeechError
 
+__all__ = ["EspeakNg", "Rendered", "SpeechError", "Synthesizer", "Voice", "clip_name", "tokens"]
 logger = logging.getLogger(__name__)
 PHRASE_CACHE = 64
 """Synthesised phrases kept (about 100 KB each): the template's words and the recent numbers and counters."""
 _TOKEN = re.compile(r"[^\W_]+|[,.;:!?–-]")
-
-
-class SpeechError(MotcuaError):
-    """A sentence could not be rendered (no clip and no synthesiser for some words)."""
 
 
 class Synthesizer(Protocol):
@@ -44,24 +40,6 @@ class Synthesizer(Protocol):
 
     def synthesize(self, text: str, out_path: Path) -> None:
         """Write ``text`` spoken as a WAV file at ``out_path`` (any PCM format)."""
-
-
-@dataclass(frozen=True)
-class EspeakNg:
-    """espeak-ng's Vietnamese voice, run as a program (``apt-get install espeak-ng``)."""
-
-    voice: str = "vi"
-    words_per_minute: int = 150
-    program: str = "espeak-ng"
-
-    def available(self) -> bool:
-        return shutil.which(self.program) is not None
-
-    def synthesize(self, text: str, out_path: Path) -> None:
-        command = [self.program, "-v", self.voice, "-s", str(self.words_per_minute), "-w", str(out_path), text]
-        result = subprocess.run(command, capture_output=True, timeout=30, check=False)
-        if result.returncode != 0:
-            raise SpeechError(f"espeak-ng failed ({result.returncode}): {result.stderr.decode(errors='replace')}")
 
 
 @dataclass
@@ -75,7 +53,8 @@ class Rendered:
 
 
 class Voice:
-    """Turns sentences into WAV files; see the module docstring."""
+    """Turns sentences into WAV files; see the module docstring. ``repeats``, ``gap_seconds`` and ``chime`` are
+    the defaults of every call; :meth:`render` may override the first and the last (the backlog policy)."""
 
     def __init__(
         self,
@@ -86,22 +65,37 @@ class Voice:
         pause_seconds: float = 0.15,
         chime: bool = True,
         synthesizer: Synthesizer | None = None,
+        clip_set: ClipSet | None = None,
     ) -> None:
         if repeats < 1:
             raise ValueError("repeats must be at least 1")
         self.repeats, self.gap_seconds, self.pause_seconds, self.chime = repeats, gap_seconds, pause_seconds, chime
         self.synthesizer: Synthesizer = synthesizer or EspeakNg()
-        self._clips = _index_clips(clips_dir) if clips_dir is not None else {}
+        if clip_set is None and clips_dir is not None:
+            clip_set = ClipSet.load(clips_dir)
+        self.clip_set = clip_set or ClipSet(Path("."))
+        self._pcm: dict[str, bytes] = {}
+        self._chime_pcm: bytes | None = None
         self._cache: OrderedDict[str, bytes] = OrderedDict()
         self._cache_lock = threading.Lock()
 
-    def render(self, sentence: str, out_path: Path) -> Rendered:
-        """Write the whole announcement (chime, sentence x repeats) to ``out_path``."""
+    def render(
+        self,
+        sentence: str,
+        out_path: Path,
+        *,
+        repeats: int | None = None,
+        chime: bool | None = None,
+        lead_gap: bool = False,
+    ) -> Rendered:
+        """Write the announcement (chime, sentence x repeats) to ``out_path``; ``lead_gap``: the gap first."""
         report = Rendered(out_path, 0.0)
         spoken = self._sentence_pcm(sentence, report)
         gap = wavio.silence(self.gap_seconds)
-        parts = [wavio.chime()] if self.chime else []
-        parts.append(gap.join([spoken] * self.repeats))
+        parts = [self._chime()] if (self.chime if chime is None else chime) else []
+        if lead_gap:  # a repeat played as its own file: the gap before it is in it
+            parts.append(gap)
+        parts.append(gap.join([spoken] * max(1, repeats or self.repeats)))
         out_path.parent.mkdir(parents=True, exist_ok=True)
         wavio.write_pcm(out_path, b"".join(parts))
         report.seconds = wavio.duration(out_path)
@@ -109,26 +103,40 @@ class Voice:
                     len(report.from_clips), len(report.synthesized))  # fmt: skip
         return report
 
+    def _chime(self) -> bytes:
+        if self._chime_pcm is None:
+            path = self.clip_set.chime
+            self._chime_pcm = wavio.read_pcm(path) if path is not None else wavio.chime()
+        return self._chime_pcm
+
+    def _clip(self, key: str) -> bytes:
+        """A clip's samples, read (and converted) once: a call is then a byte join, no disk read."""
+        pcm = self._pcm.get(key)
+        if pcm is None:
+            path = self.clip_set.clips[key]
+            pcm = self._pcm[key] = wavio.read_pcm(path)
+        return pcm
+
     def _sentence_pcm(self, sentence: str, report: Rendered) -> bytes:
         plan: list[bytes | str] = []  # audio already at hand, or a phrase still to synthesise
-        missing: list[str] = []
+        words: list[str] = []
 
         def flush() -> None:
-            if missing:
-                plan.append(" ".join(missing))
-                report.synthesized.extend(missing)
-                missing.clear()
+            for key, run in self.clip_set.plan(words):
+                if key is None:
+                    plan.append(" ".join(run))
+                    report.synthesized.extend(run)
+                else:
+                    plan.append(self._clip(key))
+                    report.from_clips.extend(run)
+            words.clear()
 
         for token in tokens(sentence):
             if not token[0].isalnum():
                 flush()
                 plan.append(wavio.silence(self.pause_seconds))
-            elif token in self._clips:
-                flush()
-                plan.append(wavio.read_pcm(self._clips[token]))
-                report.from_clips.append(token)
             else:
-                missing.append(token)
+                words.append(token)
         flush()
         spoken = self._synthesize_all([p for p in plan if isinstance(p, str)])
         return b"".join(p if isinstance(p, bytes) else spoken[p] for p in plan)
@@ -174,10 +182,3 @@ def tokens(sentence: str) -> list[str]:
 def clip_name(word: str) -> str:
     """The file name a recorded clip for ``word`` must have."""
     return unicodedata.normalize("NFC", word).lower() + ".wav"
-
-
-def _index_clips(clips_dir: Path) -> dict[str, Path]:
-    """Word -> clip, normalising names so clips copied from a Mac (NFD file names) are still found."""
-    if not clips_dir.is_dir():
-        raise SpeechError(f"clip folder {clips_dir} does not exist")
-    return {unicodedata.normalize("NFC", p.stem).lower(): p for p in sorted(clips_dir.glob("*.wav"))}

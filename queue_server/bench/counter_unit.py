@@ -105,10 +105,10 @@ def press_to_outputs(office: Any, presses: int, work_dir: Path) -> dict[str, lis
     from gpiozero.pins.mock import MockFactory
 
     from firmware.counter_main import CounterConfig, CounterUnitConfig, PanelConfig, run
+    from firmware.device_config import VoiceConfig
     from firmware.display.board_model import HallBoardModel
     from firmware.hall_board import HallBoard
     from firmware.voice.announcer import Announcer
-    from firmware.voice.speech import Voice
     from hardware.gpio_pinmap import PINMAPS, load_pinmap
     from hardware.serial_display import SerialCounterDisplay
     from queue_server.contract.link_config import LinkConfig
@@ -129,7 +129,8 @@ def press_to_outputs(office: Any, presses: int, work_dir: Path) -> dict[str, lis
     model = HallBoardModel(office.office_id)
     board_seen: dict[str, float] = {}
     stop = threading.Event()
-    with Announcer(Voice(None), player, work_dir=work_dir) as announcer:
+    voice = VoiceConfig(clips_dir=work_dir / "voice-vi").voice()  # the board's default: a clip set made once
+    with Announcer(voice, player, work_dir=work_dir) as announcer:
         hall = HallBoard(model, announcer)
 
         def on_board_state(topic: str, data: dict[str, Any]) -> None:

@@ -74,6 +74,12 @@ def simulator_rows(scale: float) -> list[BenchRow]:
     return simulate_rows(scale)
 
 
+def voice_rows(scale: float) -> list[BenchRow]:
+    from queue_server.bench.voice import voice_rows as rows
+
+    return rows(scale)
+
+
 def device_and_web_rows(scale: float) -> list[BenchRow]:
     from queue_server.bench.forecast import forecast_rows
 
@@ -84,4 +90,5 @@ def device_and_web_rows(scale: float) -> list[BenchRow]:
         *province_rows(scale),
         *forecast_rows(scale),
         *simulator_rows(scale),
+        *voice_rows(scale),
     ]

@@ -169,17 +169,18 @@ def _link_config(settings: Settings, device_id: str, password: str, out_dir: Pat
 def _hall_board(
     settings: Settings, devices: dict[str, dict[str, Any]], halt: threading.Event, out_dir: Path, outputs: DemoOutputs
 ) -> None:
+    from firmware.device_config import VoiceConfig
     from firmware.display.board_model import HallBoardModel
     from firmware.display.offscreen import PngBoardScreen
     from firmware.hall_board import HallBoard
     from firmware.voice.announcer import Announcer
-    from firmware.voice.speech import Voice
 
     model = HallBoardModel(settings.office.id, {s.id: s.name_vi for s in settings.services})
     player = ArchivePlayer(out_dir / "voice")
     outputs.calls = player.saved
     screen = PngBoardScreen((1920, 1080))
-    with Announcer(Voice(None, repeats=2), player) as announcer:
+    voice = VoiceConfig(clips_dir=settings.server.data_dir / "voice" / "vi").voice()  # clips made once
+    with Announcer(voice, player) as announcer:
         board = HallBoard(model, announcer, screen)
         shots = _Screenshots(screen, out_dir / "hall", outputs.board_screens, halt)
         on_state = _also(board.on_state, shots.on_state)

@@ -21,7 +21,7 @@ class FakeVoice:
     def __init__(self) -> None:
         self.sentences: list[str] = []
 
-    def render(self, sentence: str, out_path: Path) -> Rendered:
+    def render(self, sentence: str, out_path: Path, **style: object) -> Rendered:
         self.sentences.append(sentence)
         out_path.parent.mkdir(parents=True, exist_ok=True)
         wavio.write_pcm(out_path, wavio.silence(0.05))

@@ -17,11 +17,13 @@ class FakeVoice:
 
     def __init__(self) -> None:
         self.sentences: dict[Path, str] = {}
+        self.styles: dict[Path, dict[str, object]] = {}
         self.renders = 0
 
-    def render(self, sentence: str, out_path: Path) -> Rendered:
+    def render(self, sentence: str, out_path: Path, **style: object) -> Rendered:
         wavio.write_pcm(out_path, wavio.silence(0.01))
         self.sentences[out_path] = sentence
+        self.styles[out_path] = style
         self.renders += 1
         return Rendered(out_path, 0.01)
 
@@ -60,7 +62,7 @@ def test_overlap_would_be_caught_by_the_fake() -> None:
 
 def test_recall_is_said_again_from_the_same_file(tmp_path: Path) -> None:
     voice, player = FakeVoice(), FakePlayer()
-    with Announcer(voice, player, work_dir=tmp_path) as announcer:
+    with Announcer(voice, player, work_dir=tmp_path, backlog="keep") as announcer:
         announcer.announce("A025", 3)
         announcer.announce("B001", 1)
         announcer.recall("A025", 3)
@@ -101,3 +103,78 @@ def test_old_renderings_are_deleted(tmp_path: Path) -> None:
             announcer.announce(f"A{n}", 1)
         assert announcer.wait_idle(10)
     assert len(list(tmp_path.glob("*.wav"))) == 16
+
+
+class GatedPlayer(FakePlayer):
+    """Holds the first sound until ``release`` is set: the test queues a backlog behind it, deterministically."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started, self.release = threading.Event(), threading.Event()
+
+    def play(self, wav_path: Path) -> None:
+        self.started.set()
+        self.release.wait(10)
+        super().play(wav_path)
+
+
+def test_a_backlog_drops_the_repeats_and_chimes_once(tmp_path: Path) -> None:
+    voice, player = FakeVoice(), GatedPlayer()
+    with Announcer(voice, player, work_dir=tmp_path, repeats=2) as announcer:
+        announcer.announce("A001", 1)
+        assert player.started.wait(10)  # A001's first saying plays; four more calls arrive meanwhile
+        for n in range(2, 6):
+            announcer.announce(f"A{n:03d}", n)
+        assert announcer.backlog_size == 4
+        player.release.set()
+        assert announcer.wait_idle(10)
+    said_as = [(voice.sentences[p].split(" a, ")[1][:4], voice.styles[p]) for p in player.played]
+    once = {"repeats": 1, "lead_gap": False}
+    assert said_as == [
+        ("một,", {**once, "chime": None}),  # began in silence: chimed; its repeat dropped (others wait)
+        ("hai,", {**once, "chime": False}),  # a run said back to back: no chime, no repeat
+        ("ba, ", {**once, "chime": False}),
+        ("bốn,", {**once, "chime": False}),
+        ("năm,", {**once, "chime": False}),
+        ("năm,", {"repeats": 1, "chime": False, "lead_gap": True}),  # nobody waits any more: repeated
+    ]
+    assert [c.label for c in announcer.spoken] == ["A001", "A002", "A003", "A004", "A005"]
+    assert (announcer.dropped_repeats, announcer.unchimed) == (4, 4)
+
+
+def test_a_lone_call_is_said_in_full(tmp_path: Path) -> None:
+    voice, player = FakeVoice(), FakePlayer()
+    with Announcer(voice, player, work_dir=tmp_path, repeats=3) as announcer:
+        announcer.announce("A001", 1)
+        assert announcer.wait_idle(10)
+    assert [voice.styles[p].get("lead_gap") for p in player.played] == [False, True, True]
+    assert voice.styles[player.played[0]]["chime"] is None and announcer.dropped_repeats == 0
+
+
+def test_a_duplicate_still_queued_is_merged_into_the_first(tmp_path: Path) -> None:
+    voice, player = FakeVoice(), GatedPlayer()
+    with Announcer(voice, player, work_dir=tmp_path) as announcer:
+        announcer.announce("B007", 2)
+        assert player.started.wait(10)
+        announcer.announce("A025", 3)
+        announcer.announce("B001", 1)
+        announcer.recall("A025", 3)  # pressed again before the first was said
+        announcer.announce("A025", 4)  # another counter: a different call, kept
+        player.release.set()
+        assert announcer.wait_idle(10)
+    assert [(c.label, c.counter_number) for c in announcer.spoken] == [
+        ("B007", 2), ("A025", 3), ("B001", 1), ("A025", 4)
+    ]  # fmt: skip
+    assert [(c.label, c.counter_number) for c in announcer.merged] == [("A025", 3)]
+
+
+def test_keep_says_every_call_in_full(tmp_path: Path) -> None:
+    voice, player = FakeVoice(), GatedPlayer()
+    with Announcer(voice, player, work_dir=tmp_path, backlog="keep") as announcer:
+        announcer.announce("A001", 1)
+        assert player.started.wait(10)
+        announcer.announce("A001", 1)
+        announcer.announce("A002", 1)
+        player.release.set()
+        assert announcer.wait_idle(10)
+    assert len(player.played) == 3 and all(voice.styles[p] == {} for p in player.played)
