@@ -487,6 +487,9 @@ class OfficeService(StoreUpkeep):
                     # In the engine's calling order across counters (priority policy included), not the line's.
                     "people_ahead": prediction.position if prediction else self.state.people_ahead(event.ticket_id),
                 }
+            elif isinstance(event, ev.RemoteBooked | ev.RemoteCheckedIn):  # remote numbers (issue 14)
+                ticket = self.state.tickets.get(event.ticket_id)
+                result["ticket"] = {"ticket_id": event.ticket_id, "label": ticket.label if ticket else None}
             elif isinstance(event, ev.TicketCalled | ev.TicketRecalled | ev.TicketRated | ev.TicketSkipped):
                 ticket = self.state.tickets.get(event.ticket_id)
                 result["ticket"] = {"ticket_id": event.ticket_id, "label": ticket.label if ticket else None}
