@@ -85,6 +85,9 @@ class TicketView:
     people_ahead: int
     forecast: Prediction | None = None
     """When it will be called (while it waits and an open counter serves it)."""
+    check_in_code: str | None = None
+    """A remote number not checked in yet: the code its citizen gives the kiosk (nothing personal)."""
+    remote: bool = False
 
 
 @dataclass(frozen=True)
@@ -253,9 +256,11 @@ class LiveOffice:
             else:
                 forecast = self._all_forecasts(state, ticket_id).get(ticket_id)
             ahead = forecast.position if forecast else state.people_ahead(ticket_id)
+            code = next((c for c, t in state.check_in_codes.items() if t == ticket_id), None)
             return TicketView(
-                ticket.id, ticket.label, ticket.service_id, ticket.status.value, ticket.counter_id, ahead, forecast
-            )
+                ticket.id, ticket.label, ticket.service_id, ticket.status.value, ticket.counter_id, ahead, forecast,
+                code, ticket.remote,
+            )  # fmt: skip
 
     def booking_forecast(self, ticket_id: str | None, service_id: str) -> Prediction | None:
         """A remote number's forecast as if it waited now: a booked one (``ticket_id``) at its kept place, or

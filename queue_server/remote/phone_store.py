@@ -158,6 +158,11 @@ class PhoneStore:
             rows = db.execute(select(phones.c.ticket_id, phones.c.phone).where(phones.c.ticket_id.in_(ids)))
             return {r[0]: r[1] for r in rows}
 
+    def tickets_of(self, day: date) -> list[str]:
+        """The ticket ids of the numbers booked on ``day`` whose phone is still kept."""
+        with self.engine.connect() as db:
+            return list(db.execute(select(phones.c.ticket_id).where(phones.c.day == day)).scalars())
+
     def booked_count(self, day: date, *, phone_key: str | None = None, service_id: str | None = None) -> int:
         query = select(func.count()).select_from(phones).where(phones.c.day == day)
         if phone_key is not None:
