@@ -289,6 +289,7 @@ class OfficeServer:
             health=store_health(settings, self.store),
             wal_checkpoint_seconds=settings.store.wal_checkpoint_minutes * 60.0,
             forecast=settings.forecast.policy(),
+            check_in_before_minutes=settings.remote.check_in_before_minutes if settings.remote.enabled else None,
         )
         initial = service.start()
         self.service = service

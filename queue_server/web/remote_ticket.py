@@ -10,11 +10,9 @@ import qrcode
 import qrcode.image.svg
 from markupsafe import Markup
 
+from queue_server.contract.messages import CHECK_IN_QR_PREFIX as QR_PREFIX
 from queue_server.live import TicketView
 from queue_server.web import context
-
-QR_PREFIX = "MOTCUA-CHECKIN:"
-"""What the QR holds: the kiosk's scanner reads ``MOTCUA-CHECKIN:123456`` (``kiosk`` check-in screen)."""
 
 
 def qr_svg(code: str) -> Markup:
