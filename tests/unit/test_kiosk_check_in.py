@@ -31,6 +31,11 @@ class CheckInLink:
         self.requests.append((request_type, body))
         return self.reply
 
+    def submit(
+        self, request_type: str, body: dict[str, Any], request_id: str | None = None, *, ttl: float | None = None
+    ) -> str:
+        raise AssertionError("a check-in is a request with a time to live, never a durable submit")
+
 
 def make_app(pg: Any, link: CheckInLink) -> Any:
     from hardware.printer import open_printer
