@@ -26,6 +26,9 @@ from queue_server.store.event_store import EventStore
 
 logger = logging.getLogger(__name__)
 NEAR_EVERY_SECONDS = 30.0
+"""The forecast moves with time alone: looked at this often even when nothing happened..."""
+NEAR_AFTER_CHANGE_SECONDS = 2.0
+"""... and this soon after the log changed (a booking, a call)."""
 REPLAYED_AT_START = 2_000
 """Events looked at again after a restart: a call committed just before it still gets its SMS (once: its key)."""
 STILL_TO_CALL = ("booked", "waiting")
@@ -49,11 +52,13 @@ class RemoteNotices:
         self._near_at = float("-inf")
 
     def tick(self) -> None:
+        changed = False
         for stored in self.store.events(after_seq=self._seq):
-            self._seq = stored.seq
+            self._seq, changed = stored.seq, True
             if isinstance(stored.event, ev.TicketCalled):
                 self._called(stored.event)
-        if self._monotonic() - self._near_at >= self._near_every:
+        since = self._monotonic() - self._near_at
+        if since >= self._near_every or (changed and since >= min(self._near_every, NEAR_AFTER_CHANGE_SECONDS)):
             self._near_at = self._monotonic()
             self.check_near()
 

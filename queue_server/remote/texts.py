@@ -13,8 +13,15 @@ def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def short_name(office_name: str) -> str:
+    """The office's name cut at a word to ``NAME_CHARS`` characters (an ellipsis when cut)."""
+    if len(office_name) <= NAME_CHARS:
+        return office_name
+    return office_name[: NAME_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
 def one_time_code(office_name: str, code: str, minutes: int) -> str:
-    return _nfc(f"Mã xác nhận lấy số tại {office_name[:NAME_CHARS]}: {code}. Hết hạn sau {minutes} phút.")
+    return _nfc(f"Mã xác nhận lấy số tại {short_name(office_name)}: {code}. Hết hạn sau {minutes} phút.")
 
 
 def turn_near(label: str, minutes: int | None, ahead: int) -> str:
