@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 
 from queue_server.engine import events as ev
 from queue_server.engine.decide import local_day
@@ -77,10 +78,15 @@ class RemoteNotices:
 
     def check_near(self) -> None:
         setup = self.live.snapshot().setup
-        if setup is None or not (self.policy.near_minutes or self.policy.near_position):
+        if setup is None:
             return
-        day = local_day(self.live.now(), setup.utc_offset_minutes)
         now = self.live.now()
+        day = local_day(now, setup.utc_offset_minutes)
+        purged = self.phones.purge(now, day - timedelta(days=self.policy.retention_days))
+        if purged:
+            logger.info("remote numbers: %d phone numbers deleted (retention over)", purged)
+        if not (self.policy.near_minutes or self.policy.near_position):
+            return
         for ticket_id in self.phones.tickets_of(day):
             ticket = self.live.ticket(ticket_id)
             if ticket is None or ticket.status not in STILL_TO_CALL:

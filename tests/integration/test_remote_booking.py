@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from queue_server.engine.state import TicketStatus
 from queue_server.notify.notifier import Purpose
@@ -94,3 +94,16 @@ def test_a_refused_sms_books_nothing(office: Office) -> None:
     d = desk(office, notifier)
     assert d.start("ho-tich", PHONE, "10.0.0.9") == Refusal("sms_unavailable")
     assert not isinstance(d.confirm("whatever", "123456"), Booked)
+
+
+def test_a_phone_number_is_deleted_after_its_day_and_the_retention(office: Office) -> None:
+    notifier = KeptNotifier()
+    d = desk(office, notifier, retention_days=1)
+    booked = book(d, notifier)
+    day = date(2026, 11, 23)
+    end_of_day = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)  # 00:00 local on the 24th
+    assert d.phones.purge(end_of_day + timedelta(days=1) - timedelta(seconds=1), day) == 0
+    assert d.phones.phone_of(booked.ticket_id) == PHONE
+    assert d.phones.purge(end_of_day + timedelta(days=1), day) == 1
+    assert d.phones.phone_of(booked.ticket_id) is None
+    assert d.phones.booked_count(day) == 0
