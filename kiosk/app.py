@@ -46,6 +46,7 @@ from kiosk import i18n
 from kiosk.alarms import AlarmBoard, PrinterWatch
 from kiosk.callbacks import Callbacks
 from kiosk.catalogue import Catalogue
+from kiosk.check_in import CheckInResult
 from kiosk.config import KioskConfig, OfficeInfo, in_office_time, office_from_state
 from kiosk.late import AFTER_CLOSING, IssueRequest, LateNotice, late_notice
 from kiosk.office_copy import NOTICE_TEXT, catalogue_of
@@ -90,6 +91,8 @@ class Outcome:
     late: LateNotice | None = None
     """With ``error == "after_closing"``: the server's prediction, for the citizen to decide."""
     request: IssueRequest | None = None
+    check_in: CheckInResult | None = None
+    """A remote number's check-in (``kiosk/check_in.py``) rather than a ticket."""
 
 
 class KioskApp(Callbacks):
@@ -194,6 +197,19 @@ class KioskApp(Callbacks):
         self._pending = self._pool.submit(self._issue, request, accept_late)
         self.rebuild()
 
+    def check_in(self, code: str) -> None:
+        """A remote number's check-in (typed or scanned code), on the worker like a ticket request."""
+        from kiosk.check_in import send_check_in
+        from kiosk.screens.status import MessageScreen
+
+        if self._pending is not None:
+            return
+        if not self.link.connected:
+            self.go(MessageScreen.offline(self))
+            return
+        self._pending = self._pool.submit(lambda: Outcome(check_in=send_check_in(self, code)))
+        self.rebuild()
+
     def _sendable_name(self) -> str | None:
         """The scanned masked name for the counter screen, only if the office enabled it and it is one."""
         if not self.config.scanner.show_masked_name or not self.masked_name:
@@ -246,6 +262,11 @@ class KioskApp(Callbacks):
         from kiosk.screens.late import LateScreen
         from kiosk.screens.status import MessageScreen, TicketScreen
 
+        if outcome.check_in is not None:
+            from kiosk.screens.check_in import CheckInDoneScreen
+
+            self.go(CheckInDoneScreen(self, outcome.check_in))
+            return
         self.priority = None
         if outcome.late is not None and outcome.request is not None:
             self.go(LateScreen(self, outcome.late, outcome.request))

@@ -102,6 +102,12 @@ class ScannerSection(_Strict):
     """Show "Nguyễn V. A." after an ID-card scan (off by default; the office decides, see cccd.py)."""
 
 
+class RemoteSection(_Strict):
+    check_in: bool = False
+    """The home screen's "Đã lấy số trực tuyến" button (check-in of remote numbers, issue 14): on where the
+    office takes numbers from the public web. A check-in QR is read from the scanner either way."""
+
+
 class KioskConfig(_Strict):
     office_cache: Path | None = None
     """The last ``state/office`` copy; default ``office-<device id>.json`` beside the outbox."""
@@ -111,6 +117,7 @@ class KioskConfig(_Strict):
     timing: TimingSection = TimingSection()
     printer: PrinterSection = PrinterSection()
     scanner: ScannerSection = ScannerSection()
+    remote: RemoteSection = RemoteSection()
 
     def office_cache_path(self) -> Path | None:
         from queue_server.contract.office_feed import default_cache_path

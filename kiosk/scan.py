@@ -27,13 +27,22 @@ ELDERLY = "elderly_60"
 SCAN_SCREENS = frozenset({"home", "priority"})
 GARBLED = N_("Không đọc được thẻ. Vui lòng quét lại mã QR trên thẻ căn cước.")
 NOT_ELDERLY = N_("Đã đọc thẻ. Mời chọn lĩnh vực để lấy số.")
+GARBLED_CHECK_IN = N_("Không đọc được mã xác nhận. Xin quét lại hoặc nhập 6 chữ số.")
 ALREADY = N_("Bạn đã chọn số ưu tiên. Mời chọn lĩnh vực.")
 
 
 def handle_scan(app: KioskApp, payload: bytes | None) -> None:
     """One scan (None: the scanner dropped an unreadable, over-long one); runs on the screen's thread."""
+    from kiosk.check_in import code_of_scan, is_check_in_scan
     from kiosk.screens.scan import ScanOfferScreen
 
+    if payload is not None and is_check_in_scan(payload) and not app.busy:
+        code = code_of_scan(payload)  # a ticket page's QR (remote number), on any screen: the citizen came for it
+        if code is None:
+            app.show_notice(GARBLED_CHECK_IN)
+        else:
+            app.check_in(code)
+        return
     if app.busy or app.screen.name not in SCAN_SCREENS:
         logger.info("ID-card scan ignored on the %s screen", app.screen.name)
         return

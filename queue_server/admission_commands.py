@@ -31,6 +31,7 @@ _COMMANDS: dict[RequestType, Callable[[Any, str], cmd.Command]] = {
     "resume": lambda b, d: cmd.ResumeCounter(b.counter_id),
     "sign_in": lambda b, d: cmd.SignIn(b.counter_id, b.staff_id),
     "sign_out": lambda b, d: cmd.SignOut(b.counter_id),
+    "check_in": lambda b, d: cmd.CheckIn(b.check_in_code, d),
 }
 
 

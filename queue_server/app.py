@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from queue_server.brokers.certs import OfficeCertificates
+    from queue_server.remote.wiring import RemoteParts
     from queue_server.web.server import WebServer
 
 logger = logging.getLogger(__name__)
@@ -166,6 +167,7 @@ class OfficeServer:
         self._devices: dict[str, tuple[DeviceInfo | None, float]] = {}
         self._counter_devices: tuple[CounterDevices, float] | None = None
         self.web: WebServer | None = None
+        self.remote: RemoteParts | None = None
         self.service: OfficeService | None = None
         clock = settings.clock
         self.clock = TrustedClock(
@@ -287,6 +289,7 @@ class OfficeServer:
             health=store_health(settings, self.store),
             wal_checkpoint_seconds=settings.store.wal_checkpoint_minutes * 60.0,
             forecast=settings.forecast.policy(),
+            check_in_before_minutes=settings.remote.check_in_before_minutes if settings.remote.enabled else None,
         )
         initial = service.start()
         self.service = service
@@ -316,6 +319,12 @@ class OfficeServer:
             username=REPLAYER_USERNAME,
             password=replayer,
         )
+        if settings.remote.enabled:
+            from queue_server.notify.notifier import LogNotifier
+            from queue_server.remote.wiring import start_remote
+
+            # Until an SMS backend is configured, the log-only notifier (the demo's) stands behind the codes.
+            self.remote = start_remote(settings, self.store, service.live, self.link.execute, LogNotifier())
         if settings.web.enabled:
             self.stats_keeper = ProjectionKeeper(self.store, lambda: service.state.setup or settings.office_setup())
             self.stats_keeper.start()
@@ -338,6 +347,7 @@ class OfficeServer:
             live=service.live,
             execute=link.execute,
             clock=self.clock,
+            remote=self.remote.desk if self.remote is not None else None,
         )
         web = self.settings.web
         return WebServer(app, host=web.host, port=web.port, threads=web.threads, protection=web).start()
@@ -350,6 +360,8 @@ class OfficeServer:
             self.web.stop()
         if self.stats_keeper is not None:
             self.stats_keeper.stop()
+        if self.remote is not None:
+            self.remote.stop()
         if self.link is not None:
             self.link.stop()
         if self.replayer is not None:

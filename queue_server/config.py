@@ -30,6 +30,7 @@ from queue_server.engine.setup import (
 )
 from queue_server.forecasting import ForecastPolicy
 from queue_server.hours_config import HoursSection
+from queue_server.remote.policy import RemotePolicy
 from queue_server.web_protection import WebProtection
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.toml")
@@ -315,6 +316,8 @@ class Settings(EnvOverFileSettings):
     targets: TargetsSection = TargetsSection()
     forecast: ForecastSection = ForecastSection()
     planner: PlannerSection = PlannerSection()
+    remote: RemotePolicy = RemotePolicy()
+    """Remote numbers from the public web (``queue_server.remote``, docs/remote.md); off unless enabled."""
 
     @model_validator(mode="after")
     def _engine_accepts_setup(self) -> Settings:

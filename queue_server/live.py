@@ -11,6 +11,7 @@ applies the store's new events on each read instead of replaying them all per re
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -22,7 +23,7 @@ from queue_server.contract.messages import ContractError
 from queue_server.contract.payloads import DeviceStatus
 from queue_server.engine.calling import serves
 from queue_server.engine.setup import OfficeSetup
-from queue_server.engine.state import QueueState, TicketStatus
+from queue_server.engine.state import QueueState, Ticket, TicketStatus
 from queue_server.forecast.office_hours import forecaster
 from queue_server.forecast.predict import Prediction
 from queue_server.forecast.service_times import ServiceTimes
@@ -84,6 +85,9 @@ class TicketView:
     people_ahead: int
     forecast: Prediction | None = None
     """When it will be called (while it waits and an open counter serves it)."""
+    check_in_code: str | None = None
+    """A remote number not checked in yet: the code its citizen gives the kiosk (nothing personal)."""
+    remote: bool = False
 
 
 @dataclass(frozen=True)
@@ -236,8 +240,6 @@ class LiveOffice:
 
     def state_copy(self) -> QueueState:
         """A deep copy of the queue state, for a simulation of what comes next (``simulate.ahead``)."""
-        import copy
-
         with self._changed:
             self._catch_up()
             return copy.deepcopy(self._state())
@@ -249,11 +251,46 @@ class LiveOffice:
             ticket = state.tickets.get(ticket_id)
             if ticket is None:
                 return None
-            forecast = self._all_forecasts(state, ticket_id).get(ticket_id)
+            if ticket.status is TicketStatus.BOOKED:  # a remote number: its call if its citizen checked in now
+                forecast = self._booked_forecast(state, ticket)
+            else:
+                forecast = self._all_forecasts(state, ticket_id).get(ticket_id)
             ahead = forecast.position if forecast else state.people_ahead(ticket_id)
+            code = next((c for c, t in state.check_in_codes.items() if t == ticket_id), None)
             return TicketView(
-                ticket.id, ticket.label, ticket.service_id, ticket.status.value, ticket.counter_id, ahead, forecast
-            )
+                ticket.id, ticket.label, ticket.service_id, ticket.status.value, ticket.counter_id, ahead, forecast,
+                code, ticket.remote,
+            )  # fmt: skip
+
+    def booking_forecast(self, ticket_id: str | None, service_id: str) -> Prediction | None:
+        """A remote number's forecast as if it waited now: a booked one (``ticket_id``) at its kept place, or
+        one booked now (``ticket_id`` None) at the end of its line (the booking cut-off, the check-in window)."""
+        with self._changed:
+            self._catch_up()
+            state = self._state()
+            if state.setup is None:
+                return None
+            ticket = state.booked.get(ticket_id) if ticket_id else None
+            if ticket is None:
+                ticket = Ticket("\0booking", service_id, 0, "", state.day or date.min, None, self.now())
+                ticket.queue_key = (1, state.enqueue_seq + 1)
+            return self._booked_forecast(state, ticket)
+
+    def mean_service_seconds(self) -> float | None:
+        """The mean of the learned service times, all services (the remote caps' day capacity)."""
+        setup = self._state().setup
+        if setup is None:
+            return None
+        times = self._times()
+        seen = [x for service in setup.services for x in times.observations(service.id)]
+        return sum(seen) / len(seen) if seen else None
+
+    def _booked_forecast(self, state: QueueState, ticket: Ticket) -> Prediction | None:
+        if state.setup is None:
+            return None
+        stand_in = copy.copy(ticket)
+        stand_in.status = TicketStatus.WAITING
+        return forecaster(state, self._times(), self.now(), stand_in).ticket(ticket.id)
 
     def forecasts(self) -> dict[str, Prediction]:
         """Every waiting ticket's forecast (``/live``, the console), computed once per state and minute."""

@@ -91,6 +91,7 @@ class OfficeService(StoreUpkeep):
         health: StoreHealth | None = None,
         wal_checkpoint_seconds: float = WAL_CHECKPOINT_SECONDS,
         forecast: ForecastPolicy | None = None,
+        check_in_before_minutes: int | None = None,
     ) -> None:
         """``counter_devices``: the registry's counter units, for their private views (``private_views``);
         ``forecast``: the ``[forecast]`` settings (the capacity cut-off, off by default)."""
@@ -98,6 +99,8 @@ class OfficeService(StoreUpkeep):
         self.clock, self.new_id, self.max_payload_bytes = clock, new_id, max_payload_bytes
         self.office_id = setup.office_id
         self.state = QueueState()
+        self.check_in_before_minutes = check_in_before_minutes
+        """``[remote]``: a remote number's check-in is refused further than this before its call (None: never)."""
         self.forecast = OfficeForecast(forecast)
         """Service times learned from every committed event: the issue reply's and the pages' forecast."""
         self.live = LiveOffice(lambda: self.state, clock=clock, times=lambda: self.forecast.times)
@@ -415,6 +418,10 @@ class OfficeService(StoreUpkeep):
                 )
                 reply = Reply(id=request_id, ok=False, error=error, at=now.isoformat()).payload()
                 return _Pending(device_id or "", request_id or "", reply, [])
+        if isinstance(command, cmd.CheckIn) and self.check_in_before_minutes is not None:
+            early = self._check_in_early(command, now, device_id, request_id)
+            if early is not None:
+                return early
         try:
             events = decide(self.state, command, now, self.new_id)
         except CommandRejected as exc:
@@ -428,6 +435,23 @@ class OfficeService(StoreUpkeep):
             self._last_event_at = event.at
         reply = Reply.accepted(request_id or "", self._result(events, prediction, now), now.isoformat()).payload()
         return _Pending(device_id or "", request_id or "", reply, events)
+
+    def _check_in_early(
+        self, command: cmd.CheckIn, now: datetime, device_id: str | None, request_id: str | None
+    ) -> _Pending | None:
+        """A remote number's check-in before its window (``remote/window.py``): refused, nothing stored."""
+        from queue_server.remote import window
+
+        assert self.check_in_before_minutes is not None and self.state.setup is not None
+        before = self.check_in_before_minutes
+        prediction = window.too_early(self.state, self.forecast.times, now, command.check_in_code, before)
+        if prediction is None:
+            return None
+        logger.info("device=%s CheckIn refused: too early", device_id)
+        fields = window.refusal_fields(prediction, self.state.setup, now, before)
+        error = ReplyError(code=msg.ErrorCode.CHECK_IN_EARLY.value, message=window.EARLY, **fields)
+        reply = Reply(id=request_id, ok=False, error=error, at=now.isoformat()).payload()
+        return _Pending(device_id or "", request_id or "", reply, [])
 
     def _new_ticket_forecast(self, command: cmd.IssueTicket, now: datetime) -> Prediction | None:
         """The forecast of the ticket this issue would create, before deciding it (so the cut-off can refuse
@@ -487,6 +511,9 @@ class OfficeService(StoreUpkeep):
                     # In the engine's calling order across counters (priority policy included), not the line's.
                     "people_ahead": prediction.position if prediction else self.state.people_ahead(event.ticket_id),
                 }
+            elif isinstance(event, ev.RemoteBooked | ev.RemoteCheckedIn):  # remote numbers (issue 14)
+                ticket = self.state.tickets.get(event.ticket_id)
+                result["ticket"] = {"ticket_id": event.ticket_id, "label": ticket.label if ticket else None}
             elif isinstance(event, ev.TicketCalled | ev.TicketRecalled | ev.TicketRated | ev.TicketSkipped):
                 ticket = self.state.tickets.get(event.ticket_id)
                 result["ticket"] = {"ticket_id": event.ticket_id, "label": ticket.label if ticket else None}

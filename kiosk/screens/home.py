@@ -78,8 +78,12 @@ class HomeScreen(Screen):
                     size=40,
                 )
             )
-        search, priority = row(bottom, 2)
+        cells = row(bottom, 3 if app.config.remote.check_in else 2)
+        search, priority = cells[0], cells[1]
         widgets.append(Button("search", _("Tra cứu thủ tục"), search, self._search, "secondary"))
+        if app.config.remote.check_in:
+            widgets.append(Button("check_in", _("Đã lấy số trực tuyến"), cells[2], self._check_in, "secondary",
+                                  detail=_("Xác nhận có mặt")))  # fmt: skip
         if app.priority is None:
             who = _("Người cao tuổi, mang thai, khuyết tật, người có công")
             widgets.append(Button("priority", _("Lấy số ưu tiên"), priority, self._priority, "priority", detail=who))
@@ -92,6 +96,11 @@ class HomeScreen(Screen):
 
     def _priority(self) -> None:
         self.app.go(PriorityScreen(self.app))
+
+    def _check_in(self) -> None:
+        from kiosk.screens.check_in import CheckInScreen
+
+        self.app.go(CheckInScreen(self.app))
 
     def _cancel_priority(self) -> None:
         self.app.priority = None

@@ -103,6 +103,17 @@ class Visit:
     requeues: int = 0
     wait_seconds: float = 0.0
     """Sum of the closed waiting intervals."""
+    booked_at: datetime | None = None
+    """A remote number (issue 14): when it was booked from the web. Its visit starts at check-in (``issued_at``
+    is then the check-in, so every wait figure counts from the citizen's arrival); booking to check-in is
+    ``time_from_booking`` (docs/statistics.md). Not in the read model's table: folds of the log only."""
+
+    @property
+    def time_from_booking(self) -> float | None:
+        """Seconds from the web booking to the check-in at the kiosk, for remote numbers."""
+        if self.booked_at is None:
+            return None
+        return max(0.0, (self.issued_at - self.booked_at).total_seconds())
 
     @property
     def calls(self) -> int:
@@ -119,6 +130,8 @@ class History:
     last_event_at: datetime | None = None
     reversals: list[tuple[datetime, datetime]] = field(default_factory=list)
     """(event ``at``, the previous event's ``at``) wherever the log goes back in time (a clock set back)."""
+    bookings: dict[str, ev.RemoteBooked] = field(default_factory=dict)
+    """Remote numbers not checked in (yet, or ever): not visits, the citizen never came; counted apart."""
 
 
 def local_time(at: datetime, offset: timedelta) -> datetime:
@@ -237,6 +250,19 @@ class _Folder:
     def signed_in(self, e: ev.StaffSignedIn) -> None:
         self._worked(e.staff_id, e.at)
 
+    def booked(self, e: ev.RemoteBooked) -> None:
+        self.history.bookings[e.ticket_id] = e
+
+    def checked_in(self, e: ev.RemoteCheckedIn) -> None:
+        booking = self.history.bookings.pop(e.ticket_id, None)
+        if booking is None:
+            return
+        local = local_time(e.at, self.offset)
+        self.history.visits[e.ticket_id] = Visit(
+            e.ticket_id, booking.service_id, None, local.date(), local.hour, e.at, waiting_since=e.at,
+            booked_at=booking.at,
+        )  # fmt: skip
+
     def ignore(self, e: ev.Event) -> None:
         pass
 
@@ -258,6 +284,8 @@ def _handlers(folder: _Folder) -> dict[type[ev.Event], Callable[[Any], None]]:
         ev.StaffSignedOut: folder.ignore,
         ev.CounterPaused: folder.ignore,
         ev.CounterResumed: folder.ignore,
+        ev.RemoteBooked: folder.booked,
+        ev.RemoteCheckedIn: folder.checked_in,
     }
 
 

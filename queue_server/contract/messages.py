@@ -53,6 +53,9 @@ class ErrorCode(StrEnum):
     """The server started read-only (its log holds an event it cannot replay): nothing was decided."""
     CLOCK_NOT_SYNCED = "clock_not_synced"
     """The server's clock is in doubt (before NTP, behind the last event, jumped): no ticket, no new day."""
+    CHECK_IN_EARLY = "check_in_early"
+    """A remote number's check-in while its predicted call is further away than the office's window; nothing
+    stored; the error carries ``forecast`` and ``opens_at`` (docs/remote.md)."""
     AFTER_CLOSING = "after_closing"
     """Capacity cut-off: the new ticket's predicted call is after closing; nothing stored; resend with
     ``accept_late`` to take it anyway (docs/protocol.md)."""
@@ -130,6 +133,28 @@ class SignInBody(CounterBody):
     staff_id: str
 
 
+CHECK_IN_CODE_PATTERN = r"^[0-9]{6}$"
+
+
+class CheckInBody(RequestBody):
+    """A remote number's check-in at the kiosk: the six digits typed, or read from the ticket page's QR
+    (``MOTCUA-CHECKIN:123456``, ``check_in_code_of``)."""
+
+    check_in_code: str = Field(pattern=CHECK_IN_CODE_PATTERN)
+
+
+CHECK_IN_QR_PREFIX = "MOTCUA-CHECKIN:"
+
+
+def check_in_code_of(scanned: str) -> str | None:
+    """The code in a scanned QR or typed text (spaces allowed), or None if it holds none."""
+    text = scanned.strip()
+    if text.upper().startswith(CHECK_IN_QR_PREFIX):
+        text = text[len(CHECK_IN_QR_PREFIX) :]
+    digits = text.replace(" ", "")
+    return digits if re.fullmatch(CHECK_IN_CODE_PATTERN, digits) else None
+
+
 REQUEST_BODIES: dict[RequestType, type[RequestBody]] = {
     "issue_ticket": IssueBody,
     "call_next": CounterBody,
@@ -143,6 +168,7 @@ REQUEST_BODIES: dict[RequestType, type[RequestBody]] = {
     "resume": CounterBody,
     "sign_in": SignInBody,
     "sign_out": CounterBody,
+    "check_in": CheckInBody,
 }
 
 

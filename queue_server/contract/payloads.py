@@ -91,6 +91,8 @@ class ReplyError(_Part):
     partial one never makes the whole reply unreadable: ``Reply.forecast`` validates it)."""
     closing_at: str | None = _omitted_if_none()
     next_opening: str | None = _omitted_if_none()
+    opens_at: str | None = _omitted_if_none()
+    """``check_in_early`` only: from when (office time) the remote number may check in."""
 
 
 class TicketResult(_Part):

@@ -14,7 +14,7 @@ from typing import Literal, get_args
 
 RequestType = Literal[
     "issue_ticket", "call_next", "recall", "skip", "requeue", "transfer", "finish", "rate",
-    "pause", "resume", "sign_in", "sign_out",
+    "pause", "resume", "sign_in", "sign_out", "check_in",
 ]  # fmt: skip
 REQUEST_TYPES: tuple[RequestType, ...] = get_args(RequestType)
 """In the order ``docs/protocol.md`` lists them."""
@@ -33,7 +33,8 @@ class DeviceKind(StrEnum):
     """Registered, but may send nothing (a device whose role is not decided yet)."""
 
 
-_KIOSK: frozenset[RequestType] = frozenset({"issue_ticket"})
+_KIOSK: frozenset[RequestType] = frozenset({"issue_ticket", "check_in"})
+"""A kiosk issues numbers and checks remote numbers in (it sends the code only; it never learns a phone)."""
 MAY_SEND: Mapping[DeviceKind, frozenset[RequestType]] = MappingProxyType(
     {
         DeviceKind.KIOSK: _KIOSK,

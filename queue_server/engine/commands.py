@@ -105,3 +105,23 @@ class SignIn(Command):
 @dataclass(frozen=True)
 class SignOut(Command):
     counter_id: str
+
+
+# -- remote numbers (issue 14) ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BookRemote(Command):
+    """Take a number from the public web. The server checks the caps and the SMS code before; the engine gives
+    the number and its place. ``check_in_code`` is drawn by the server (the engine has no randomness)."""
+
+    service_id: str
+    check_in_code: str
+
+
+@dataclass(frozen=True)
+class CheckIn(Command):
+    """A remote number's citizen is at the kiosk (scanned or typed ``check_in_code``)."""
+
+    check_in_code: str
+    device_id: str | None = None

@@ -11,6 +11,7 @@ from typing import Any
 
 from queue_server.engine import commands as cmd
 from queue_server.engine import events as ev
+from queue_server.engine import remote
 from queue_server.engine.calling import choose_next, serves
 from queue_server.engine.errors import CommandRejected, Reason
 from queue_server.engine.setup import Counter, OfficeSetup, setup_problems
@@ -32,7 +33,9 @@ def decide(state: QueueState, command: cmd.Command, now: datetime, new_id: NewId
     prelude: list[ev.Event] = []
     if state.day is None or day > state.day:
         expired = tuple(
-            t.id for t in state.tickets.values() if t.status in (TicketStatus.WAITING, TicketStatus.NO_SHOW)
+            t.id
+            for t in state.tickets.values()
+            if t.status in (TicketStatus.WAITING, TicketStatus.NO_SHOW, TicketStatus.BOOKED)
         )
         prelude.append(ev.DayStarted(at=now, day=day, expired_ticket_ids=expired))
     else:
@@ -265,4 +268,6 @@ _HANDLERS: dict[type[cmd.Command], Callable[[_Ctx, Any], list[ev.Event]]] = {
     cmd.ResumeCounter: _resume,
     cmd.SignIn: _sign_in,
     cmd.SignOut: _sign_out,
+    cmd.BookRemote: remote.book,
+    cmd.CheckIn: remote.check_in,
 }

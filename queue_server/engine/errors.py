@@ -24,6 +24,10 @@ class Reason(StrEnum):
     NOTHING_TO_RATE = "nothing_to_rate"
     ALREADY_RATED = "already_rated"
     RATING_WINDOW_CLOSED = "rating_window_closed"
+    # remote numbers (issue 14)
+    CHECK_IN_CODE_IN_USE = "check_in_code_in_use"
+    UNKNOWN_CHECK_IN_CODE = "unknown_check_in_code"
+    CHECK_IN_CLOSED = "check_in_closed"
 
 
 class CommandRejected(Exception):

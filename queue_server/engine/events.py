@@ -128,6 +128,34 @@ class StaffSignedOut(Event):
     staff_id: str
 
 
+# -- remote numbers (issue 14) -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoteBooked(Event):
+    """A number taken from the public web (after its SMS code was confirmed). It has its number and its place
+    in the line from now (its ``queue_key`` is taken at booking), but it is not called until it checks in.
+
+    No phone number here: events are immutable and streamed to the province (the phone is in the server's own
+    ``remote_phones`` table, purged after the day)."""
+
+    ticket_id: str
+    service_id: str
+    number: int
+    label: str
+    day: date
+    check_in_code: str
+    """Six digits shown (and as a QR) on the ticket page; typed or scanned at the kiosk."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoteCheckedIn(Event):
+    """The citizen of a remote number arrived (at the kiosk): the ticket waits from now, at its booked place."""
+
+    ticket_id: str
+    device_id: str | None = None
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.__name__: cls
     for cls in (
@@ -146,5 +174,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CounterResumed,
         StaffSignedIn,
         StaffSignedOut,
+        RemoteBooked,
+        RemoteCheckedIn,
     )
 }

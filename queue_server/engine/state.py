@@ -24,6 +24,8 @@ class EventNotApplicable(Exception):
 
 
 class TicketStatus(StrEnum):
+    BOOKED = "booked"
+    """A remote number not checked in yet: it holds its place but is not called."""
     WAITING = "waiting"
     SERVING = "serving"
     NO_SHOW = "no_show"
@@ -52,6 +54,9 @@ class Ticket:
     segment: int = 0
     display_name: str | None = None
     """Masked name for the counter screen (never on the hall board); dropped with the ticket after its day."""
+    remote: bool = False
+    """Booked from the public web (``RemoteBooked``); ``issued_at`` is then the booking."""
+    checked_in_at: datetime | None = None
 
 
 @dataclass
@@ -90,6 +95,12 @@ class QueueState:
     event_count: int = 0
     catalogue: str | None = None
     """The last uploaded procedure catalogue (JSON text), for ``state/office``."""
+    booked: dict[str, Ticket] = field(default_factory=dict)
+    """Today's remote numbers not checked in yet (``engine/remote.py``): their places are kept, never called."""
+    check_in_codes: dict[str, str] = field(default_factory=dict)
+    """Today's check-in codes of the booked numbers: code -> ticket id."""
+    passed: dict[str, datetime] = field(default_factory=dict)
+    """Booked tickets whose place the line has passed (a later ticket of their service was called), and when."""
 
     @classmethod
     def replay(cls, events: Iterable[ev.Event]) -> QueueState:
@@ -166,6 +177,9 @@ def _day_started(s: QueueState, e: ev.DayStarted) -> None:
         ticket.status = TicketStatus.EXPIRED
         ticket.status_since = e.at
         s._unwait(ticket_id)
+        s.booked.pop(ticket_id, None)
+    s.check_in_codes = {code: t for code, t in s.check_in_codes.items() if t in s.booked}
+    s.passed = {}
     # Finished visits of earlier days are history (the event log keeps them); drop them to bound memory.
     serving = {c.serving_ticket_id for c in s.counters.values()}
     s.tickets = {k: t for k, t in s.tickets.items() if t.day >= e.day or k in serving or k in s.waiting}
@@ -195,6 +209,8 @@ def _called(s: QueueState, e: ev.TicketCalled) -> None:
     else:
         counter.normals_since_priority = 0
     s.recent_calls = [RecentCall(e.ticket_id, ticket.label, e.counter_id, e.at), *s.recent_calls][:RECENT_CALLS_KEPT]
+    if s.booked:
+        _mark_passed(s, ticket, e.at)
 
 
 def _recalled(s: QueueState, e: ev.TicketRecalled) -> None:
@@ -243,6 +259,34 @@ def _signed_out(s: QueueState, e: ev.StaffSignedOut) -> None:
     s.counters[e.counter_id].staff_id = None
 
 
+# -- remote numbers (issue 14; the rules are in engine/remote.py) ------------------------------------------------
+def _remote_booked(s: QueueState, e: ev.RemoteBooked) -> None:
+    ticket = Ticket(e.ticket_id, e.service_id, e.number, e.label, e.day, None, e.at, remote=True)
+    ticket.status, ticket.status_since = TicketStatus.BOOKED, e.at
+    s.enqueue_seq += 1
+    ticket.queue_key = (1, s.enqueue_seq)  # its place is taken at booking; it joins ``waiting`` at check-in
+    s.tickets[e.ticket_id] = ticket
+    s.booked[e.ticket_id] = ticket
+    s.check_in_codes[e.check_in_code] = e.ticket_id
+    s.last_number[e.service_id] = e.number
+
+
+def _remote_checked_in(s: QueueState, e: ev.RemoteCheckedIn) -> None:
+    ticket = s.booked.pop(e.ticket_id)
+    s.check_in_codes = {code: t for code, t in s.check_in_codes.items() if t != e.ticket_id}
+    s.passed.pop(e.ticket_id, None)
+    ticket.status, ticket.status_since, ticket.checked_in_at = TicketStatus.WAITING, e.at, e.at
+    s.waiting[ticket.id] = ticket
+    s.waiting_per_service[ticket.service_id] = s.waiting_per_service.get(ticket.service_id, 0) + 1
+
+
+def _mark_passed(s: QueueState, called: Ticket, at: datetime) -> None:
+    """A call of a ticket placed after a booked one of its service: that booked place has been passed."""
+    for booked in s.booked.values():
+        if booked.id not in s.passed and booked.service_id == called.service_id and booked.queue_key < called.queue_key:
+            s.passed[booked.id] = at
+
+
 _APPLY: dict[type[ev.Event], Callable[[QueueState, Any], None]] = {
     ev.OfficeConfigured: _configured,
     ev.CatalogueUploaded: _catalogue,
@@ -259,4 +303,6 @@ _APPLY: dict[type[ev.Event], Callable[[QueueState, Any], None]] = {
     ev.CounterResumed: _resumed,
     ev.StaffSignedIn: _signed_in,
     ev.StaffSignedOut: _signed_out,
+    ev.RemoteBooked: _remote_booked,
+    ev.RemoteCheckedIn: _remote_checked_in,
 }

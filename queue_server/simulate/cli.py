@@ -38,6 +38,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     add_profile_arguments(simulate)
     simulate.add_argument("--seed", default="0", help="random seed: the same seed gives the same events")
     simulate.add_argument("--days", type=int, default=1, help="working days to simulate (from the profile's date)")
+    simulate.add_argument(
+        "--remote-share", type=float, default=0.0, help="share of citizens who book from the web (0..1, e.g. 0.3)"
+    )
     simulate.add_argument("--db", default=None, help="write the events into this store (SQLite path or URL)")
     simulate.add_argument("--output", "-o", default=None, help="write the events as JSON Lines ('-': stdout)")
     simulate.set_defaults(func=cmd_simulate)
@@ -60,8 +63,11 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if args.days < 1:
         print("motcua: --days must be at least 1", file=sys.stderr)
         return 2
+    if not 0 <= args.remote_share <= 1:
+        print("motcua: --remote-share must be between 0 and 1", file=sys.stderr)
+        return 2
     seed = _seed(args.seed)
-    run = run_days(profile, seed, args.days)
+    run = run_days(profile, seed, args.days, remote_share=args.remote_share)
     records = stored_events(run.events, profile.setup.office_id, seed)
     report = sys.stderr if args.output == "-" else sys.stdout
     if args.output == "-":
@@ -74,4 +80,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         added = write_store(store_url(args.db), records, profile.setup.office_id)
         print(f"{added} sự kiện mới / new events → {args.db}", file=report)
     print(format_run(run), file=report)
+    if args.remote_share > 0:
+        from queue_server.simulate.remote_day import format_remote
+
+        print(format_remote(run.visits), file=report)
     return 0

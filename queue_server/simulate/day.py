@@ -33,7 +33,7 @@ from queue_server.engine.setup import OfficeSetup, Outcome
 from queue_server.engine.state import QueueState
 from queue_server.simulate.profile import DayProfile, Period
 
-_ARRIVE, _OPEN, _CLOSE, _END, _RECALL, _SKIP, _RETURN, _RECONFIGURE = range(8)
+_ARRIVE, _OPEN, _CLOSE, _END, _RECALL, _SKIP, _RETURN, _RECONFIGURE, _CHECK_IN = range(9)
 
 
 @dataclass(slots=True)
@@ -73,7 +73,12 @@ class VisitResult:
     """Sum of its waits in a line (the statistics' definition), up to the calls that ended them."""
     first_wait_seconds: float | None
     status: str
-    """"finished", "no_show" (never came back) or "open" (still waiting or at a counter when the day ended)."""
+    """"finished", "no_show" (never came back) or "open" (still waiting or at a counter when the day ended);
+    for a remote number also "not_checked_in" (booked, never came)."""
+    remote: bool = False
+    """Booked from the web (``simulate/remote_day.py``): ``wait_seconds`` counts from its check-in."""
+    from_booking_seconds: float | None = None
+    """A remote number: booking to check-in."""
 
 
 @dataclass(frozen=True)
@@ -222,6 +227,7 @@ class _Day:
             self._skip,
             self._return,
             self._reconfigure,
+            self._check_in,
         )
         while self.heap:
             t, _, kind, payload = heapq.heappop(self.heap)
@@ -347,6 +353,9 @@ class _Day:
             self.push(t + visitor.returns_after, _RETURN, visitor)
         self._call(desk, t)
 
+    def _check_in(self, t: float, payload: Any) -> None:
+        """A remote citizen at the kiosk: only in a day with remote numbers (``remote_day.RemoteDay``)."""
+
     def _reconfigure(self, t: float, setup: OfficeSetup) -> None:
         if self.office.run(cmd.ConfigureOffice(setup), t) is not None:
             self._dispatch(t, every=True)
@@ -377,13 +386,18 @@ def working_days(first: date, count: int, hours: OpeningHours = DEFAULT_HOURS) -
     return days
 
 
-def run_days(profile: DayProfile, seed: int | str = 0, days: int = 1) -> DayRun:
+def run_days(profile: DayProfile, seed: int | str = 0, days: int = 1, remote_share: float = 0.0) -> DayRun:
     """Simulate ``days`` working days (the setup's opening hours) on one engine; tickets left at night expire as
-    the engine says."""
+    the engine says. ``remote_share`` of the citizens book from the web instead (``remote_day``)."""
+    from queue_server.simulate.remote_day import RemoteDay
+
     office = _Office(seed)
     run = DayRun(state=office.state)
     for day in working_days(profile.day, days, profile.setup.hours):
-        _Day(office, profile, day, seed, run).simulate()
+        if remote_share > 0:
+            RemoteDay(office, profile, day, seed, run, remote_share).simulate()
+        else:
+            _Day(office, profile, day, seed, run).simulate()
     run.events = office.events
     return run
 

@@ -36,6 +36,7 @@ from queue_server.web.i18n import register_filters
 
 if TYPE_CHECKING:
     from queue_server.config import Settings
+    from queue_server.remote.booking import RemoteDesk
 
 logger = logging.getLogger(__name__)
 __all__ = ["Execute", "WebContext", "create_app", "get_execute", "get_live", "get_setup", "get_store"]
@@ -51,6 +52,7 @@ def create_app(
     clock: TrustedClock | None = None,
     settings: Settings | None = None,
     catalogue_dir: Path | None = None,
+    remote: RemoteDesk | None = None,
 ) -> Flask:
     """The office's web app. Without ``setup`` (``flask run``) the settings file gives it and the store's URL;
     without ``catalogue_dir`` it is ``catalogue`` in the settings' ``data_dir`` (the shipped defaults' when no
@@ -81,6 +83,8 @@ def create_app(
             clock=clock,
             settings=settings,
             catalogue_dir=catalogue_dir,
+            notifier=remote.notifier if remote is not None else None,
+            remote=remote,
         ),
     )
     install_common(app, store)
@@ -89,8 +93,9 @@ def create_app(
     from queue_server.web import clock as clock_page
     from queue_server.web import live as live_page
     from queue_server.web import plan as plan_page
+    from queue_server.web import remote as remote_page
 
-    for module in (dashboard, console, ticket, admin, live_page, clock_page, hours_today, plan_page):
+    for module in (dashboard, console, ticket, admin, live_page, clock_page, hours_today, plan_page, remote_page):
         app.register_blueprint(module.bp)
     app.add_url_rule("/", endpoint="index", view_func=auth.home)
     app.cli.add_command(create_admin_command)

@@ -25,6 +25,8 @@ from queue_server.trusted_clock import TrustedClock
 
 if TYPE_CHECKING:
     from queue_server.config import Settings
+    from queue_server.notify.notifier import Notifier
+    from queue_server.remote.booking import RemoteDesk
 
 EXTENSION = "motcua"
 Execute = Callable[[Command | Audited], Mapping[str, Any]]
@@ -45,6 +47,9 @@ class WebContext:
     settings: Settings | None = None
     """The server's settings (targets, the Mosquitto files to sync); ``None`` in tests that need neither."""
     catalogue_dir: Path | None = None
+    notifier: Notifier | None = None
+    remote: RemoteDesk | None = None
+    """The public booking of remote numbers (``/r``); ``None``: the office does not take them."""
 
     def office_setup(self) -> OfficeSetup:
         """The setup the queue runs on now: the last ``OfficeConfigured`` event (admin changes included), or the

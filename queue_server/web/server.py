@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from waitress import wasyncore  # type: ignore[import-untyped]
@@ -29,6 +29,9 @@ from queue_server.trusted_clock import TrustedClock
 from queue_server.web import Execute, context, create_app
 from queue_server.web.guarded_server import GuardedServer
 from queue_server.web_protection import WebProtection
+
+if TYPE_CHECKING:
+    from queue_server.remote.booking import RemoteDesk
 
 logger = logging.getLogger(__name__)
 
@@ -67,10 +70,18 @@ def build_app(
     live: LiveOffice,
     execute: Execute,
     clock: TrustedClock | None = None,
+    remote: RemoteDesk | None = None,
 ) -> Flask:
     config = web_config(settings, secret_key)
     return create_app(
-        config, store=store, setup=settings.office_setup(), execute=execute, live=live, clock=clock, settings=settings
+        config,
+        store=store,
+        setup=settings.office_setup(),
+        execute=execute,
+        live=live,
+        clock=clock,
+        settings=settings,
+        remote=remote,
     )
 
 

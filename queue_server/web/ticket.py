@@ -23,6 +23,7 @@ from flask.typing import ResponseReturnValue
 from queue_server.live import TicketView
 from queue_server.web import get_live, get_setup
 from queue_server.web.login_limits import Window, address_key
+from queue_server.web.remote_ticket import remote_card
 
 bp = Blueprint("ticket", __name__, url_prefix="/t")
 TICKET_ID = re.compile(r"^[A-Za-z0-9_-]{16}$")
@@ -59,10 +60,12 @@ def _ticket(ticket_id: str) -> TicketView:
 
 def _part(ticket: TicketView) -> str:
     setup = get_setup()
+    forecast = _forecast(ticket, setup.utc_offset_minutes)
     return render_template(
         "ticket_part.html",
         ticket=ticket,
-        forecast=_forecast(ticket, setup.utc_offset_minutes),
+        forecast=forecast,
+        remote=remote_card(ticket, forecast, setup.utc_offset_minutes),
         final=ticket.status in FINAL,
         counter=next((c for c in setup.counters if c.id == ticket.counter_id), None),
         service=next((s for s in setup.services if s.id == ticket.service_id), None),
@@ -72,7 +75,7 @@ def _part(ticket: TicketView) -> str:
 def _forecast(ticket: TicketView, utc_offset_minutes: int) -> dict[str, object] | None:
     """The forecast as the page words it: minutes from now, the expected call on the office's clock."""
     prediction = ticket.forecast
-    if prediction is None or ticket.status != "waiting":
+    if prediction is None or ticket.status not in ("waiting", "booked"):
         return None
     now = get_live().now()
     low = max(0, math.floor((prediction.low - now).total_seconds() / 60))

@@ -749,6 +749,14 @@ def _same_place(office: Office) -> cmd.Command:
     return cmd.Transfer("c1")
 
 
+def _passed_long_ago(o: Office) -> cmd.Command:
+    o.run(cmd.BookRemote("land", "123456"))
+    o.issue("land")
+    o.call("c1")
+    o.advance(hours=1)
+    return cmd.CheckIn("123456")
+
+
 SCENARIOS: dict[Reason, Callable[[Office], cmd.Command]] = {
     Reason.OFFICE_NOT_CONFIGURED: lambda o: cmd.IssueTicket("land"),
     Reason.INVALID_SETUP: lambda o: cmd.ConfigureOffice(make_setup(interleave_every=0)),
@@ -768,6 +776,11 @@ SCENARIOS: dict[Reason, Callable[[Office], cmd.Command]] = {
     Reason.NOTHING_TO_RATE: lambda o: cmd.RateService("c1", "satisfied"),
     Reason.ALREADY_RATED: _rated,
     Reason.RATING_WINDOW_CLOSED: _window_closed,
+    Reason.CHECK_IN_CODE_IN_USE: lambda o: (o.run(cmd.BookRemote("land", "123456")), cmd.BookRemote("land", "123456"))[
+        1
+    ],
+    Reason.UNKNOWN_CHECK_IN_CODE: lambda o: cmd.CheckIn("000000"),
+    Reason.CHECK_IN_CLOSED: _passed_long_ago,
 }
 
 

@@ -49,6 +49,9 @@ def every_kind_of_event() -> list[ev.Event]:
         (10, cmd.PauseCounter("c3")),
         (10, cmd.ResumeCounter("c3")),
         (10, cmd.SignOut("c1")),
+        (0, cmd.BookRemote("justice", "123456")),
+        (0, cmd.BookRemote("justice", "654321")),
+        (10, cmd.CheckIn("123456")),
         (0, cmd.IssueTicket("business")),
         (20 * 3600, cmd.IssueTicket("land")),  # the next day: DayStarted expires what still waits
         (10, cmd.CallNext("c1")),
